@@ -1,0 +1,568 @@
+//! The decision: effective limits → rules on prior usage → base limits → atomic admission.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use serde_json::{Value, json};
+
+use crate::clock::{Clock, SystemClock};
+use crate::policy::{Action, LimitType, Limits, Metric, Policy, RuleContext, TemplateValues};
+use crate::store::{
+    AdmitOutcome, AdmitRequest, MAX_IDENTITY_LEN, Reservation, StoreError, Usage, UsageKey,
+    UsageStore,
+};
+use crate::window::Period;
+
+/// Default lifetime of a reservation that is never settled.
+pub const DEFAULT_RESERVATION_TTL: StdDuration = StdDuration::from_secs(600);
+/// Default bound on one store call.
+pub const DEFAULT_STORE_TIMEOUT: StdDuration = StdDuration::from_secs(2);
+
+/// What to do when the store fails or times out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailureMode {
+    /// Deny with `503 store_unavailable` (the default: a limiter that fails open is no limiter).
+    #[default]
+    Closed,
+    /// Admit without counting, and log a warning.
+    Open,
+}
+
+/// Errors of the engine: bad input, or a store failure on settle/release/read.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitError {
+    /// The identity is empty or too long.
+    #[error("identity must be 1 to {MAX_IDENTITY_LEN} characters")]
+    InvalidIdentity,
+    /// The tier is empty or too long.
+    #[error("tier must be 1 to {} characters", crate::policy::MAX_TIER_LEN)]
+    InvalidTier,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Errors building a [`Limiter`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// A duration option was zero or too large.
+    #[error("{0} must be between 1 ms and 1 day")]
+    InvalidDuration(&'static str),
+}
+
+/// One request to decide on.
+#[derive(Debug, Clone, Copy)]
+pub struct LimitRequest<'a> {
+    /// The tenant (e.g. the project id); counters of different scopes never mix.
+    pub scope: &'a str,
+    /// The end user.
+    pub identity: &'a str,
+    /// The tier the caller claims, if any.
+    pub tier: Option<&'a str>,
+    /// Tokens to reserve until the request settles (see [`crate::estimate`]).
+    pub estimated_tokens: u64,
+}
+
+/// Why a request was denied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DenialReason {
+    /// A rule with a `block` action applied.
+    RuleBlocked {
+        /// The rule's id.
+        rule_id: String,
+    },
+    /// A rule with a blocking `custom_response` applied.
+    RuleResponse {
+        /// The rule's id.
+        rule_id: String,
+    },
+    /// A base limit was reached.
+    LimitExceeded {
+        /// The metric that was exceeded.
+        metric: Metric,
+    },
+    /// The store failed and the limiter fails closed.
+    StoreUnavailable,
+}
+
+/// Numbers shared by admissions and denials, from which the rate-limit headers are made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitState {
+    /// Which metrics are enforced.
+    pub limit_type: LimitType,
+    /// Effective limits.
+    pub limits: Limits,
+    /// Usage (after admission for an admitted request, before it for a denied one).
+    pub usage: Usage,
+    /// The current period.
+    pub period: Period,
+    /// When the period resets.
+    pub reset_at: DateTime<Utc>,
+    /// Whole seconds until the reset, rounded up.
+    pub reset_after_secs: u64,
+}
+
+impl LimitState {
+    fn remaining(&self, metric: Metric) -> Option<u64> {
+        let limit = self.limits.of(metric)?;
+        let used = match metric {
+            Metric::Requests => self.usage.requests,
+            Metric::Tokens => self.usage.tokens.saturating_add(self.usage.reserved_tokens),
+        };
+        Some(limit.saturating_sub(used))
+    }
+
+    fn enforced(&self) -> impl Iterator<Item = (Metric, u64)> + '_ {
+        [
+            (Metric::Requests, self.limit_type.enforces_requests()),
+            (Metric::Tokens, self.limit_type.enforces_tokens()),
+        ]
+        .into_iter()
+        .filter(|(_, on)| *on)
+        .filter_map(|(m, _)| self.limits.of(m).map(|l| (m, l)))
+    }
+
+    /// The rate-limit headers of the HTTP API for this state: for each enforced, limited
+    /// metric, `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers-09)
+    /// and `x-ratelimit-limit-*` / `x-ratelimit-remaining-*`, then `x-ratelimit-reset`.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        let window = self.period.length_seconds();
+        let mut policy = Vec::new();
+        let mut state = Vec::new();
+        let mut out = Vec::with_capacity(6);
+        for (metric, limit) in self.enforced() {
+            let remaining = self.remaining(metric).unwrap_or(0);
+            policy.push(format!("\"{metric}\";q={limit};w={window}"));
+            state.push(format!(
+                "\"{metric}\";r={remaining};t={}",
+                self.reset_after_secs
+            ));
+            let (limit_name, remaining_name) = match metric {
+                Metric::Requests => (
+                    "x-ratelimit-limit-requests",
+                    "x-ratelimit-remaining-requests",
+                ),
+                Metric::Tokens => ("x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens"),
+            };
+            out.push((limit_name, limit.to_string()));
+            out.push((remaining_name, remaining.to_string()));
+        }
+        if !policy.is_empty() {
+            out.push(("ratelimit-policy", policy.join(", ")));
+            out.push(("ratelimit", state.join(", ")));
+        }
+        out.push(("x-ratelimit-reset", self.reset_after_secs.to_string()));
+        out
+    }
+}
+
+/// An admitted request.
+#[derive(Debug)]
+pub struct Admission {
+    /// The handle to settle or release; `None` when admitted fail-open without a store.
+    pub reservation: Option<Reservation>,
+    /// Limits, usage after admission and reset time.
+    pub state: LimitState,
+    /// A non-blocking rule's response, to attach as `x-ratelimit-warning`.
+    pub warning: Option<Value>,
+}
+
+impl Admission {
+    /// The warning as the header value of the API: compact JSON with non-ASCII escaped.
+    pub fn warning_header(&self) -> Option<String> {
+        self.warning.as_ref().map(ascii_json)
+    }
+}
+
+/// A denied request: nothing was counted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Denial {
+    /// HTTP status (429 unless a rule says otherwise, 503 for a failed store).
+    pub status: u16,
+    /// The JSON body to answer with.
+    pub body: Value,
+    /// Why.
+    pub reason: DenialReason,
+    /// Limits, usage before the request and reset time.
+    pub state: LimitState,
+}
+
+impl Denial {
+    /// `Retry-After` in seconds: until the window resets (1 s for a failed store).
+    pub fn retry_after_secs(&self) -> u64 {
+        match self.reason {
+            DenialReason::StoreUnavailable => 1,
+            _ => self.state.reset_after_secs.max(1),
+        }
+    }
+}
+
+/// The engine's answer.
+#[derive(Debug)]
+pub enum Decision {
+    /// Forward the request, then settle or release.
+    Admitted(Admission),
+    /// Answer with the denial; the request was not counted.
+    Denied(Denial),
+}
+
+/// The limit engine over a [`UsageStore`].
+#[derive(Debug, Clone)]
+pub struct Limiter {
+    store: Arc<dyn UsageStore>,
+    clock: Arc<dyn Clock>,
+    reservation_ttl: Duration,
+    store_timeout: StdDuration,
+    failure_mode: FailureMode,
+}
+
+/// Builds a [`Limiter`].
+#[derive(Debug)]
+pub struct LimiterBuilder {
+    store: Arc<dyn UsageStore>,
+    clock: Arc<dyn Clock>,
+    reservation_ttl: StdDuration,
+    store_timeout: StdDuration,
+    failure_mode: FailureMode,
+}
+
+impl LimiterBuilder {
+    /// The clock (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How long an unsettled reservation counts (default 10 minutes).
+    pub fn reservation_ttl(mut self, ttl: StdDuration) -> Self {
+        self.reservation_ttl = ttl;
+        self
+    }
+
+    /// Bound on each store call (default 2 s).
+    pub fn store_timeout(mut self, timeout: StdDuration) -> Self {
+        self.store_timeout = timeout;
+        self
+    }
+
+    /// Fail closed (default) or open when the store fails.
+    pub fn failure_mode(mut self, mode: FailureMode) -> Self {
+        self.failure_mode = mode;
+        self
+    }
+
+    /// Validates the options and returns the limiter.
+    pub fn build(self) -> Result<Limiter, BuildError> {
+        let valid = |d: StdDuration| d >= StdDuration::from_millis(1) && d <= StdDuration::from_secs(86_400);
+        if !valid(self.reservation_ttl) {
+            return Err(BuildError::InvalidDuration("reservation_ttl"));
+        }
+        if !valid(self.store_timeout) {
+            return Err(BuildError::InvalidDuration("store_timeout"));
+        }
+        Ok(Limiter {
+            store: self.store,
+            clock: self.clock,
+            reservation_ttl: Duration::from_std(self.reservation_ttl)
+                .map_err(|_| BuildError::InvalidDuration("reservation_ttl"))?,
+            store_timeout: self.store_timeout,
+            failure_mode: self.failure_mode,
+        })
+    }
+}
+
+impl Limiter {
+    /// A limiter with default options over `store`.
+    pub fn new(store: Arc<dyn UsageStore>) -> Self {
+        Self {
+            store,
+            clock: Arc::new(SystemClock),
+            reservation_ttl: Duration::minutes(10),
+            store_timeout: DEFAULT_STORE_TIMEOUT,
+            failure_mode: FailureMode::Closed,
+        }
+    }
+
+    /// A builder over `store`.
+    pub fn builder(store: Arc<dyn UsageStore>) -> LimiterBuilder {
+        LimiterBuilder {
+            store,
+            clock: Arc::new(SystemClock),
+            reservation_ttl: DEFAULT_RESERVATION_TTL,
+            store_timeout: DEFAULT_STORE_TIMEOUT,
+            failure_mode: FailureMode::Closed,
+        }
+    }
+
+    /// The store behind this limiter.
+    pub fn store(&self) -> &Arc<dyn UsageStore> {
+        &self.store
+    }
+
+    /// The clock of this limiter.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    async fn call<T>(
+        &self,
+        f: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(self.store_timeout, f)
+            .await
+            .unwrap_or(Err(StoreError::Timeout(self.store_timeout)))
+    }
+
+    /// Decides on one request, in the order of the HTTP API: effective limits, rules on the
+    /// usage before the request, base limits with atomic admission.
+    pub async fn check(
+        &self,
+        policy: &Policy,
+        request: &LimitRequest<'_>,
+    ) -> Result<Decision, LimitError> {
+        validate_identity(request.identity)?;
+        if let Some(t) = request.tier
+            && (t.is_empty() || t.chars().count() > crate::policy::MAX_TIER_LEN)
+        {
+            return Err(LimitError::InvalidTier);
+        }
+        let now = self.clock.now();
+        let period = policy.window().period_at(now);
+        let limits = policy.limits_for(request.tier);
+        let key = UsageKey {
+            scope: request.scope.to_owned(),
+            identity: request.identity.to_owned(),
+            period,
+        };
+        let reset_at = period.end();
+        let state = |usage| LimitState {
+            limit_type: policy.limit_type(),
+            limits,
+            usage,
+            period,
+            reset_at,
+            reset_after_secs: period.seconds_until_end(now),
+        };
+
+        let mut warning = None;
+        if !policy.rules().is_empty() {
+            let usage = if policy.rules().reads_usage() {
+                match self.call(self.store.usage(&key, now)).await {
+                    Ok(u) => u,
+                    Err(e) => return Ok(self.on_store_error(e, state(Usage::default()))),
+                }
+            } else {
+                Usage::default()
+            };
+            let ctx = RuleContext {
+                usage,
+                limits,
+                tier: request.tier,
+            };
+            if let Some(rule) = policy.rules().first_match(&ctx) {
+                let metric = rule
+                    .condition
+                    .metric()
+                    .unwrap_or_else(|| primary_metric(policy.limit_type()));
+                let values = TemplateValues {
+                    used: ctx.used(metric),
+                    limit: limits.of(metric),
+                    tier: request.tier.map(str::to_owned),
+                    metric,
+                    reset_at,
+                };
+                match &rule.action {
+                    Action::Allow => {}
+                    Action::Block { message } => {
+                        let message = message.clone().unwrap_or_else(|| {
+                            if rule.name.is_empty() {
+                                "Request blocked by a usage rule".to_owned()
+                            } else {
+                                format!("Request blocked by rule \"{}\"", rule.name)
+                            }
+                        });
+                        return Ok(Decision::Denied(Denial {
+                            status: 429,
+                            body: json!({"error": "blocked", "message": values.render(&Value::String(message))}),
+                            reason: DenialReason::RuleBlocked {
+                                rule_id: rule.id.clone(),
+                            },
+                            state: state(usage),
+                        }));
+                    }
+                    Action::CustomResponse {
+                        response,
+                        status,
+                        block: true,
+                    } => {
+                        return Ok(Decision::Denied(Denial {
+                            status: *status,
+                            body: values.render(response),
+                            reason: DenialReason::RuleResponse {
+                                rule_id: rule.id.clone(),
+                            },
+                            state: state(usage),
+                        }));
+                    }
+                    Action::CustomResponse {
+                        response,
+                        block: false,
+                        ..
+                    } => warning = Some(values.render(response)),
+                }
+            }
+        }
+
+        let lt = policy.limit_type();
+        let admit = AdmitRequest {
+            key,
+            tier: request.tier.map(str::to_owned),
+            request_limit: limits.requests.filter(|_| lt.enforces_requests()),
+            token_limit: limits.tokens.filter(|_| lt.enforces_tokens()),
+            reserve_tokens: request.estimated_tokens,
+            reservation_expires_at: now + self.reservation_ttl,
+            now,
+        };
+        let outcome = match self.call(self.store.admit(&admit)).await {
+            Ok(o) => o,
+            Err(e) => return Ok(self.on_store_error(e, state(Usage::default()))),
+        };
+        Ok(match outcome {
+            AdmitOutcome::Admitted { reservation, usage } => Decision::Admitted(Admission {
+                reservation: Some(reservation),
+                state: state(usage),
+                warning,
+            }),
+            AdmitOutcome::Denied { usage } => {
+                let metric = if admit
+                    .request_limit
+                    .is_some_and(|l| usage.requests.saturating_add(1) > l)
+                {
+                    Metric::Requests
+                } else {
+                    Metric::Tokens
+                };
+                let st = state(usage);
+                let body = match policy.limit_exceeded_response() {
+                    Some(template) => TemplateValues {
+                        used: match metric {
+                            Metric::Requests => usage.requests,
+                            Metric::Tokens => usage.tokens,
+                        },
+                        limit: limits.of(metric),
+                        tier: request.tier.map(str::to_owned),
+                        metric,
+                        reset_at,
+                    }
+                    .render(template),
+                    None => default_exceeded_body(policy, &st),
+                };
+                Decision::Denied(Denial {
+                    status: 429,
+                    body,
+                    reason: DenialReason::LimitExceeded { metric },
+                    state: st,
+                })
+            }
+        })
+    }
+
+    fn on_store_error(&self, error: StoreError, state: LimitState) -> Decision {
+        match self.failure_mode {
+            FailureMode::Open => {
+                tracing::warn!(%error, "usage store failed; admitting without counting (fail-open)");
+                Decision::Admitted(Admission {
+                    reservation: None,
+                    state,
+                    warning: None,
+                })
+            }
+            FailureMode::Closed => {
+                tracing::error!(%error, "usage store failed; denying (fail-closed)");
+                Decision::Denied(Denial {
+                    status: 503,
+                    body: json!({"error": "store_unavailable", "message": "Usage limits cannot be checked right now; try again shortly"}),
+                    reason: DenialReason::StoreUnavailable,
+                    state,
+                })
+            }
+        }
+    }
+
+    /// Replaces the admission's reservation by the real token count.
+    pub async fn settle(&self, reservation: Reservation, tokens: u64) -> Result<(), LimitError> {
+        Ok(self.call(self.store.settle(&reservation, tokens)).await?)
+    }
+
+    /// Un-counts an admitted request whose upstream failed.
+    pub async fn release(&self, reservation: Reservation) -> Result<(), LimitError> {
+        Ok(self.call(self.store.release(&reservation)).await?)
+    }
+
+    /// An identity's usage in the current period of `policy`.
+    pub async fn usage(
+        &self,
+        policy: &Policy,
+        scope: &str,
+        identity: &str,
+    ) -> Result<(Period, Usage), LimitError> {
+        validate_identity(identity)?;
+        let now = self.clock.now();
+        let period = policy.window().period_at(now);
+        let key = UsageKey {
+            scope: scope.to_owned(),
+            identity: identity.to_owned(),
+            period,
+        };
+        Ok((period, self.call(self.store.usage(&key, now)).await?))
+    }
+}
+
+/// Checks the API's identity rule: 1–256 characters.
+pub fn validate_identity(identity: &str) -> Result<(), LimitError> {
+    // Cheap byte bound first: 256 chars are at most 1024 bytes.
+    if identity.is_empty()
+        || identity.len() > MAX_IDENTITY_LEN * 4
+        || identity.chars().count() > MAX_IDENTITY_LEN
+    {
+        return Err(LimitError::InvalidIdentity);
+    }
+    Ok(())
+}
+
+fn primary_metric(limit_type: LimitType) -> Metric {
+    match limit_type {
+        LimitType::Tokens => Metric::Tokens,
+        LimitType::Requests | LimitType::Both => Metric::Requests,
+    }
+}
+
+fn default_exceeded_body(policy: &Policy, state: &LimitState) -> Value {
+    json!({
+        "error": "limit_exceeded",
+        "message": format!("{} limit reached", policy.window().adjective()),
+        "limitType": policy.limit_type().as_str(),
+        "usage": {"requestsUsed": state.usage.requests, "tokensUsed": state.usage.tokens},
+        "limits": {"requestLimit": state.limits.requests, "tokenLimit": state.limits.tokens},
+        "resetAt": state.reset_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+    })
+}
+
+/// Compact JSON with every non-ASCII character escaped as `\uXXXX`, safe in an HTTP header.
+pub fn ascii_json(value: &Value) -> String {
+    let compact = value.to_string();
+    let mut out = String::with_capacity(compact.len());
+    for c in compact.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u16; 2];
+            for unit in c.encode_utf16(&mut buf) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,239 @@
+//! The `UsageStore` trait every backend implements, and the types it speaks.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::window::Period;
+
+/// Longest identity accepted, in characters (API: 1–256).
+pub const MAX_IDENTITY_LEN: usize = 256;
+
+/// Where a counter lives: a scope (a project), one of its identities, and a period.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UsageKey {
+    /// The tenant, e.g. a project id. Stores keep scopes apart.
+    pub scope: String,
+    /// The end user (user, session, device…), 1–256 characters.
+    pub identity: String,
+    /// The period the counter belongs to.
+    pub period: Period,
+}
+
+/// An identity's usage in one period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// Admitted requests (released ones are not counted).
+    pub requests: u64,
+    /// Tokens settled so far.
+    pub tokens: u64,
+    /// Tokens reserved by in-flight requests whose reservation has not expired.
+    pub reserved_tokens: u64,
+}
+
+/// One atomic admission: count the request and reserve its tokens only if under the limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdmitRequest {
+    /// The counter.
+    pub key: UsageKey,
+    /// The tier to record beside the counter (shown in listings).
+    pub tier: Option<String>,
+    /// Admit only if `requests + 1 <= limit`; `None` = not enforced.
+    pub request_limit: Option<u64>,
+    /// Admit only if `tokens + live reservations < limit`; `None` = not enforced.
+    pub token_limit: Option<u64>,
+    /// Tokens to reserve for this request until it settles.
+    pub reserve_tokens: u64,
+    /// When the reservation stops counting if never settled.
+    pub reservation_expires_at: DateTime<Utc>,
+    /// The caller's "now": reservations expiring at or before it no longer count.
+    pub now: DateTime<Utc>,
+}
+
+impl AdmitRequest {
+    /// The admission rule every store implements atomically: whether `usage`
+    /// (live reservations only) leaves room for one more request.
+    pub fn fits(&self, usage: &Usage) -> bool {
+        let requests_ok = self
+            .request_limit
+            .is_none_or(|l| usage.requests.saturating_add(1) <= l);
+        let tokens_ok = self
+            .token_limit
+            .is_none_or(|l| usage.tokens.saturating_add(usage.reserved_tokens) < l);
+        requests_ok && tokens_ok
+    }
+}
+
+/// A handle on an admitted request's counted request and reserved tokens.
+///
+/// Settle it with the real token count, or release it if the request failed. It is
+/// deliberately not `Clone`: one admission is settled or released once.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Reservation {
+    /// The counter it belongs to.
+    pub key: UsageKey,
+    /// The store's id of the reservation, unique within the key.
+    pub id: String,
+    /// Tokens reserved.
+    pub tokens: u64,
+}
+
+/// The result of an admission.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AdmitOutcome {
+    /// Counted; `usage` includes this request and its reservation.
+    Admitted {
+        /// The handle to settle or release.
+        reservation: Reservation,
+        /// Usage after admission.
+        usage: Usage,
+    },
+    /// Not counted; `usage` is what stood in the way.
+    Denied {
+        /// Usage at the time of the decision.
+        usage: Usage,
+    },
+}
+
+/// One identity's line in a usage listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityUsage {
+    /// The identity.
+    pub identity: String,
+    /// The tier of its latest admitted request, if any.
+    pub tier: Option<String>,
+    /// Admitted requests.
+    pub requests: u64,
+    /// Settled tokens.
+    pub tokens: u64,
+}
+
+/// Which page of a listing to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Items per page (stores clamp it to 1..=1000).
+    pub limit: usize,
+    /// The `next_cursor` of the previous page, or `None` for the first.
+    pub cursor: Option<String>,
+}
+
+impl PageRequest {
+    /// The first page of `limit` items.
+    pub fn first(limit: usize) -> Self {
+        Self {
+            limit,
+            cursor: None,
+        }
+    }
+
+    /// The limit clamped to 1..=1000.
+    pub fn clamped_limit(&self) -> usize {
+        self.limit.clamp(1, 1000)
+    }
+}
+
+/// A page of a listing, ordered by requests (most first), then identity (ascending).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UsagePage {
+    /// The items.
+    pub items: Vec<IdentityUsage>,
+    /// Opaque cursor of the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Totals of one scope over one period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PeriodTotals {
+    /// Admitted requests.
+    pub requests: u64,
+    /// Settled tokens.
+    pub tokens: u64,
+    /// Identities with a counter in the period.
+    pub identities: u64,
+}
+
+/// A store failure. The engine turns it into a fail-closed denial or a fail-open admission.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store did not answer in time.
+    #[error("usage store timed out after {0:?}")]
+    Timeout(Duration),
+    /// The store could not be reached or failed.
+    #[error("usage store unavailable: {0}")]
+    Unavailable(String),
+    /// A cursor or stored value could not be read.
+    #[error("usage store data error: {0}")]
+    Data(String),
+}
+
+/// The ordering key of listings and the cursors built on it, shared so that every store
+/// pages the same way: `<requests>:<identity>` of the last item of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingCursor {
+    /// Requests of the last item returned.
+    pub requests: u64,
+    /// Identity of the last item returned.
+    pub identity: String,
+}
+
+impl ListingCursor {
+    /// Parses a cursor made by [`ListingCursor::encode`].
+    pub fn decode(cursor: &str) -> Result<Self, StoreError> {
+        let (requests, identity) = cursor
+            .split_once(':')
+            .ok_or_else(|| StoreError::Data("malformed cursor".into()))?;
+        let requests = requests
+            .parse()
+            .map_err(|_| StoreError::Data("malformed cursor".into()))?;
+        Ok(Self {
+            requests,
+            identity: identity.to_owned(),
+        })
+    }
+
+    /// The cursor text.
+    pub fn encode(&self) -> String {
+        format!("{}:{}", self.requests, self.identity)
+    }
+
+    /// Whether `(requests, identity)` comes after this cursor in listing order.
+    pub fn is_before(&self, requests: u64, identity: &str) -> bool {
+        requests < self.requests || (requests == self.requests && identity > self.identity.as_str())
+    }
+}
+
+/// Persistent or in-memory counters of usage per scope, identity and period.
+///
+/// Every method is one store operation; [`UsageStore::admit`] in particular must be atomic in
+/// the store itself (a Lua script, one SQL statement, a lock held in memory), never a read
+/// followed by a write from Rust, so that with limit L exactly L requests are admitted across
+/// any number of callers and processes. Implementations take time only from their arguments.
+#[async_trait]
+pub trait UsageStore: Send + Sync + fmt::Debug {
+    /// Counts one request and reserves its tokens if [`AdmitRequest::fits`] the live usage.
+    /// Expired reservations stop counting (and may be purged) here.
+    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError>;
+
+    /// Replaces a reservation by the real token count (adds `tokens`, drops the reservation
+    /// if it is still live). Settling an expired reservation still adds the tokens.
+    async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError>;
+
+    /// Un-counts an admitted request (upstream failed): one request less, reservation dropped.
+    async fn release(&self, reservation: &Reservation) -> Result<(), StoreError>;
+
+    /// One identity's usage; reservations expiring at or before `now` are not counted.
+    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError>;
+
+    /// A page of a scope's identities in `period`, most requests first (see [`ListingCursor`]).
+    async fn list_usage(
+        &self,
+        scope: &str,
+        period: &Period,
+        page: &PageRequest,
+    ) -> Result<UsagePage, StoreError>;
+
+    /// Totals of a scope in `period`.
+    async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError>;
+}
