@@ -255,7 +255,9 @@ impl LimiterBuilder {
 
     /// Validates the options and returns the limiter.
     pub fn build(self) -> Result<Limiter, BuildError> {
-        let valid = |d: StdDuration| d >= StdDuration::from_millis(1) && d <= StdDuration::from_secs(86_400);
+        let valid = |d: StdDuration| {
+            d >= StdDuration::from_millis(1) && d <= StdDuration::from_secs(86_400)
+        };
         if !valid(self.reservation_ttl) {
             return Err(BuildError::InvalidDuration("reservation_ttl"));
         }

@@ -69,6 +69,9 @@ mod tests {
         assert_eq!(prompt_tokens(&body), 2 + 4 + 1 + 4);
         assert_eq!(request_tokens(&body, 7), 111);
         assert_eq!(request_tokens(&json!({"messages": []}), 7), 7);
-        assert_eq!(request_tokens(&json!({"max_completion_tokens": 5, "max_tokens": 9}), 7), 5);
+        assert_eq!(
+            request_tokens(&json!({"max_completion_tokens": 5, "max_tokens": 9}), 7),
+            5
+        );
     }
 }

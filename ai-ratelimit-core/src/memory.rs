@@ -163,11 +163,9 @@ impl UsageStore for MemoryStore {
         if counter.tier.as_deref() != request.tier.as_deref() {
             counter.tier.clone_from(&request.tier);
         }
-        counter.reservations.push((
-            id,
-            request.reserve_tokens,
-            request.reservation_expires_at,
-        ));
+        counter
+            .reservations
+            .push((id, request.reserve_tokens, request.reservation_expires_at));
         let usage = counter.usage();
         drop(counter);
         Ok(AdmitOutcome::Admitted {
@@ -292,7 +290,11 @@ mod tests {
         for d in 0..30 {
             let now = day1 + Duration::days(d);
             store.admit(&admit(now)).await.expect("admit");
-            assert!(store.period_count() <= 2, "day {d}: {}", store.period_count());
+            assert!(
+                store.period_count() <= 2,
+                "day {d}: {}",
+                store.period_count()
+            );
         }
     }
 }

@@ -6,7 +6,9 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 /// How long a usage counter lives before it resets. Every window starts on a UTC boundary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Window {
     /// From the top of each UTC hour.
@@ -26,9 +28,7 @@ impl Window {
         let date = at.date_naive();
         let start_date = match self {
             Window::Hour | Window::Day => date,
-            Window::Week => {
-                date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
-            }
+            Window::Week => date - Duration::days(i64::from(date.weekday().num_days_from_monday())),
             Window::Month => date.with_day(1).unwrap_or(date),
         };
         let hour = if self == Window::Hour { at.hour() } else { 0 };
@@ -37,7 +37,10 @@ impl Window {
                 .and_hms_opt(hour, 0, 0)
                 .unwrap_or_else(|| start_date.and_time(chrono::NaiveTime::MIN)),
         );
-        Period { window: self, start }
+        Period {
+            window: self,
+            start,
+        }
     }
 
     /// The lowercase name used in configuration and in period ids.

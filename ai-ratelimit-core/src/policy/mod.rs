@@ -16,8 +16,8 @@ use serde_json::Value;
 use crate::window::Window;
 
 pub use rule::{
-    Action, ActionConfig, ActionKind, Comparison, Condition, ConditionConfig, ConditionKind,
-    Logic, MAX_CONDITION_DEPTH, Rule, RuleConfig, RuleContext, RuleSet,
+    Action, ActionConfig, ActionKind, Comparison, Condition, ConditionConfig, ConditionKind, Logic,
+    MAX_CONDITION_DEPTH, Rule, RuleConfig, RuleContext, RuleSet,
 };
 pub use template::TemplateValues;
 
@@ -390,8 +390,8 @@ mod tests {
         assert_eq!(p.limits_for(Some("enterprise")).requests, None);
         assert_eq!(p.limits_for(Some("unknown")).requests, Some(50));
         assert_eq!(p.rules().len(), 1);
-        let round = Policy::from_json(&serde_json::to_value(&p).expect("serializes"))
-            .expect("round trip");
+        let round =
+            Policy::from_json(&serde_json::to_value(&p).expect("serializes")).expect("round trip");
         assert_eq!(round, p);
     }
 
@@ -400,10 +400,19 @@ mod tests {
         let cases = [
             (json!({"dailyRequestLimit": -1}), "dailyRequestLimit"),
             (json!({"limitType": "bytes"}), "limitType"),
-            (json!({"bogus": 1}), ""),
-            (json!({"tiers": {"free": {"requestLimit": 1.5}}}), "tiers.free.requestLimit"),
-            (json!({"tiers": {"free": {"reqLimit": 1}}}), "tiers.free"),
-            (json!({"limitExceededResponse": "nope"}), "limitExceededResponse"),
+            (json!({"bogus": 1}), "bogus"),
+            (
+                json!({"tiers": {"free": {"requestLimit": 1.5}}}),
+                "tiers.free.requestLimit",
+            ),
+            (
+                json!({"tiers": {"free": {"reqLimit": 1}}}),
+                "tiers.free.reqLimit",
+            ),
+            (
+                json!({"limitExceededResponse": "nope"}),
+                "limitExceededResponse",
+            ),
             (
                 json!({"rules": [{"condition": {"type": "usage_percent", "metric": "requests", "operator": "bigger", "threshold": 1}, "action": {"type": "allow"}}]}),
                 "rules[0].condition.operator",

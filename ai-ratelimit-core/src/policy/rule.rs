@@ -609,9 +609,7 @@ impl RuleSet {
                 })
             })
             .collect::<Result<Vec<_>, PolicyError>>()?;
-        let reads_usage = rules
-            .iter()
-            .any(|r| r.enabled && r.condition.reads_usage());
+        let reads_usage = rules.iter().any(|r| r.enabled && r.condition.reads_usage());
         Ok(Self { rules, reads_usage })
     }
 
@@ -665,30 +663,55 @@ mod tests {
     fn composite_depth_is_limited_to_eight() {
         assert!(policy_with_condition(nested(8)).is_ok());
         let err = policy_with_condition(nested(9)).expect_err("too deep");
-        assert!(err.field.starts_with("rules[0].condition.conditions[0]"), "{err}");
+        assert!(
+            err.field.starts_with("rules[0].condition.conditions[0]"),
+            "{err}"
+        );
     }
 
     #[test]
     fn missing_and_misplaced_fields_name_the_field() {
         let cases = [
-            (json!({"type": "usage_percent", "metric": "requests", "operator": "gt"}), "rules[0].condition.threshold"),
-            (json!({"type": "usage_absolute", "operator": "gt", "threshold": 1}), "rules[0].condition.metric"),
+            (
+                json!({"type": "usage_percent", "metric": "requests", "operator": "gt"}),
+                "rules[0].condition.threshold",
+            ),
+            (
+                json!({"type": "usage_absolute", "operator": "gt", "threshold": 1}),
+                "rules[0].condition.metric",
+            ),
             (json!({"type": "tier_match"}), "rules[0].condition.value"),
-            (json!({"type": "tier_match", "value": "a", "threshold": 3}), "rules[0].condition.threshold"),
-            (json!({"type": "composite", "operator": "xor", "conditions": []}), "rules[0].condition.operator"),
-            (json!({"type": "usage_percent", "metric": "requests", "operator": "gt", "threshold": -5}), "rules[0].condition.threshold"),
-            (json!({"type": "usage_percent", "metric": "bytes", "operator": "gt", "threshold": 5}), "rules[0].condition.metric"),
+            (
+                json!({"type": "tier_match", "value": "a", "threshold": 3}),
+                "rules[0].condition.threshold",
+            ),
+            (
+                json!({"type": "composite", "operator": "xor", "conditions": []}),
+                "rules[0].condition.operator",
+            ),
+            (
+                json!({"type": "usage_percent", "metric": "requests", "operator": "gt", "threshold": -5}),
+                "rules[0].condition.threshold",
+            ),
+            (
+                json!({"type": "usage_percent", "metric": "bytes", "operator": "gt", "threshold": 5}),
+                "rules[0].condition.metric",
+            ),
         ];
         for (c, field) in cases {
             let err = policy_with_condition(c.clone()).expect_err("invalid");
             assert_eq!(err.field, field, "for {c}");
         }
-        let err = Policy::from_json(&json!({"rules": [{"condition": {"type": "tier_match", "value": "a"},
-            "action": {"type": "custom_response", "status": 99, "response": {}}}]}))
+        let err = Policy::from_json(
+            &json!({"rules": [{"condition": {"type": "tier_match", "value": "a"},
+            "action": {"type": "custom_response", "status": 99, "response": {}}}]}),
+        )
         .expect_err("bad status");
         assert_eq!(err.field, "rules[0].action.status");
-        let err = Policy::from_json(&json!({"rules": [{"condition": {"type": "tier_match", "value": "a"},
-            "action": {"type": "custom_response"}}]}))
+        let err = Policy::from_json(
+            &json!({"rules": [{"condition": {"type": "tier_match", "value": "a"},
+            "action": {"type": "custom_response"}}]}),
+        )
         .expect_err("no response");
         assert_eq!(err.field, "rules[0].action.response");
     }
@@ -706,8 +729,16 @@ mod tests {
             limits: Limits::default(),
             tier,
         };
-        assert_eq!(p.rules().first_match(&ctx(Some("trial"))).map(|r| r.id.as_str()), Some("free"));
-        assert_eq!(p.rules().first_match(&ctx(None)).map(|r| r.id.as_str()), Some("any"));
+        assert_eq!(
+            p.rules()
+                .first_match(&ctx(Some("trial")))
+                .map(|r| r.id.as_str()),
+            Some("free")
+        );
+        assert_eq!(
+            p.rules().first_match(&ctx(None)).map(|r| r.id.as_str()),
+            Some("any")
+        );
         assert!(p.rules().reads_usage());
     }
 }

@@ -112,7 +112,11 @@ mod tests {
                 "nested": [{"at": "2026-11-29T00:00:00Z"}, 3, "{{unknown}} {{"],
             })
         );
-        let unlimited = TemplateValues { limit: None, tier: None, ..t };
+        let unlimited = TemplateValues {
+            limit: None,
+            tier: None,
+            ..t
+        };
         assert_eq!(
             unlimited.render(&json!("{{limit}} {{remaining}} {{percent}} [{{tier}}]")),
             json!("unlimited unlimited 0 []")

@@ -1,0 +1,700 @@
+//! The conformance suite every [`UsageStore`] runs against itself.
+//!
+//! A store crate instantiates every case with one macro call in a test file:
+//!
+//! ```text
+//! async fn make_store() -> std::sync::Arc<dyn ai_ratelimit_core::UsageStore> {
+//!     std::sync::Arc::new(MyStore::connect("…").await.expect("store"))
+//! }
+//! ai_ratelimit_core::usage_store_conformance!(make_store);
+//! ```
+//!
+//! Each case gets a fresh store from the factory and works in its own random scope, so
+//! stores backed by a shared database can run the cases in parallel. Cases take time only
+//! from their arguments (a fixed date in 2030), as stores must.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use crate::clock::{Clock, FakeClock};
+use crate::engine::{Decision, LimitRequest, Limiter};
+use crate::policy::{LimitType, Policy, TierLimits};
+use crate::store::{AdmitOutcome, AdmitRequest, PageRequest, Reservation, UsageKey, UsageStore};
+use crate::window::{Period, Window};
+
+/// Instantiates every conformance case as a `#[tokio::test]` in a module
+/// `usage_store_conformance`, calling `$factory().await` (an `async fn() -> Arc<dyn UsageStore>`
+/// in scope) once per case. The calling crate needs `tokio` (macros, multi-thread runtime).
+#[macro_export]
+macro_rules! usage_store_conformance {
+    ($factory:path) => {
+        $crate::usage_store_conformance!(@cases $factory;
+            admits_exactly_the_request_limit,
+            denied_requests_are_not_counted,
+            no_limit_means_unlimited,
+            zero_limit_admits_nothing,
+            token_limit_counts_live_reservations,
+            settle_replaces_the_reservation,
+            release_uncounts_the_request,
+            reservations_expire_after_their_ttl,
+            settling_an_expired_reservation_still_counts,
+            keys_are_isolated,
+            unicode_and_long_identities,
+            listing_pages_by_most_requests,
+            totals_add_up,
+            tiers_and_rules_through_the_engine,
+            hour_window_rolls_over,
+            day_window_rolls_over,
+            week_window_rolls_over,
+            month_window_rolls_over,
+            concurrent_admissions_are_exact,
+            concurrent_settles_and_releases_add_up,
+        );
+    };
+    (@cases $factory:path; $($case:ident),* $(,)?) => {
+        mod usage_store_conformance {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let store = $factory().await;
+                    $crate::conformance::$case(store).await;
+                }
+            )*
+        }
+    };
+}
+
+fn start() -> DateTime<Utc> {
+    // A Tuesday, 10:20 UTC: inside an hour, a day, an ISO week and a month.
+    "2030-01-15T10:20:00Z".parse().unwrap_or_default()
+}
+
+fn scope() -> String {
+    format!("conformance-{}", uuid::Uuid::new_v4().simple())
+}
+
+fn key(scope: &str, identity: &str, period: Period) -> UsageKey {
+    UsageKey {
+        scope: scope.to_owned(),
+        identity: identity.to_owned(),
+        period,
+    }
+}
+
+fn request(
+    key: &UsageKey,
+    request_limit: Option<u64>,
+    token_limit: Option<u64>,
+    reserve: u64,
+    now: DateTime<Utc>,
+) -> AdmitRequest {
+    AdmitRequest {
+        key: key.clone(),
+        tier: None,
+        request_limit,
+        token_limit,
+        reserve_tokens: reserve,
+        reservation_expires_at: now + Duration::minutes(10),
+        now,
+    }
+}
+
+async fn admit(store: &dyn UsageStore, req: &AdmitRequest) -> Option<Reservation> {
+    match store.admit(req).await.expect("admit") {
+        AdmitOutcome::Admitted { reservation, usage } => {
+            assert!(usage.requests >= 1, "admitted usage counts the request");
+            Some(reservation)
+        }
+        AdmitOutcome::Denied { .. } => None,
+    }
+}
+
+/// With request limit L, exactly L admissions succeed, and the usage says L.
+pub async fn admits_exactly_the_request_limit(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let k = key(&scope(), "alice", Window::Day.period_at(now));
+    for i in 1..=3u64 {
+        match store
+            .admit(&request(&k, Some(3), None, 5, now))
+            .await
+            .expect("admit")
+        {
+            AdmitOutcome::Admitted { usage, reservation } => {
+                assert_eq!(usage.requests, i);
+                assert_eq!(usage.reserved_tokens, 5 * i);
+                assert_eq!(reservation.tokens, 5);
+                assert_eq!(reservation.key, k);
+            }
+            AdmitOutcome::Denied { usage } => panic!("request {i} denied at {usage:?}"),
+        }
+    }
+    match store
+        .admit(&request(&k, Some(3), None, 5, now))
+        .await
+        .expect("admit")
+    {
+        AdmitOutcome::Denied { usage } => assert_eq!(usage.requests, 3),
+        AdmitOutcome::Admitted { .. } => panic!("fourth request admitted over a limit of 3"),
+    }
+}
+
+/// Denied admissions leave no trace.
+pub async fn denied_requests_are_not_counted(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let k = key(&scope(), "bob", Window::Day.period_at(now));
+    assert!(
+        admit(&*store, &request(&k, Some(1), None, 10, now))
+            .await
+            .is_some()
+    );
+    for _ in 0..5 {
+        assert!(
+            admit(&*store, &request(&k, Some(1), None, 10, now))
+                .await
+                .is_none()
+        );
+    }
+    let usage = store.usage(&k, now).await.expect("usage");
+    assert_eq!(
+        (usage.requests, usage.tokens, usage.reserved_tokens),
+        (1, 0, 10)
+    );
+}
+
+/// `None` limits admit everything.
+pub async fn no_limit_means_unlimited(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let k = key(&scope(), "carol", Window::Day.period_at(now));
+    for _ in 0..25 {
+        assert!(
+            admit(&*store, &request(&k, None, None, 1_000_000, now))
+                .await
+                .is_some()
+        );
+    }
+    assert_eq!(store.usage(&k, now).await.expect("usage").requests, 25);
+}
+
+/// A zero limit admits nothing, on either metric.
+pub async fn zero_limit_admits_nothing(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let s = scope();
+    let k = key(&s, "dave", Window::Day.period_at(now));
+    assert!(
+        admit(&*store, &request(&k, Some(0), None, 0, now))
+            .await
+            .is_none()
+    );
+    assert!(
+        admit(&*store, &request(&k, None, Some(0), 0, now))
+            .await
+            .is_none()
+    );
+    assert_eq!(store.usage(&k, now).await.expect("usage").requests, 0);
+}
+
+/// In-flight reservations count against the token limit: `tokens + reserved < limit`.
+pub async fn token_limit_counts_live_reservations(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let k = key(&scope(), "erin", Window::Day.period_at(now));
+    let first = admit(&*store, &request(&k, None, Some(100), 60, now))
+        .await
+        .expect("0 + 0 < 100");
+    assert!(
+        admit(&*store, &request(&k, None, Some(100), 60, now))
+            .await
+            .is_some(),
+        "0 + 60 < 100"
+    );
+    assert!(
+        admit(&*store, &request(&k, None, Some(100), 60, now))
+            .await
+            .is_none(),
+        "0 + 120 >= 100"
+    );
+    store.settle(&first, 10).await.expect("settle");
+    // tokens 10 + reserved 60 = 70 < 100
+    assert!(
+        admit(&*store, &request(&k, None, Some(100), 60, now))
+            .await
+            .is_some()
+    );
+    let usage = store.usage(&k, now).await.expect("usage");
+    assert_eq!(
+        (usage.requests, usage.tokens, usage.reserved_tokens),
+        (3, 10, 120)
+    );
+}
+
+/// Settling adds the real tokens and drops the reservation.
+pub async fn settle_replaces_the_reservation(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let k = key(&scope(), "frank", Window::Day.period_at(now));
+    let r1 = admit(&*store, &request(&k, None, None, 500, now))
+        .await
+        .expect("admitted");
+    let r2 = admit(&*store, &request(&k, None, None, 300, now))
+        .await
+        .expect("admitted");
+    store.settle(&r1, 42).await.expect("settle");
+    let usage = store.usage(&k, now).await.expect("usage");
+    assert_eq!(
+        (usage.requests, usage.tokens, usage.reserved_tokens),
+        (2, 42, 300)
+    );
+    store.settle(&r2, 0).await.expect("settle");
+    let usage = store.usage(&k, now).await.expect("usage");
+    assert_eq!(
+        (usage.requests, usage.tokens, usage.reserved_tokens),
+        (2, 42, 0)
+    );
+}
+
+/// Releasing un-counts the request and frees its reservation, making room again.
+pub async fn release_uncounts_the_request(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let k = key(&scope(), "grace", Window::Day.period_at(now));
+    let r = admit(&*store, &request(&k, Some(1), Some(50), 40, now))
+        .await
+        .expect("admitted");
+    assert!(
+        admit(&*store, &request(&k, Some(1), Some(50), 40, now))
+            .await
+            .is_none()
+    );
+    store.release(&r).await.expect("release");
+    let usage = store.usage(&k, now).await.expect("usage");
+    assert_eq!(
+        (usage.requests, usage.tokens, usage.reserved_tokens),
+        (0, 0, 0)
+    );
+    assert!(
+        admit(&*store, &request(&k, Some(1), Some(50), 40, now))
+            .await
+            .is_some()
+    );
+}
+
+/// A reservation never settled stops counting once it expires.
+pub async fn reservations_expire_after_their_ttl(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let k = key(&scope(), "heidi", Window::Day.period_at(now));
+    assert!(
+        admit(&*store, &request(&k, None, Some(100), 150, now))
+            .await
+            .is_some()
+    );
+    assert!(
+        admit(&*store, &request(&k, None, Some(100), 1, now))
+            .await
+            .is_none()
+    );
+    assert_eq!(
+        store.usage(&k, now).await.expect("usage").reserved_tokens,
+        150
+    );
+    let later = now + Duration::minutes(10);
+    assert_eq!(
+        store.usage(&k, later).await.expect("usage").reserved_tokens,
+        0,
+        "expired at its instant"
+    );
+    assert!(
+        admit(&*store, &request(&k, None, Some(100), 1, later))
+            .await
+            .is_some()
+    );
+    assert_eq!(store.usage(&k, later).await.expect("usage").requests, 2);
+}
+
+/// Tokens of a request that settles after its reservation expired still count.
+pub async fn settling_an_expired_reservation_still_counts(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let k = key(&scope(), "ivan", Window::Day.period_at(now));
+    let r = admit(&*store, &request(&k, None, None, 100, now))
+        .await
+        .expect("admitted");
+    let later = now + Duration::minutes(30);
+    // An admission at `later` may purge the expired reservation first.
+    assert!(
+        admit(&*store, &request(&k, None, None, 0, later))
+            .await
+            .is_some()
+    );
+    store.settle(&r, 77).await.expect("settle");
+    let usage = store.usage(&k, later).await.expect("usage");
+    assert_eq!(
+        (usage.requests, usage.tokens, usage.reserved_tokens),
+        (2, 77, 0)
+    );
+}
+
+/// Scopes, identities and periods never share counters.
+pub async fn keys_are_isolated(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let (s1, s2) = (scope(), scope());
+    let day = Window::Day.period_at(now);
+    let keys = [
+        key(&s1, "judy", day),
+        key(&s2, "judy", day),
+        key(&s1, "judy2", day),
+        key(&s1, "judy", day.next()),
+        key(&s1, "judy", Window::Hour.period_at(now)),
+    ];
+    for k in &keys {
+        assert!(
+            admit(&*store, &request(k, Some(1), None, 0, now))
+                .await
+                .is_some(),
+            "{k:?}"
+        );
+    }
+    for k in &keys {
+        assert_eq!(
+            store.usage(k, now).await.expect("usage").requests,
+            1,
+            "{k:?}"
+        );
+    }
+    assert_eq!(store.totals(&s1, &day).await.expect("totals").requests, 2);
+}
+
+/// Unicode, key-like punctuation and 256-character identities are ordinary identities.
+pub async fn unicode_and_long_identities(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let s = scope();
+    let day = Window::Day.period_at(now);
+    let long: String = "é".repeat(crate::store::MAX_IDENTITY_LEN);
+    let names = [
+        "用户🙂",
+        "{tag}:x",
+        "a'b\"c;--",
+        "with space",
+        "a%_*?[]",
+        long.as_str(),
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let k = key(&s, name, day);
+        for _ in 0..=i {
+            assert!(
+                admit(&*store, &request(&k, None, None, 0, now))
+                    .await
+                    .is_some()
+            );
+        }
+    }
+    for (i, name) in names.iter().enumerate() {
+        let usage = store.usage(&key(&s, name, day), now).await.expect("usage");
+        assert_eq!(usage.requests, i as u64 + 1, "{name}");
+    }
+    let page = store
+        .list_usage(&s, &day, &PageRequest::first(100))
+        .await
+        .expect("list");
+    let listed: Vec<&str> = page.items.iter().map(|i| i.identity.as_str()).collect();
+    let expected: Vec<&str> = names.iter().rev().copied().collect();
+    assert_eq!(listed, expected);
+}
+
+/// Listing: most requests first, ties by identity, every identity exactly once across pages.
+pub async fn listing_pages_by_most_requests(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let s = scope();
+    let day = Window::Day.period_at(now);
+    // 23 identities; request counts 1..=5 with ties.
+    let mut expected = Vec::new();
+    for i in 0..23u64 {
+        let identity = format!("user-{i:02}");
+        let count = i % 5 + 1;
+        let k = key(&s, &identity, day);
+        for _ in 0..count {
+            let mut req = request(&k, None, None, 0, now);
+            req.tier = Some(if i.is_multiple_of(2) { "free" } else { "pro" }.to_owned());
+            assert!(admit(&*store, &req).await.is_some());
+        }
+        expected.push((count, identity));
+    }
+    expected.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+
+    let mut seen = Vec::new();
+    let mut page = PageRequest::first(10);
+    let mut pages = 0;
+    loop {
+        let got = store.list_usage(&s, &day, &page).await.expect("list");
+        pages += 1;
+        assert!(got.items.len() <= 10);
+        for item in &got.items {
+            let n: u64 = item.identity[5..].parse().expect("index");
+            assert_eq!(
+                item.tier.as_deref(),
+                Some(if n.is_multiple_of(2) { "free" } else { "pro" })
+            );
+            assert_eq!(item.tokens, 0);
+            seen.push((item.requests, item.identity.clone()));
+        }
+        match got.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => break,
+        }
+        assert!(pages < 10, "pagination does not end");
+    }
+    assert_eq!(seen, expected);
+    let empty = store
+        .list_usage(&scope(), &day, &PageRequest::first(10))
+        .await
+        .expect("list");
+    assert!(empty.items.is_empty() && empty.next_cursor.is_none());
+}
+
+/// Totals sum admitted requests and settled tokens over a scope's identities in a period.
+pub async fn totals_add_up(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let s = scope();
+    let day = Window::Day.period_at(now);
+    for (identity, n, tokens) in [("a", 3u64, 10u64), ("b", 2, 5), ("c", 1, 0)] {
+        let k = key(&s, identity, day);
+        for _ in 0..n {
+            let r = admit(&*store, &request(&k, None, None, 9, now))
+                .await
+                .expect("admitted");
+            store.settle(&r, tokens).await.expect("settle");
+        }
+    }
+    // A released request is not counted.
+    let r = admit(&*store, &request(&key(&s, "a", day), None, None, 9, now))
+        .await
+        .expect("admitted");
+    store.release(&r).await.expect("release");
+    let totals = store.totals(&s, &day).await.expect("totals");
+    assert_eq!(
+        (totals.requests, totals.tokens, totals.identities),
+        (6, 40, 3)
+    );
+    let other_day = store.totals(&s, &day.next()).await.expect("totals");
+    assert_eq!((other_day.requests, other_day.identities), (0, 0));
+}
+
+fn limiter(store: Arc<dyn UsageStore>) -> (Limiter, FakeClock) {
+    let clock = FakeClock::new(start());
+    let limiter = Limiter::builder(store)
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .expect("limiter");
+    (limiter, clock)
+}
+
+fn admitted(d: &Decision) -> bool {
+    matches!(d, Decision::Admitted(_))
+}
+
+/// Tier limits, rules on prior usage, and the non-counting of blocked requests, end to end.
+pub async fn tiers_and_rules_through_the_engine(store: Arc<dyn UsageStore>) {
+    let (limiter, _clock) = limiter(store.clone());
+    let s = scope();
+    let policy = Policy::from_json(&json!({
+        "limitType": "both",
+        "dailyRequestLimit": 2,
+        "dailyTokenLimit": 1000,
+        "tiers": {"pro": {"requestLimit": 4, "tokenLimit": null}},
+        "rules": [
+            {"id": "banned", "condition": {"type": "tier_match", "value": "banned"}, "action": {"type": "block"}},
+            {"id": "warn", "condition": {"type": "usage_percent", "metric": "requests", "operator": "gte", "threshold": 50},
+             "action": {"type": "custom_response", "block": false, "response": {"message": "{{used}} of {{limit}} used"}}}
+        ]
+    }))
+    .expect("policy");
+    let req = |identity, tier| LimitRequest {
+        scope: &s,
+        identity,
+        tier,
+        estimated_tokens: 10,
+    };
+    let mut admitted_pro = 0;
+    for _ in 0..6 {
+        if admitted(
+            &limiter
+                .check(&policy, &req("p", Some("pro")))
+                .await
+                .expect("check"),
+        ) {
+            admitted_pro += 1;
+        }
+    }
+    assert_eq!(admitted_pro, 4, "pro tier allows 4");
+    // Default limits: the second request carries the 50% warning (1 of 2 used before it).
+    let first = limiter
+        .check(&policy, &req("f", None))
+        .await
+        .expect("check");
+    let Decision::Admitted(a) = first else {
+        panic!("first admitted")
+    };
+    assert!(a.warning.is_none());
+    let second = limiter
+        .check(&policy, &req("f", None))
+        .await
+        .expect("check");
+    let Decision::Admitted(a) = second else {
+        panic!("second admitted")
+    };
+    assert_eq!(a.warning, Some(json!({"message": "1 of 2 used"})));
+    assert!(!admitted(
+        &limiter
+            .check(&policy, &req("f", None))
+            .await
+            .expect("check")
+    ));
+    // Blocked requests are not counted.
+    for _ in 0..3 {
+        let Decision::Denied(d) = limiter
+            .check(&policy, &req("x", Some("banned")))
+            .await
+            .expect("check")
+        else {
+            panic!("banned tier is blocked")
+        };
+        assert_eq!(d.body["error"], "blocked");
+    }
+    let (_, usage) = limiter.usage(&policy, &s, "x").await.expect("usage");
+    assert_eq!(usage.requests, 0);
+}
+
+async fn window_rolls_over(store: Arc<dyn UsageStore>, window: Window, step: Duration) {
+    let (limiter, clock) = limiter(store);
+    let s = scope();
+    let policy = Policy::builder()
+        .limit_type(LimitType::Requests)
+        .request_limit(Some(2))
+        .tier(
+            "one",
+            TierLimits {
+                request_limit: Some(1),
+                token_limit: None,
+            },
+        )
+        .window(window)
+        .build()
+        .expect("policy");
+    let req = LimitRequest {
+        scope: &s,
+        identity: "roller",
+        tier: None,
+        estimated_tokens: 0,
+    };
+    let period = window.period_at(clock.now());
+    for _ in 0..2 {
+        assert!(admitted(
+            &limiter.check(&policy, &req).await.expect("check")
+        ));
+    }
+    let Decision::Denied(d) = limiter.check(&policy, &req).await.expect("check") else {
+        panic!("third in {window} denied")
+    };
+    assert_eq!(d.state.reset_at, period.end());
+    // Just before the end: still denied. At the end: a new period with fresh counts.
+    clock.set(period.end() - Duration::seconds(1));
+    assert!(!admitted(
+        &limiter.check(&policy, &req).await.expect("check")
+    ));
+    clock.set(period.end());
+    assert!(admitted(
+        &limiter.check(&policy, &req).await.expect("check")
+    ));
+    let (p2, usage) = limiter.usage(&policy, &s, "roller").await.expect("usage");
+    assert_eq!((p2, usage.requests), (period.next(), 1));
+    clock.advance(step);
+    assert_eq!(window.period_at(clock.now()), period.next().next());
+    assert!(admitted(
+        &limiter.check(&policy, &req).await.expect("check")
+    ));
+}
+
+/// Hourly windows reset at the top of the hour.
+pub async fn hour_window_rolls_over(store: Arc<dyn UsageStore>) {
+    window_rolls_over(store, Window::Hour, Duration::hours(1)).await;
+}
+
+/// Daily windows reset at UTC midnight.
+pub async fn day_window_rolls_over(store: Arc<dyn UsageStore>) {
+    window_rolls_over(store, Window::Day, Duration::days(1)).await;
+}
+
+/// Weekly windows reset on Monday 00:00 UTC.
+pub async fn week_window_rolls_over(store: Arc<dyn UsageStore>) {
+    window_rolls_over(store, Window::Week, Duration::weeks(1)).await;
+}
+
+/// Monthly windows reset on the first of the month.
+pub async fn month_window_rolls_over(store: Arc<dyn UsageStore>) {
+    // From 2030-02-01, one step of 28 days lands on 2030-03-01.
+    window_rolls_over(store, Window::Month, Duration::days(28)).await;
+}
+
+/// Many concurrent admissions against limit L admit exactly L.
+pub async fn concurrent_admissions_are_exact(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let k = key(&scope(), "burst", Window::Day.period_at(now));
+    let admitted = Arc::new(AtomicU64::new(0));
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let (store, admitted, req) = (
+                store.clone(),
+                admitted.clone(),
+                request(&k, Some(20), Some(1_000_000), 3, now),
+            );
+            tokio::spawn(async move {
+                if admit(&*store, &req).await.is_some() {
+                    admitted.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    for t in futures::future::join_all(tasks).await {
+        t.expect("task");
+    }
+    assert_eq!(admitted.load(Ordering::SeqCst), 20);
+    let usage = store.usage(&k, now).await.expect("usage");
+    assert_eq!((usage.requests, usage.reserved_tokens), (20, 60));
+}
+
+/// Concurrent settles and releases lose nothing.
+pub async fn concurrent_settles_and_releases_add_up(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let k = key(&scope(), "many", Window::Day.period_at(now));
+    let admissions = futures::future::join_all((0..60).map(|_| {
+        let (store, req) = (store.clone(), request(&k, None, None, 11, now));
+        tokio::spawn(async move { admit(&*store, &req).await })
+    }))
+    .await;
+    let reservations: Vec<Reservation> = admissions
+        .into_iter()
+        .map(|r| r.expect("task").expect("admitted"))
+        .collect();
+    let ids: HashSet<&str> = reservations.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids.len(), 60, "reservation ids are unique");
+    let done = futures::future::join_all(reservations.into_iter().enumerate().map(|(i, r)| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            if i.is_multiple_of(3) {
+                store.release(&r).await
+            } else {
+                store.settle(&r, 7).await
+            }
+        })
+    }))
+    .await;
+    for d in done {
+        d.expect("task").expect("settle or release");
+    }
+    let usage = store.usage(&k, now).await.expect("usage");
+    assert_eq!(
+        (usage.requests, usage.tokens, usage.reserved_tokens),
+        (40, 280, 0)
+    );
+}
