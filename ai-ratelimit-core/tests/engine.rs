@@ -1,0 +1,345 @@
+//! The decision of the engine through its public API.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use ai_ratelimit_core::store::{PageRequest, PeriodTotals, UsagePage};
+use ai_ratelimit_core::{
+    AdmitOutcome, AdmitRequest, Decision, DenialReason, FailureMode, FakeClock, LimitError,
+    LimitRequest, Limiter, MemoryStore, Period, Policy, Reservation, StoreError, Usage, UsageKey,
+    UsageStore,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+fn noon() -> DateTime<Utc> {
+    "2026-11-28T12:00:00Z".parse().expect("timestamp")
+}
+
+fn limiter_at(now: DateTime<Utc>) -> (Limiter, FakeClock) {
+    let clock = FakeClock::new(now);
+    let limiter = Limiter::builder(Arc::new(MemoryStore::new()))
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .expect("limiter");
+    (limiter, clock)
+}
+
+fn req<'a>(identity: &'a str, tier: Option<&'a str>) -> LimitRequest<'a> {
+    LimitRequest {
+        scope: "project",
+        identity,
+        tier,
+        estimated_tokens: 100,
+    }
+}
+
+fn header<'a>(headers: &'a [(&'static str, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn default_denial_body_and_headers() {
+    let (limiter, _) = limiter_at(noon());
+    let policy = Policy::from_json(&json!({"dailyRequestLimit": 1})).expect("policy");
+    let Decision::Admitted(a) = limiter
+        .check(&policy, &req("u", None))
+        .await
+        .expect("check")
+    else {
+        panic!("first admitted")
+    };
+    let h = a.state.headers();
+    assert_eq!(header(&h, "x-ratelimit-limit-requests"), Some("1"));
+    assert_eq!(header(&h, "x-ratelimit-remaining-requests"), Some("0"));
+    assert_eq!(header(&h, "x-ratelimit-reset"), Some("43200"));
+    assert_eq!(
+        header(&h, "ratelimit-policy"),
+        Some("\"requests\";q=1;w=86400")
+    );
+    assert_eq!(header(&h, "ratelimit"), Some("\"requests\";r=0;t=43200"));
+    assert_eq!(
+        header(&h, "x-ratelimit-limit-tokens"),
+        None,
+        "tokens not enforced"
+    );
+
+    let Decision::Denied(d) = limiter
+        .check(&policy, &req("u", None))
+        .await
+        .expect("check")
+    else {
+        panic!("second denied")
+    };
+    assert_eq!(d.status, 429);
+    assert_eq!(d.retry_after_secs(), 43_200);
+    assert_eq!(
+        d.reason,
+        DenialReason::LimitExceeded {
+            metric: ai_ratelimit_core::Metric::Requests
+        }
+    );
+    assert_eq!(
+        d.body,
+        json!({
+            "error": "limit_exceeded", "message": "Daily limit reached", "limitType": "requests",
+            "usage": {"requestsUsed": 1, "tokensUsed": 0},
+            "limits": {"requestLimit": 1, "tokenLimit": null},
+            "resetAt": "2026-11-29T00:00:00Z"
+        })
+    );
+}
+
+#[tokio::test]
+async fn token_limits_deny_on_tokens_and_template_the_metric() {
+    let (limiter, _) = limiter_at(noon());
+    let policy = Policy::from_json(&json!({
+        "limitType": "both", "dailyRequestLimit": 100, "dailyTokenLimit": 150,
+        "limitExceededResponse": {"error": "limit_exceeded", "message": "{{metric}}: {{used}}/{{limit}}, {{remaining}} left", "deepLink": "app://upgrade"}
+    }))
+    .expect("policy");
+    let Decision::Admitted(a) = limiter
+        .check(&policy, &req("t", None))
+        .await
+        .expect("check")
+    else {
+        panic!("admitted")
+    };
+    let h = a.state.headers();
+    assert_eq!(
+        header(&h, "x-ratelimit-remaining-tokens"),
+        Some("50"),
+        "reservation counts"
+    );
+    assert_eq!(
+        header(&h, "ratelimit-policy"),
+        Some("\"requests\";q=100;w=86400, \"tokens\";q=150;w=86400")
+    );
+    limiter
+        .settle(a.reservation.expect("reservation"), 160)
+        .await
+        .expect("settle");
+    let Decision::Denied(d) = limiter
+        .check(&policy, &req("t", None))
+        .await
+        .expect("check")
+    else {
+        panic!("over the token limit")
+    };
+    assert_eq!(
+        d.body,
+        json!({"error": "limit_exceeded", "message": "tokens: 160/150, 0 left", "deepLink": "app://upgrade"})
+    );
+}
+
+#[tokio::test]
+async fn rules_block_respond_and_warn() {
+    let (limiter, _) = limiter_at(noon());
+    let policy = Policy::from_json(&json!({
+        "dailyRequestLimit": 10,
+        "tiers": {"free": {"requestLimit": 2}},
+        "rules": [
+            {"id": "vip", "name": "VIPs pass", "condition": {"type": "tier_match", "value": "vip"}, "action": {"type": "allow"}},
+            {"id": "bots", "name": "No bots", "condition": {"type": "tier_match", "value": "bot"}, "action": {"type": "block"}},
+            {"id": "upsell", "condition": {"type": "composite", "operator": "and", "conditions": [
+                {"type": "tier_match", "value": "free"},
+                {"type": "usage_absolute", "metric": "requests", "operator": "gte", "threshold": 1}
+            ]}, "action": {"type": "custom_response", "status": 402, "response": {"message": "Upgrade, {{tier}} user: {{percent}}% used", "resets": "{{resetAt}}"}}},
+            {"id": "nudge", "condition": {"type": "usage_percent", "metric": "requests", "operator": "gt", "threshold": 0},
+             "action": {"type": "custom_response", "block": false, "response": {"message": "Déjà {{used}}"}}}
+        ]
+    }))
+    .expect("policy");
+
+    let Decision::Denied(d) = limiter
+        .check(&policy, &req("b", Some("bot")))
+        .await
+        .expect("check")
+    else {
+        panic!("bots blocked")
+    };
+    assert_eq!(
+        (d.status, d.body.clone()),
+        (
+            429,
+            json!({"error": "blocked", "message": "Request blocked by rule \"No bots\""})
+        )
+    );
+    assert_eq!(
+        d.reason,
+        DenialReason::RuleBlocked {
+            rule_id: "bots".into()
+        }
+    );
+
+    assert!(matches!(
+        limiter
+            .check(&policy, &req("f", Some("free")))
+            .await
+            .expect("check"),
+        Decision::Admitted(_)
+    ));
+    let Decision::Denied(d) = limiter
+        .check(&policy, &req("f", Some("free")))
+        .await
+        .expect("check")
+    else {
+        panic!("upsell blocks the second free request")
+    };
+    assert_eq!(d.status, 402);
+    assert_eq!(
+        d.body,
+        json!({"message": "Upgrade, free user: 50% used", "resets": "2026-11-29T00:00:00Z"})
+    );
+
+    assert!(
+        matches!(limiter.check(&policy, &req("n", None)).await.expect("check"), Decision::Admitted(a) if a.warning.is_none())
+    );
+    let Decision::Admitted(a) = limiter
+        .check(&policy, &req("n", None))
+        .await
+        .expect("check")
+    else {
+        panic!("nudge does not block")
+    };
+    assert_eq!(
+        a.warning_header().as_deref(),
+        Some(r#"{"message":"D\u00e9j\u00e0 1"}"#)
+    );
+
+    // `allow` stops rule evaluation: a VIP never sees the nudge.
+    for _ in 0..3 {
+        let Decision::Admitted(a) = limiter
+            .check(&policy, &req("v", Some("vip")))
+            .await
+            .expect("check")
+        else {
+            panic!("vip admitted")
+        };
+        assert!(a.warning.is_none());
+    }
+}
+
+#[tokio::test]
+async fn identity_and_tier_are_validated() {
+    let (limiter, _) = limiter_at(noon());
+    let policy = Policy::builder().build().expect("policy");
+    assert!(matches!(
+        limiter.check(&policy, &req("", None)).await,
+        Err(LimitError::InvalidIdentity)
+    ));
+    let long = "x".repeat(257);
+    assert!(matches!(
+        limiter.check(&policy, &req(&long, None)).await,
+        Err(LimitError::InvalidIdentity)
+    ));
+    let ok = "é".repeat(256);
+    assert!(limiter.check(&policy, &req(&ok, None)).await.is_ok());
+    assert!(matches!(
+        limiter.check(&policy, &req("u", Some(""))).await,
+        Err(LimitError::InvalidTier)
+    ));
+}
+
+/// A store that never answers, or always fails.
+#[derive(Debug)]
+struct BrokenStore {
+    hang: bool,
+}
+
+impl BrokenStore {
+    async fn fail<T>(&self) -> Result<T, StoreError> {
+        if self.hang {
+            std::future::pending::<()>().await;
+        }
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+}
+
+#[async_trait]
+impl UsageStore for BrokenStore {
+    async fn admit(&self, _: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+        self.fail().await
+    }
+    async fn settle(&self, _: &Reservation, _: u64) -> Result<(), StoreError> {
+        self.fail().await
+    }
+    async fn release(&self, _: &Reservation) -> Result<(), StoreError> {
+        self.fail().await
+    }
+    async fn usage(&self, _: &UsageKey, _: DateTime<Utc>) -> Result<Usage, StoreError> {
+        self.fail().await
+    }
+    async fn list_usage(
+        &self,
+        _: &str,
+        _: &Period,
+        _: &PageRequest,
+    ) -> Result<UsagePage, StoreError> {
+        self.fail().await
+    }
+    async fn totals(&self, _: &str, _: &Period) -> Result<PeriodTotals, StoreError> {
+        self.fail().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_store_fails_closed_by_default_and_open_on_request() {
+    let policy = Policy::from_json(&json!({"dailyRequestLimit": 5})).expect("policy");
+    for hang in [false, true] {
+        let closed = Limiter::builder(Arc::new(BrokenStore { hang }))
+            .store_timeout(StdDuration::from_millis(50))
+            .build()
+            .expect("limiter");
+        let Decision::Denied(d) = closed.check(&policy, &req("u", None)).await.expect("check")
+        else {
+            panic!("fail-closed denies")
+        };
+        assert_eq!(
+            (d.status, d.reason.clone()),
+            (503, DenialReason::StoreUnavailable)
+        );
+        assert_eq!(d.body["error"], "store_unavailable");
+        assert_eq!(d.retry_after_secs(), 1);
+
+        let open = Limiter::builder(Arc::new(BrokenStore { hang }))
+            .store_timeout(StdDuration::from_millis(50))
+            .failure_mode(FailureMode::Open)
+            .build()
+            .expect("limiter");
+        let Decision::Admitted(a) = open.check(&policy, &req("u", None)).await.expect("check")
+        else {
+            panic!("fail-open admits")
+        };
+        assert!(a.reservation.is_none());
+    }
+    let hanging = Limiter::builder(Arc::new(BrokenStore { hang: true }))
+        .store_timeout(StdDuration::from_millis(50))
+        .build()
+        .expect("limiter");
+    assert!(matches!(
+        hanging.usage(&policy, "s", "u").await,
+        Err(LimitError::Store(StoreError::Timeout(_)))
+    ));
+}
+
+#[test]
+fn builder_rejects_zero_durations() {
+    let store = Arc::new(MemoryStore::new());
+    assert!(
+        Limiter::builder(store.clone())
+            .reservation_ttl(StdDuration::ZERO)
+            .build()
+            .is_err()
+    );
+    assert!(
+        Limiter::builder(store)
+            .store_timeout(StdDuration::ZERO)
+            .build()
+            .is_err()
+    );
+}
