@@ -1,1 +1,494 @@
-//! placeholder
+#![forbid(unsafe_code)]
+//! A PostgreSQL [`UsageStore`] for AI Ratelimit: durable counts shared by any number of
+//! server instances.
+//!
+//! # Layout
+//! Everything lives in one dedicated schema (default `ai_ratelimit`, see
+//! [`PostgresStoreOptions::schema`]): the table `airl_usage_counters` and the `_sqlx_migrations`
+//! table of this crate's embedded migrations, which therefore never mix with an application's
+//! own migrations in `public`. One row per (scope, period, identity) holds the counts, the tier
+//! and the in-flight reservations (parallel arrays of id, tokens and expiry).
+//!
+//! # Atomicity
+//! [`UsageStore::admit`] is one statement, one round trip: a conditional upsert
+//! (`INSERT … ON CONFLICT DO UPDATE`) whose update decides on the locked, latest version of
+//! the row. Admissions of one identity serialize on that row lock, so with limit L exactly L
+//! requests are admitted across connections, pools and processes. Settle and release are
+//! single `UPDATE`s. Time comes only from the arguments (`now`), never from the database clock.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use ai_ratelimit_core::Limiter;
+//! use ai_ratelimit_store_postgres::PostgresStore;
+//!
+//! let store = PostgresStore::connect("postgres://postgres@127.0.0.1:5432/app").await?;
+//! let limiter = Limiter::new(Arc::new(store));
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod statements;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use ai_ratelimit_core::store::ListingCursor;
+use ai_ratelimit_core::{
+    AdmitOutcome, AdmitRequest, IdentityUsage, PageRequest, Period, PeriodTotals, Reservation,
+    StoreError, Usage, UsageKey, UsagePage, UsageStore,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+pub use crate::error::PostgresStoreError;
+use crate::error::classify;
+use crate::statements::Statements;
+
+/// The embedded migrations (run by [`PostgresStoreOptions::connect`] unless disabled).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Schema used unless [`PostgresStoreOptions::schema`] says otherwise.
+pub const DEFAULT_SCHEMA: &str = "ai_ratelimit";
+/// Pool size unless configured otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+/// Bound on waiting for a pooled connection (and on connecting) unless configured otherwise.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Server-side `statement_timeout` unless configured otherwise.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a period's counters are kept after it ends, unless configured otherwise.
+pub const DEFAULT_RETENTION: chrono::Duration = chrono::Duration::days(2);
+
+/// How often (in the callers' time) admissions trigger a purge of ended periods.
+const PURGE_INTERVAL_SECS: i64 = 3600;
+
+/// Settings of a [`PostgresStore`]; every setter has a sensible default.
+#[derive(Debug, Clone)]
+pub struct PostgresStoreOptions {
+    schema: String,
+    max_connections: u32,
+    acquire_timeout: Duration,
+    statement_timeout: Option<Duration>,
+    application_name: Option<String>,
+    run_migrations: bool,
+    retention: chrono::Duration,
+}
+
+impl Default for PostgresStoreOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PostgresStoreOptions {
+    /// The defaults: schema `ai_ratelimit`, 10 connections, 2 s acquire and statement
+    /// timeouts, migrations on, 2 days of retention.
+    pub fn new() -> Self {
+        Self {
+            schema: DEFAULT_SCHEMA.to_owned(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
+            statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
+            application_name: None,
+            run_migrations: true,
+            retention: DEFAULT_RETENTION,
+        }
+    }
+
+    /// The schema holding the store's table and its migrations table. Use a schema of its
+    /// own (not the application's), created if missing.
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = schema.into();
+        self
+    }
+
+    /// Maximum pooled connections (at least 1).
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n;
+        self
+    }
+
+    /// Bound on waiting for a connection, including connecting (non-zero).
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// Server-side `statement_timeout` of the store's connections; `None` leaves the server's.
+    pub fn statement_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.statement_timeout = timeout;
+        self
+    }
+
+    /// `application_name` of the store's connections (shown in `pg_stat_activity`).
+    pub fn application_name(mut self, name: impl Into<String>) -> Self {
+        self.application_name = Some(name.into());
+        self
+    }
+
+    /// Whether to run the embedded migrations when the store is built (default true).
+    pub fn run_migrations(mut self, run: bool) -> Self {
+        self.run_migrations = run;
+        self
+    }
+
+    /// How long counters are kept after their period ends (negative counts as zero).
+    pub fn retention(mut self, retention: chrono::Duration) -> Self {
+        self.retention = retention.max(chrono::Duration::zero());
+        self
+    }
+
+    /// Connects a pool to `url` and builds the store.
+    pub async fn connect(self, url: &str) -> Result<PostgresStore, PostgresStoreError> {
+        let options = PgConnectOptions::from_str(url).map_err(PostgresStoreError::InvalidUrl)?;
+        self.connect_with(options).await
+    }
+
+    /// Connects a pool with explicit connection options and builds the store.
+    pub async fn connect_with(
+        self,
+        mut options: PgConnectOptions,
+    ) -> Result<PostgresStore, PostgresStoreError> {
+        self.validate()?;
+        if let Some(name) = &self.application_name {
+            options = options.application_name(name);
+        }
+        if let Some(t) = self.statement_timeout {
+            options = options.options([("statement_timeout", format!("{}ms", t.as_millis()))]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(self.max_connections)
+            .acquire_timeout(self.acquire_timeout)
+            .connect_with(options)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::PoolTimedOut => PostgresStoreError::Timeout(self.acquire_timeout),
+                e => PostgresStoreError::Connect(e),
+            })?;
+        self.with_pool(pool).await
+    }
+
+    /// Builds the store on an existing pool (e.g. the server's). The pool's own settings
+    /// (size, timeouts, `statement_timeout`) apply; `max_connections`, `application_name`
+    /// and `statement_timeout` of these options do not. With migrations off, the database
+    /// is not contacted here.
+    pub async fn with_pool(self, pool: PgPool) -> Result<PostgresStore, PostgresStoreError> {
+        self.validate()?;
+        if self.run_migrations {
+            migrate(&pool, &self.schema).await?;
+        }
+        Ok(PostgresStore {
+            acquire_timeout: pool.options().get_acquire_timeout(),
+            statement_timeout: self.statement_timeout,
+            statements: Arc::new(Statements::new(&self.schema)),
+            pool,
+            retention: self.retention,
+            last_purge: Arc::new(AtomicI64::new(i64::MIN)),
+        })
+    }
+
+    fn validate(&self) -> Result<(), PostgresStoreError> {
+        let s = self.schema.as_bytes();
+        let valid = !s.is_empty()
+            && s.len() <= 63
+            && !s[0].is_ascii_digit()
+            && s.iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_');
+        if !valid {
+            return Err(PostgresStoreError::InvalidSchema(self.schema.clone()));
+        }
+        if self.max_connections == 0 {
+            return Err(PostgresStoreError::InvalidOption {
+                name: "max_connections",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.acquire_timeout.is_zero() || self.statement_timeout.is_some_and(|t| t.is_zero()) {
+            return Err(PostgresStoreError::InvalidOption {
+                name: "timeout",
+                message: "must be positive".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Creates the schema and runs the embedded migrations in it, on a connection that is closed
+/// afterwards so that its `search_path` never leaks into a shared pool.
+async fn migrate(pool: &PgPool, schema: &str) -> Result<(), PostgresStoreError> {
+    let mut conn = pool.acquire().await.map_err(|e| match e {
+        sqlx::Error::PoolTimedOut => {
+            PostgresStoreError::Timeout(pool.options().get_acquire_timeout())
+        }
+        e => PostgresStoreError::Connect(e),
+    })?;
+    let result = async {
+        if let Err(e) = sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+            .execute(&mut *conn)
+            .await
+        {
+            // Two stores creating the schema at once: one of them loses the race, harmlessly.
+            let raced = matches!(&e, sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("42P06" | "23505")));
+            if !raced {
+                return Err(PostgresStoreError::Query(e));
+            }
+        }
+        sqlx::query(&format!("SET search_path TO \"{schema}\""))
+            .execute(&mut *conn)
+            .await
+            .map_err(PostgresStoreError::Query)?;
+        MIGRATOR.run(&mut *conn).await?;
+        Ok(())
+    }
+    .await;
+    conn.close_on_drop();
+    result
+}
+
+/// A [`UsageStore`] in PostgreSQL. Cheap to clone (shares the pool).
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+    statements: Arc<Statements>,
+    acquire_timeout: Duration,
+    statement_timeout: Option<Duration>,
+    retention: chrono::Duration,
+    /// Unix seconds (callers' time) of the last purge of ended periods.
+    last_purge: Arc<AtomicI64>,
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+fn reservation_id(reservation: &Reservation) -> Result<i64, StoreError> {
+    reservation
+        .id
+        .parse()
+        .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))
+}
+
+impl PostgresStore {
+    /// Connects with default [`PostgresStoreOptions`] and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Self, PostgresStoreError> {
+        PostgresStoreOptions::new().connect(url).await
+    }
+
+    /// Builds the store on an existing pool with default options (runs the migrations in
+    /// schema `ai_ratelimit`).
+    pub async fn from_pool(pool: PgPool) -> Result<Self, PostgresStoreError> {
+        PostgresStoreOptions::new().with_pool(pool).await
+    }
+
+    /// Options to build a store with.
+    pub fn options() -> PostgresStoreOptions {
+        PostgresStoreOptions::new()
+    }
+
+    /// The pool the store runs on.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Deletes the counters of every period that ended at or before `cutoff`; returns how
+    /// many rows were deleted. Admissions call it by themselves about once an hour with
+    /// `now - retention`.
+    pub async fn purge_before(&self, cutoff: DateTime<Utc>) -> Result<u64, PostgresStoreError> {
+        sqlx::query(&self.statements.purge)
+            .bind(cutoff)
+            .execute(&self.pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(|e| self.error(e))
+    }
+
+    fn error(&self, e: sqlx::Error) -> PostgresStoreError {
+        classify(e, self.acquire_timeout, self.statement_timeout)
+    }
+
+    fn store_error(&self, e: sqlx::Error) -> StoreError {
+        self.error(e).into()
+    }
+
+    /// Starts a purge in the background when the callers' clock passed the next purge time.
+    fn maybe_purge(&self, now: DateTime<Utc>) {
+        let now_secs = now.timestamp();
+        let last = self.last_purge.load(Ordering::Relaxed);
+        if now_secs < last.saturating_add(PURGE_INTERVAL_SECS)
+            || self
+                .last_purge
+                .compare_exchange(last, now_secs, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let store = self.clone();
+        let cutoff = now - self.retention;
+        tokio::spawn(async move {
+            if let Err(e) = store.purge_before(cutoff).await {
+                tracing::warn!(error = %e, "purging ended usage periods failed");
+            }
+        });
+    }
+}
+
+#[async_trait]
+impl UsageStore for PostgresStore {
+    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+        let key = &request.key;
+        let row: (bool, i64, i64, i64, i64) = sqlx::query_as(&self.statements.admit)
+            .bind(&key.scope)
+            .bind(key.period.id())
+            .bind(&key.identity)
+            .bind(key.period.end())
+            .bind(request.tier.as_deref())
+            .bind(to_i64(request.reserve_tokens))
+            .bind(request.reservation_expires_at)
+            .bind(request.now)
+            .bind(request.request_limit.map(to_i64))
+            .bind(request.token_limit.map(to_i64))
+            .bind(request.fits(&Usage::default()))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        self.maybe_purge(request.now);
+        let (admitted, requests, tokens, seq, reserved) = row;
+        let usage = Usage {
+            requests: to_u64(requests),
+            tokens: to_u64(tokens),
+            reserved_tokens: to_u64(reserved),
+        };
+        Ok(if admitted {
+            AdmitOutcome::Admitted {
+                reservation: Reservation {
+                    key: key.clone(),
+                    id: seq.to_string(),
+                    tokens: request.reserve_tokens,
+                },
+                usage,
+            }
+        } else {
+            AdmitOutcome::Denied { usage }
+        })
+    }
+
+    async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
+        let id = reservation_id(reservation)?;
+        let key = &reservation.key;
+        sqlx::query(&self.statements.settle)
+            .bind(&key.scope)
+            .bind(key.period.id())
+            .bind(&key.identity)
+            .bind(id)
+            .bind(to_i64(tokens))
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        Ok(())
+    }
+
+    async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
+        let id = reservation_id(reservation)?;
+        let key = &reservation.key;
+        sqlx::query(&self.statements.release)
+            .bind(&key.scope)
+            .bind(key.period.id())
+            .bind(&key.identity)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        Ok(())
+    }
+
+    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+        let row: Option<(i64, i64, i64)> = sqlx::query_as(&self.statements.usage)
+            .bind(&key.scope)
+            .bind(key.period.id())
+            .bind(&key.identity)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        Ok(row
+            .map(|(requests, tokens, reserved)| Usage {
+                requests: to_u64(requests),
+                tokens: to_u64(tokens),
+                reserved_tokens: to_u64(reserved),
+            })
+            .unwrap_or_default())
+    }
+
+    async fn list_usage(
+        &self,
+        scope: &str,
+        period: &Period,
+        page: &PageRequest,
+    ) -> Result<UsagePage, StoreError> {
+        let cursor = page
+            .cursor
+            .as_deref()
+            .map(ListingCursor::decode)
+            .transpose()?;
+        let limit = page.clamped_limit();
+        // One row more than the page tells whether another page follows.
+        let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+        let query = match &cursor {
+            None => sqlx::query_as(&self.statements.list_first),
+            Some(_) => sqlx::query_as(&self.statements.list_after),
+        }
+        .bind(scope)
+        .bind(period.id())
+        .bind(fetch);
+        let query = match &cursor {
+            None => query,
+            Some(c) => query.bind(to_i64(c.requests)).bind(c.identity.as_str()),
+        };
+        let rows: Vec<(String, Option<String>, i64, i64)> = query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        let mut items: Vec<IdentityUsage> = rows
+            .into_iter()
+            .map(|(identity, tier, requests, tokens)| IdentityUsage {
+                identity,
+                tier,
+                requests: to_u64(requests),
+                tokens: to_u64(tokens),
+            })
+            .collect();
+        let next_cursor = (items.len() > limit).then(|| {
+            let last = &items[limit - 1];
+            ListingCursor {
+                requests: last.requests,
+                identity: last.identity.clone(),
+            }
+            .encode()
+        });
+        items.truncate(limit);
+        Ok(UsagePage { items, next_cursor })
+    }
+
+    async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError> {
+        let (requests, tokens, identities): (i64, i64, i64) =
+            sqlx::query_as(&self.statements.totals)
+                .bind(scope)
+                .bind(period.id())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| self.store_error(e))?;
+        Ok(PeriodTotals {
+            requests: to_u64(requests),
+            tokens: to_u64(tokens),
+            identities: to_u64(identities),
+        })
+    }
+}
