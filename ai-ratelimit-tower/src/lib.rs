@@ -1,1 +1,84 @@
-//! placeholder
+#![forbid(unsafe_code)]
+//! A [tower] layer that enforces AI Ratelimit limits on any HTTP service: axum, hyper,
+//! tonic, or anything else built on `http` and `tower`.
+//!
+//! Three lines give an existing app per-user daily limits, with the identity read from the
+//! `x-identity` header (and the tier from `x-tier`):
+//!
+//! ```
+//! use ai_ratelimit_core::Policy;
+//! use ai_ratelimit_tower::RateLimitLayer;
+//! use axum::{Router, routing::post};
+//! use serde_json::json;
+//! # use tower::ServiceExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let policy = Policy::from_json(&json!({"dailyRequestLimit": 100}))?;
+//! let app = Router::new()
+//!     .route("/chat", post(|| async { "hello" }))
+//!     .layer(RateLimitLayer::new(policy));
+//!
+//! let request = http::Request::post("/chat").header("x-identity", "user-42").body(axum::body::Body::empty())?;
+//! let response = app.oneshot(request).await?;
+//! assert_eq!(response.status(), 200);
+//! assert_eq!(response.headers()["x-ratelimit-remaining-requests"], "99");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What the layer does
+//! For each request it resolves the [policy](PolicySource) (one fixed [`ScopedPolicy`], or
+//! one per project key with [`RateLimitLayer::by_project_key`]), finds the [`Subject`] with a
+//! [`SubjectExtractor`] (headers by default, [a closure](RateLimitLayer::subject_fn), or
+//! your own, which may read and rewrite the body), and asks the core
+//! [`Limiter`](ai_ratelimit_core::Limiter) (by default over a fresh in-memory store; give it
+//! a shared store with [`RateLimitLayer::limiter`]).
+//!
+//! - **Denied**: the inner service is not called. The answer is the limiter's JSON (429
+//!   `limit_exceeded`, a rule's `blocked` or custom response, or 503 `store_unavailable`
+//!   when the store fails and the limiter fails closed) with the rate-limit headers of the
+//!   HTTP API and, for 429 and 503, `Retry-After`. A denial is a response, never an error.
+//! - **Invalid**: a missing or unknown project key gets `401 invalid_project_key`; a missing
+//!   or malformed identity `400 invalid_request` with `"field": "identity"` (see
+//!   [`Rejection`]).
+//! - **Admitted**: the inner service is called and its response gets the rate-limit headers
+//!   (and `x-ratelimit-warning` when a non-blocking rule applied). The request's [`Subject`]
+//!   and a [`TokenReporter`] are in its extensions.
+//!
+//! # Token accounting
+//! - A response carrying a [`TokensUsed`] extension settles the admission with that count
+//!   before it is returned.
+//! - Otherwise the response body ([`RateLimitBody`]) settles when it ends, with what was
+//!   reported through the request's [`TokenReporter`] (`add` per chunk, or `set`), or with
+//!   the estimate reserved at admission if nothing was reported. An early drop (the client
+//!   went away) or a body error settles the same way on a task spawned on the tokio runtime
+//!   that admitted the request; **a tokio runtime is therefore required**, and an admission
+//!   abandoned outside one only expires after the limiter's reservation TTL.
+//! - An inner error or a 5xx response releases the admission (the request is not counted),
+//!   unless [`release_on_server_error(false)`](RateLimitLayer::release_on_server_error).
+//!
+//! # Observability
+//! [`RateLimitLayer::observer`] receives one [`RequestRecord`] per request: scope,
+//! identity, tier, outcome, status, tokens and latency. Never a body.
+
+mod error;
+mod observe;
+mod policy_source;
+mod rate_limit;
+mod rejection;
+mod subject;
+mod tokens;
+
+pub use error::{BoxError, RateLimitError};
+pub use observe::{Outcome, RequestObserver, RequestRecord};
+pub use policy_source::{
+    PROJECT_KEY_HEADER, PolicySource, ProjectKeyLookup, ProjectKeyPolicy, ScopedPolicy,
+};
+pub use rate_limit::{RateLimit, RateLimitBody, RateLimitLayer, ResponseFuture};
+pub use rejection::Rejection;
+pub use subject::{
+    ClientIpSource, FnExtractor, HeaderExtractor, IDENTITY_HEADER, Subject, SubjectExtractor,
+    TIER_HEADER, client_ip,
+};
+pub use tokens::{TokenReporter, TokensUsed};

@@ -1,0 +1,180 @@
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use futures::future::BoxFuture;
+use http::{Request, Response};
+use pin_project_lite::pin_project;
+use tower::Service;
+
+use super::admit::{Admit, LimitHeaders, insert_all};
+use super::body::RateLimitBody;
+use super::settlement::{Finish, Settlement};
+use crate::tokens::TokensUsed;
+
+type Output<ResBody, Error> = Result<Response<RateLimitBody<ResBody>>, Error>;
+
+pin_project! {
+    /// The future of [`RateLimit`](super::RateLimit): checks the limit, then calls the inner
+    /// service if admitted, then settles or releases (or hands that to the body).
+    pub struct ResponseFuture<S, ReqBody, ResBody>
+    where
+        S: Service<Request<ReqBody>>,
+    {
+        #[pin]
+        state: State<S, S::Future, ReqBody, Output<ResBody, S::Error>>,
+        release_on_server_error: bool,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<S, F, ReqBody, O> {
+        Admitting {
+            admit: BoxFuture<'static, Admit<ReqBody>>,
+            inner: Option<S>,
+        },
+        Calling {
+            #[pin]
+            future: F,
+            settlement: Option<Settlement>,
+            headers: LimitHeaders,
+        },
+        Finishing {
+            work: BoxFuture<'static, ()>,
+            output: Option<O>,
+        },
+        Done,
+    }
+}
+
+impl<S, ReqBody, ResBody> ResponseFuture<S, ReqBody, ResBody>
+where
+    S: Service<Request<ReqBody>>,
+{
+    pub(crate) fn new(
+        inner: S,
+        admit: BoxFuture<'static, Admit<ReqBody>>,
+        release_on_server_error: bool,
+    ) -> Self {
+        Self {
+            state: State::Admitting {
+                admit,
+                inner: Some(inner),
+            },
+            release_on_server_error,
+        }
+    }
+}
+
+impl<S, ReqBody, ResBody> fmt::Debug for ResponseFuture<S, ReqBody, ResBody>
+where
+    S: Service<Request<ReqBody>>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.state {
+            State::Admitting { .. } => "admitting",
+            State::Calling { .. } => "calling",
+            State::Finishing { .. } => "finishing",
+            State::Done => "done",
+        };
+        f.debug_struct("ResponseFuture")
+            .field("state", &state)
+            .finish()
+    }
+}
+
+impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody, ResBody>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Output = Output<ResBody, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            match this.state.as_mut().project() {
+                StateProj::Admitting { admit, inner } => match ready!(admit.as_mut().poll(cx)) {
+                    Admit::Respond(answer) => {
+                        this.state.set(State::Done);
+                        return Poll::Ready(Ok(answer.into_response()));
+                    }
+                    Admit::Forward {
+                        request,
+                        settlement,
+                        headers,
+                    } => {
+                        let mut service = inner
+                            .take()
+                            .expect("the inner service is kept until the request is admitted");
+                        let future = service.call(request);
+                        this.state.set(State::Calling {
+                            future,
+                            settlement: Some(settlement),
+                            headers,
+                        });
+                    }
+                },
+                StateProj::Calling {
+                    future,
+                    settlement,
+                    headers,
+                } => {
+                    let result = ready!(future.poll(cx));
+                    let mut settlement = settlement
+                        .take()
+                        .expect("the settlement is kept until the inner service answers");
+                    let headers = std::mem::take(headers);
+                    let (work, output) = match result {
+                        Err(error) => {
+                            let work = if *this.release_on_server_error {
+                                settlement.finish(Finish::Release)
+                            } else {
+                                settlement.finish_reported()
+                            };
+                            (work, Err(error))
+                        }
+                        Ok(response) => {
+                            let (mut parts, body) = response.into_parts();
+                            insert_all(&mut parts.headers, headers);
+                            settlement.set_status(parts.status);
+                            let work = if parts.status.is_server_error()
+                                && *this.release_on_server_error
+                            {
+                                settlement.finish(Finish::Release)
+                            } else if let Some(TokensUsed(tokens)) = parts.extensions.get().copied()
+                            {
+                                settlement.finish(Finish::Settle(tokens))
+                            } else {
+                                // Tokens still unknown: the body settles when it ends.
+                                this.state.set(State::Done);
+                                let body = RateLimitBody::settling(body, settlement);
+                                return Poll::Ready(Ok(Response::from_parts(parts, body)));
+                            };
+                            let body = RateLimitBody::passthrough(body);
+                            (work, Ok(Response::from_parts(parts, body)))
+                        }
+                    };
+                    match work {
+                        Some(work) => this.state.set(State::Finishing {
+                            work,
+                            output: Some(output),
+                        }),
+                        None => {
+                            this.state.set(State::Done);
+                            return Poll::Ready(output);
+                        }
+                    }
+                }
+                StateProj::Finishing { work, output } => {
+                    ready!(work.as_mut().poll(cx));
+                    let output = output.take().expect("the output is kept until finished");
+                    this.state.set(State::Done);
+                    return Poll::Ready(output);
+                }
+                StateProj::Done => panic!("ResponseFuture polled after completion"),
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Settling or releasing an admission exactly once: when the response is known, when its
+//! body ends, or — from `Drop`, on a spawned task — when it is abandoned.
+
+use std::sync::Arc;
+
+use ai_ratelimit_core::{Limiter, Reservation};
+use futures::future::BoxFuture;
+use http::StatusCode;
+use tokio::runtime::Handle;
+use tokio::time::Instant;
+
+use crate::observe::{Outcome, RequestObserver, RequestRecord};
+use crate::tokens::TokenReporter;
+
+/// What the request log needs about an admitted request, kept until it settles.
+pub(crate) struct Observation {
+    pub(crate) observer: Arc<dyn RequestObserver>,
+    pub(crate) scope: Arc<str>,
+    pub(crate) identity: String,
+    pub(crate) tier: Option<String>,
+    pub(crate) started: Instant,
+}
+
+/// How to end an admission.
+pub(crate) enum Finish {
+    /// Count these tokens.
+    Settle(u64),
+    /// Un-count the request (the inner service failed).
+    Release,
+}
+
+/// An admission not yet settled. Dropping it settles it on a spawned task with the reported
+/// tokens, or the estimate when none were reported.
+pub(crate) struct Settlement {
+    pending: Option<Pending>,
+    reporter: TokenReporter,
+    status: Option<StatusCode>,
+    /// Captured at admission so that a drop outside the runtime's context can still spawn.
+    runtime: Option<Handle>,
+}
+
+struct Pending {
+    limiter: Limiter,
+    reservation: Option<Reservation>,
+    observation: Option<Observation>,
+}
+
+impl Settlement {
+    pub(crate) fn new(
+        limiter: Limiter,
+        reservation: Option<Reservation>,
+        reporter: TokenReporter,
+        observation: Option<Observation>,
+    ) -> Self {
+        Self {
+            pending: Some(Pending {
+                limiter,
+                reservation,
+                observation,
+            }),
+            reporter,
+            status: None,
+            runtime: Handle::try_current().ok(),
+        }
+    }
+
+    /// Records the response status for the request log.
+    pub(crate) fn set_status(&mut self, status: StatusCode) {
+        self.status = Some(status);
+    }
+
+    /// The reported tokens, else the estimate reserved at admission.
+    fn reported_or_estimated(&self) -> u64 {
+        self.reporter.reported().unwrap_or_else(|| {
+            self.pending
+                .as_ref()
+                .and_then(|p| p.reservation.as_ref())
+                .map_or(0, |r| r.tokens)
+        })
+    }
+
+    /// The work that ends the admission, once; `None` if it already ended.
+    pub(crate) fn finish(&mut self, how: Finish) -> Option<BoxFuture<'static, ()>> {
+        let pending = self.pending.take()?;
+        Some(Box::pin(pending.run(how, self.status)))
+    }
+
+    /// Ends the admission with what was reported (or the estimate).
+    pub(crate) fn finish_reported(&mut self) -> Option<BoxFuture<'static, ()>> {
+        let tokens = self.reported_or_estimated();
+        self.finish(Finish::Settle(tokens))
+    }
+}
+
+impl Drop for Settlement {
+    fn drop(&mut self) {
+        let Some(work) = self.finish_reported() else {
+            return;
+        };
+        match self.runtime.take() {
+            Some(runtime) => {
+                runtime.spawn(work);
+            }
+            None => tracing::warn!(
+                "rate-limit admission dropped outside a tokio runtime; its reservation will expire after its TTL"
+            ),
+        }
+    }
+}
+
+impl Pending {
+    async fn run(self, how: Finish, status: Option<StatusCode>) {
+        let failed = status.is_none_or(|s| s.is_server_error());
+        let (tokens, outcome) = match how {
+            Finish::Settle(tokens) => {
+                if let Some(reservation) = self.reservation
+                    && let Err(error) = self.limiter.settle(reservation, tokens).await
+                {
+                    tracing::warn!(%error, "could not settle a rate-limit admission");
+                }
+                let outcome = if failed {
+                    Outcome::Error
+                } else {
+                    Outcome::Allowed
+                };
+                (Some(tokens), outcome)
+            }
+            Finish::Release => {
+                if let Some(reservation) = self.reservation
+                    && let Err(error) = self.limiter.release(reservation).await
+                {
+                    tracing::warn!(%error, "could not release a rate-limit admission");
+                }
+                (None, Outcome::Error)
+            }
+        };
+        if let Some(o) = self.observation {
+            o.observer.observe(&RequestRecord {
+                scope: Some(o.scope),
+                identity: Some(o.identity),
+                tier: o.tier,
+                outcome,
+                status: status.map(|s| s.as_u16()),
+                tokens,
+                latency: o.started.elapsed(),
+            });
+        }
+    }
+}
