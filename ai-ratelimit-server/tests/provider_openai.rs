@@ -1,0 +1,378 @@
+//! The OpenAI provider against a mock OpenAI upstream started by each test.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use ai_ratelimit_core::SystemClock;
+use ai_ratelimit_server::provider::{
+    ChatRequest, ChatStream, ProviderApiKey, ProviderError, ProviderKind, ProviderOptions,
+    ProviderOptionsConfig, ProviderRouter, StreamEnd, StreamError, TimeoutPhase, Usage,
+};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use bytes::Bytes;
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+/// A completion with odd spacing and key order: pass-through must keep these exact bytes.
+const COMPLETION: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"gpt-test",  "choices":[{"index":0,"message":{"role":"assistant","content":"Hi there"},"finish_reason":"stop"}],"usage":{"prompt_tokens":11,"completion_tokens":4,"total_tokens":15} , "system_fingerprint":null}"#;
+
+/// Upstream SSE events in order; the fourth is the usage-only chunk.
+const EVENTS: [&str; 5] = [
+    r#"data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-test","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}"#,
+    r#"data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-test","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}] ,"usage":null, "x_extra": 1.50}"#,
+    r#"data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-test","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}"#,
+    r#"data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-test","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12}}"#,
+    "data: [DONE]",
+];
+
+#[derive(Clone, Default)]
+struct Seen(Arc<Mutex<Vec<(HeaderMap, Value)>>>);
+
+impl Seen {
+    fn record(&self, headers: HeaderMap, body: &Bytes) {
+        let json = serde_json::from_slice(body).unwrap_or(Value::Null);
+        self.0.lock().expect("lock").push((headers, json));
+    }
+    fn last(&self) -> (HeaderMap, Value) {
+        self.0
+            .lock()
+            .expect("lock")
+            .last()
+            .cloned()
+            .expect("a request reached the mock")
+    }
+}
+
+fn sse_bytes() -> String {
+    EVENTS.iter().map(|e| format!("{e}\n\n")).collect()
+}
+
+/// Serves the events split at odd byte positions, so frames straddle network chunks.
+fn sse_response(body: String) -> Response {
+    let bytes = body.into_bytes();
+    let chunks: Vec<Result<Bytes, std::io::Error>> = bytes
+        .chunks(37)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    (
+        [(header::CONTENT_TYPE, "text/event-stream")],
+        Body::from_stream(futures::stream::iter(chunks)),
+    )
+        .into_response()
+}
+
+async fn completions(State(seen): State<Seen>, headers: HeaderMap, body: Bytes) -> Response {
+    seen.record(headers, &body);
+    let streaming = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|b| b.get("stream").and_then(Value::as_bool))
+        .unwrap_or(false);
+    if streaming {
+        sse_response(sse_bytes())
+    } else {
+        ([(header::CONTENT_TYPE, "application/json")], COMPLETION).into_response()
+    }
+}
+
+async fn failing(State(seen): State<Seen>, headers: HeaderMap, body: Bytes) -> Response {
+    seen.record(headers, &body);
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        r#"{"error":{"message":"boom","type":"server_error"}}"#,
+    )
+        .into_response()
+}
+
+async fn never_answers() -> Response {
+    std::future::pending::<()>().await;
+    StatusCode::OK.into_response()
+}
+
+/// Sends the first two events, then stalls without closing.
+async fn stalls() -> Response {
+    let first: String = EVENTS[..2].iter().map(|e| format!("{e}\n\n")).collect();
+    let body = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from(first))])
+        .chain(futures::stream::pending());
+    (
+        [(header::CONTENT_TYPE, "text/event-stream")],
+        Body::from_stream(body),
+    )
+        .into_response()
+}
+
+async fn mock() -> (SocketAddr, Seen) {
+    let seen = Seen::default();
+    let app = Router::new()
+        .route("/v1/chat/completions", post(completions))
+        .route("/fail", post(failing))
+        .route("/hang", post(never_answers))
+        .route("/stall", post(stalls))
+        .with_state(seen.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind mock");
+    let addr = listener.local_addr().expect("mock address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, seen)
+}
+
+fn router(config: ProviderOptionsConfig) -> ProviderRouter {
+    let options = ProviderOptions::try_from(config).expect("valid options");
+    ProviderRouter::new(&options, Arc::new(SystemClock)).expect("client builds")
+}
+
+fn request(router: &ProviderRouter, url: String, body: Value) -> ChatRequest {
+    let Value::Object(body) = body else {
+        panic!("body must be an object");
+    };
+    ChatRequest {
+        body,
+        url: router
+            .upstream_url(ProviderKind::OpenAi, Some(&url))
+            .expect("mock URL is valid"),
+        api_key: Some(ProviderApiKey::new("sk-test-key")),
+    }
+}
+
+fn chat_body(extra: Value) -> Value {
+    let mut body = json!({
+        "model": "gpt-test",
+        "messages": [{"role": "user", "content": "Say hi"}],
+        "temperature": 0.2
+    });
+    if let (Value::Object(b), Value::Object(e)) = (&mut body, extra) {
+        b.extend(e);
+    }
+    body
+}
+
+/// Reads a stream to its end: the bytes and the error it stopped on, if any.
+async fn drain(mut stream: ChatStream) -> (Vec<u8>, Option<StreamError>) {
+    let mut bytes = Vec::new();
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(chunk) => bytes.extend_from_slice(&chunk),
+            Err(e) => return (bytes, Some(e)),
+        }
+    }
+    (bytes, None)
+}
+
+#[tokio::test]
+async fn chat_passes_body_through_and_reads_usage() {
+    let (addr, seen) = mock().await;
+    let router = router(ProviderOptionsConfig::default());
+    let sent = chat_body(json!({"user": "u-1", "seed": 7}));
+    let response = router
+        .chat(
+            ProviderKind::OpenAi,
+            request(
+                &router,
+                format!("http://{addr}/v1/chat/completions"),
+                sent.clone(),
+            ),
+        )
+        .await
+        .expect("chat succeeds");
+
+    assert_eq!(response.body, Bytes::from_static(COMPLETION.as_bytes()));
+    assert_eq!(response.usage, Some(Usage::new(11, 4)));
+    let (headers, received) = seen.last();
+    assert_eq!(received, sent);
+    assert_eq!(headers[header::AUTHORIZATION], "Bearer sk-test-key");
+}
+
+#[tokio::test]
+async fn chat_drops_streaming_fields() {
+    let (addr, seen) = mock().await;
+    let router = router(ProviderOptionsConfig::default());
+    let sent = chat_body(json!({"stream": false, "stream_options": {"include_usage": true}}));
+    router
+        .chat(
+            ProviderKind::OpenAi,
+            request(&router, format!("http://{addr}/v1/chat/completions"), sent),
+        )
+        .await
+        .expect("chat succeeds");
+    assert_eq!(seen.last().1, chat_body(json!({})));
+}
+
+#[tokio::test]
+async fn stream_is_byte_for_byte_and_hides_the_usage_chunk_by_default() {
+    let (addr, seen) = mock().await;
+    let router = router(ProviderOptionsConfig::default());
+    let sent = chat_body(json!({"stream": true, "stream_options": {"include_obfuscation": false}}));
+    let stream = router
+        .chat_stream(
+            ProviderKind::OpenAi,
+            request(&router, format!("http://{addr}/v1/chat/completions"), sent),
+        )
+        .await
+        .expect("stream starts");
+    let usage = stream.usage();
+    let (bytes, error) = drain(stream).await;
+
+    assert!(error.is_none(), "stream failed: {error:?}");
+    let expected: String = [EVENTS[0], EVENTS[1], EVENTS[2], EVENTS[4]]
+        .iter()
+        .map(|e| format!("{e}\n\n"))
+        .collect();
+    assert_eq!(String::from_utf8_lossy(&bytes), expected);
+    assert!(bytes.ends_with(b"data: [DONE]\n\n"));
+
+    let (_, received) = seen.last();
+    assert_eq!(received["stream"], true);
+    assert_eq!(
+        received["stream_options"],
+        json!({"include_obfuscation": false, "include_usage": true})
+    );
+    let progress = usage.finished().await;
+    assert_eq!(progress.end, Some(StreamEnd::Completed));
+    assert_eq!(progress.usage, Some(Usage::new(9, 3)));
+}
+
+#[tokio::test]
+async fn stream_shows_the_usage_chunk_when_the_client_asked() {
+    let (addr, _) = mock().await;
+    let router = router(ProviderOptionsConfig::default());
+    let sent = chat_body(json!({"stream": true, "stream_options": {"include_usage": true}}));
+    let stream = router
+        .chat_stream(
+            ProviderKind::OpenAi,
+            request(&router, format!("http://{addr}/v1/chat/completions"), sent),
+        )
+        .await
+        .expect("stream starts");
+    let usage = stream.usage();
+    let (bytes, error) = drain(stream).await;
+
+    assert!(error.is_none(), "stream failed: {error:?}");
+    assert_eq!(String::from_utf8_lossy(&bytes), sse_bytes());
+    assert_eq!(usage.finished().await.usage, Some(Usage::new(9, 3)));
+}
+
+#[tokio::test]
+async fn upstream_500_is_an_error_with_status_and_body() {
+    let (addr, _) = mock().await;
+    let router = router(ProviderOptionsConfig::default());
+    for streaming in [false, true] {
+        let req = request(&router, format!("http://{addr}/fail"), chat_body(json!({})));
+        let err = if streaming {
+            router.chat_stream(ProviderKind::OpenAi, req).await.err()
+        } else {
+            router.chat(ProviderKind::OpenAi, req).await.err()
+        };
+        match err {
+            Some(ProviderError::Upstream { status, body }) => {
+                assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+                assert_eq!(
+                    &body[..],
+                    br#"{"error":{"message":"boom","type":"server_error"}}"#
+                );
+            }
+            other => panic!("expected an upstream error, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn refused_connection_is_a_connect_error() {
+    // Bind then free a port, so nothing listens on it.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    drop(listener);
+    let router = router(ProviderOptionsConfig::default());
+    let req = request(
+        &router,
+        format!("http://{addr}/v1/chat/completions"),
+        chat_body(json!({})),
+    );
+    let err = router.chat(ProviderKind::OpenAi, req).await.err();
+    assert!(
+        matches!(err, Some(ProviderError::Connect(_))),
+        "got {err:?}"
+    );
+}
+
+#[tokio::test]
+async fn missing_response_headers_hit_the_first_byte_timeout() {
+    let (addr, _) = mock().await;
+    let router = router(ProviderOptionsConfig {
+        first_byte_timeout_ms: Some(200),
+        ..Default::default()
+    });
+    for streaming in [false, true] {
+        let req = request(&router, format!("http://{addr}/hang"), chat_body(json!({})));
+        let err = if streaming {
+            router.chat_stream(ProviderKind::OpenAi, req).await.err()
+        } else {
+            router.chat(ProviderKind::OpenAi, req).await.err()
+        };
+        assert!(
+            matches!(err, Some(ProviderError::Timeout(TimeoutPhase::FirstByte))),
+            "got {err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn stalled_stream_hits_the_idle_timeout_after_passing_what_came() {
+    let (addr, _) = mock().await;
+    let router = router(ProviderOptionsConfig {
+        idle_timeout_ms: Some(200),
+        ..Default::default()
+    });
+    let req = request(
+        &router,
+        format!("http://{addr}/stall"),
+        chat_body(json!({"stream": true})),
+    );
+    let stream = router
+        .chat_stream(ProviderKind::OpenAi, req)
+        .await
+        .expect("stream starts");
+    let usage = stream.usage();
+    let (bytes, error) = drain(stream).await;
+
+    let first_two: String = EVENTS[..2].iter().map(|e| format!("{e}\n\n")).collect();
+    assert_eq!(String::from_utf8_lossy(&bytes), first_two);
+    assert!(
+        matches!(error, Some(StreamError::IdleTimeout(_))),
+        "got {error:?}"
+    );
+    let progress = usage.finished().await;
+    assert_eq!(progress.end, Some(StreamEnd::Failed));
+    assert_eq!(progress.usage, None);
+}
+
+#[tokio::test]
+async fn dropping_the_stream_midway_settles_its_usage_as_dropped() {
+    let (addr, _) = mock().await;
+    let router = router(ProviderOptionsConfig::default());
+    let req = request(
+        &router,
+        format!("http://{addr}/stall"),
+        chat_body(json!({"stream": true})),
+    );
+    let mut stream = router
+        .chat_stream(ProviderKind::OpenAi, req)
+        .await
+        .expect("stream starts");
+    let usage = stream.usage();
+    let first = stream
+        .next()
+        .await
+        .and_then(Result::ok)
+        .expect("a first frame");
+    assert!(first.starts_with(b"data: "));
+    drop(stream);
+
+    let progress = usage.finished().await;
+    assert_eq!(progress.end, Some(StreamEnd::Dropped));
+    // OpenAI reports usage only at the end: the caller falls back to its estimate.
+    assert_eq!(progress.usage, None);
+}
