@@ -1,0 +1,115 @@
+//! [`ApiJson`]: the JSON extractor of every handler, whose rejections are the API's error
+//! shapes (400 with the offending field, 415, 413) instead of axum's plain-text ones.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+/// A JSON request body deserialized into `T`; errors name the path of the bad value.
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(value) = axum::Json::<Value>::from_request(req, state)
+            .await
+            .map_err(json_rejection)?;
+        from_value(value).map(ApiJson)
+    }
+}
+
+/// The query string as a map; a malformed one is a JSON 400 like every other error.
+#[derive(Debug, Clone, Default)]
+pub struct ApiQuery(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
+            .map(|Query(map)| ApiQuery(map))
+            .map_err(|_| ApiError::invalid("malformed query string"))
+    }
+}
+
+/// Deserializes `value` into `T`, turning serde's error into a 400 with the value's path.
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = redact_strings(&e.into_inner().to_string());
+        if path == "." {
+            // serde reports a missing field at the parent; name it like any other bad field.
+            match missing_field(&message) {
+                Some(field) => ApiError::invalid_field(field, message),
+                None => ApiError::invalid(message),
+            }
+        } else {
+            ApiError::invalid_field(path, message)
+        }
+    })
+}
+
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(name, _)| name.to_owned())
+}
+
+/// Maps axum's JSON rejections onto the API's codes.
+pub fn json_rejection(rejection: JsonRejection) -> ApiError {
+    match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+        _ => match rejection {
+            JsonRejection::JsonSyntaxError(e) => {
+                ApiError::invalid(format!("malformed JSON: {}", e.body_text()))
+            }
+            other => ApiError::invalid(other.body_text()),
+        },
+    }
+}
+
+/// Removes string values quoted by serde messages (`invalid type: string "…"`), so that an
+/// error never echoes a value that might be a secret put in the wrong field.
+pub fn redact_strings(message: &str) -> String {
+    const MARKER: &str = "string \"";
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find(MARKER) {
+        out.push_str(&rest[..start]);
+        out.push_str("string");
+        let after = &rest[start + MARKER.len()..];
+        rest = match after.find('"') {
+            Some(end) => &after[end + 1..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_redacted() {
+        assert_eq!(
+            redact_strings("invalid type: string \"sk-secret\", expected u64"),
+            "invalid type: string, expected u64"
+        );
+        assert_eq!(redact_strings("unknown field `x`"), "unknown field `x`");
+    }
+}

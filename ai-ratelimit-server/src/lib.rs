@@ -1,0 +1,203 @@
+#![forbid(unsafe_code)]
+//! The AI Ratelimit reference server: accounts, projects, usage and admin API over SQLite or
+//! PostgreSQL, and (mounted in [`routes::proxy`]) the limiting proxy.
+//!
+//! [`build_app`] turns a validated [`Config`] into an [`App`] (router, state, background
+//! tasks); [`App::serve`] runs it on a listener until a shutdown signal, then drains the
+//! request log. Tests start the real server in-process this way on an ephemeral port.
+
+pub mod accounts;
+pub mod admin;
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod error;
+pub mod json;
+pub mod mail;
+pub mod openapi;
+pub mod ops;
+pub mod projects;
+pub mod provider;
+pub mod request_log;
+pub mod reserved;
+pub mod routes;
+pub mod session;
+pub mod state;
+pub mod telemetry;
+pub mod usage;
+pub mod usage_store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ai_ratelimit_core::{Clock, Limiter, SystemClock};
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use config::{Config, RawConfig};
+pub use error::{ApiError, ServerError};
+pub use state::AppState;
+
+use crate::auth::MagicLinkLimits;
+use crate::crypto::KeyCipher;
+use crate::db::Database;
+use crate::projects::ProjectDirectory;
+use crate::request_log::{RequestLogTask, RequestLogWriter};
+use crate::session::SessionKeys;
+
+/// What [`build_app_with`] may replace besides the configuration.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    /// The time source (tests inject a `FakeClock`).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// A built server: the router, its state and its background tasks.
+#[derive(Debug)]
+pub struct App {
+    router: Router,
+    state: AppState,
+    request_log_task: RequestLogTask,
+}
+
+/// Builds the server with the system clock.
+pub async fn build_app(config: Config) -> Result<App, ServerError> {
+    build_app_with(config, AppOptions::default()).await
+}
+
+/// Builds the server: opens and migrates the database, opens the usage store, starts the
+/// request-log writer and assembles the router.
+pub async fn build_app_with(config: Config, options: AppOptions) -> Result<App, ServerError> {
+    let db = Database::connect(&config).await?;
+    let store = usage_store::usage_store(&config).await?;
+    let limiter = Limiter::builder(store)
+        .clock(options.clock.clone())
+        .build()
+        .map_err(|e| ServerError::Startup(e.to_string()))?;
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| ServerError::Startup(format!("HTTP client: {e}")))?;
+    let cipher = KeyCipher::new(&config.encryption_key);
+    let (request_log, request_log_task) = RequestLogWriter::start(db.pool().clone());
+    let state = AppState::new(state::SharedState {
+        sessions: SessionKeys::new(config.jwt_secret.expose(), config.jwt_expires_in),
+        projects: ProjectDirectory::new(
+            db.pool().clone(),
+            cipher.clone(),
+            config.openai_base_url.clone(),
+            config.anthropic_base_url.clone(),
+        ),
+        mailer: mail::sender_for(&config, http.clone()),
+        magic_link_limits: MagicLinkLimits::new(options.clock.clone())
+            .map_err(|e| ServerError::Startup(e.to_string()))?,
+        metrics: ops::prometheus(),
+        clock: options.clock,
+        limiter,
+        cipher,
+        request_log,
+        db,
+        http,
+        config,
+    });
+    let router = routes::router(state.clone())?;
+    Ok(App {
+        router,
+        state,
+        request_log_task,
+    })
+}
+
+impl App {
+    /// The router (a clone; axum routers are cheap to clone).
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// The shared state (the proxy and tests reach the limiter, projects and request log here).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves on `listener` until `shutdown` completes, lets in-flight requests finish, then
+    /// writes the queued request log and closes the database.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let service = self
+            .router
+            .clone()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        self.shutdown().await;
+        served.map_err(ServerError::Io)
+    }
+
+    /// Drains the request log and closes the database.
+    pub async fn shutdown(self) {
+        let App {
+            router,
+            state,
+            request_log_task,
+        } = self;
+        drop(router);
+        request_log_task.finish(&state.request_log).await;
+        state.db.close().await;
+        tracing::info!("server stopped");
+    }
+}
+
+/// Runs the server of `config` on `HOST:PORT` until SIGINT or SIGTERM.
+pub async fn run(config: Config) -> Result<(), ServerError> {
+    let address = SocketAddr::new(config.host, config.port);
+    let environment = config.environment;
+    let app = build_app(config).await?;
+    let listener = TcpListener::bind(address).await?;
+    tracing::info!(
+        address = %listener.local_addr()?,
+        environment = ?environment,
+        "AI Ratelimit server listening"
+    );
+    app.serve(listener, shutdown_signal()).await
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

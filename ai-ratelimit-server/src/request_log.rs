@@ -1,0 +1,182 @@
+//! The metadata-only request log: one row per proxied request (project, identity, tier, model,
+//! outcome, tokens, latency, time — never a prompt or completion), written off the hot path.
+//!
+//! [`RequestLogWriter::record`] never waits: it queues the entry on a bounded channel that a
+//! background task drains in batches (one transaction per batch). When the queue is full the
+//! entry is dropped and counted in `request_log_dropped_total`, so a slow database can never
+//! slow down responses. [`RequestLogWriter::flush`] and [`RequestLogTask::finish`] wait for
+//! everything queued so far to be written.
+
+use chrono::{DateTime, Utc};
+use sqlx::AnyPool;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use crate::db::to_millis;
+
+/// Entries queued at most before new ones are dropped.
+pub const QUEUE_CAPACITY: usize = 10_000;
+/// Entries written per transaction at most.
+pub const BATCH_SIZE: usize = 256;
+
+/// How a proxied request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestOutcome {
+    /// Admitted and answered by the provider (counts toward limits).
+    Allowed,
+    /// Denied with a 429 (or a blocking rule).
+    Limited,
+    /// Admitted, then failed upstream (released; not counted).
+    Error,
+}
+
+impl RequestOutcome {
+    /// The stored name: `allowed` | `limited` | `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestOutcome::Allowed => "allowed",
+            RequestOutcome::Limited => "limited",
+            RequestOutcome::Error => "error",
+        }
+    }
+}
+
+/// One request's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestLogEntry {
+    /// The project's id.
+    pub project_id: String,
+    /// The end user.
+    pub identity: String,
+    /// The tier claimed, if any.
+    pub tier: Option<String>,
+    /// The model asked for, if any.
+    pub model: Option<String>,
+    /// How it ended.
+    pub outcome: RequestOutcome,
+    /// Tokens counted (0 for limited and failed requests).
+    pub tokens: u64,
+    /// Time from receipt to the end of the response, in milliseconds.
+    pub latency_ms: u64,
+    /// When the request was received.
+    pub at: DateTime<Utc>,
+}
+
+enum Command {
+    Write(Box<RequestLogEntry>),
+    Flush(oneshot::Sender<()>),
+    Close,
+}
+
+/// Queues request-log entries for the background writer. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct RequestLogWriter {
+    sender: mpsc::Sender<Command>,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Command::Write(_) => f.write_str("Write"),
+            Command::Flush(_) => f.write_str("Flush"),
+            Command::Close => f.write_str("Close"),
+        }
+    }
+}
+
+/// The background task writing the log; [`RequestLogTask::finish`] waits for it to drain.
+#[derive(Debug)]
+pub struct RequestLogTask {
+    handle: JoinHandle<()>,
+}
+
+impl RequestLogTask {
+    /// Writes everything queued so far, then stops the task (later entries are dropped).
+    pub async fn finish(self, writer: &RequestLogWriter) {
+        // If the task is already gone the send fails and there is nothing left to wait for.
+        let _ = writer.sender.send(Command::Close).await;
+        if let Err(e) = self.handle.await {
+            tracing::error!(error = %e, "request log writer task failed");
+        }
+    }
+}
+
+impl RequestLogWriter {
+    /// Starts the background writer on `pool`.
+    pub fn start(pool: AnyPool) -> (Self, RequestLogTask) {
+        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let handle = tokio::spawn(run(pool, receiver));
+        (Self { sender }, RequestLogTask { handle })
+    }
+
+    /// Queues an entry without waiting; drops it (and counts the drop) if the queue is full.
+    pub fn record(&self, entry: RequestLogEntry) {
+        if self
+            .sender
+            .try_send(Command::Write(Box::new(entry)))
+            .is_err()
+        {
+            metrics::counter!("request_log_dropped_total").increment(1);
+            tracing::warn!("request log queue full or closed; entry dropped");
+        }
+    }
+
+    /// Waits until every entry queued before this call is in the database.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.sender.send(Command::Flush(done)).await.is_ok() {
+            // The task answers after writing everything queued before the flush.
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<Command>) {
+    let mut commands = Vec::with_capacity(BATCH_SIZE);
+    let mut closing = false;
+    // `recv_many` returns 0 only once every sender is gone and the queue is empty.
+    while !closing && receiver.recv_many(&mut commands, BATCH_SIZE).await > 0 {
+        let mut batch = Vec::with_capacity(commands.len());
+        let mut waiters = Vec::new();
+        for command in commands.drain(..) {
+            match command {
+                Command::Write(entry) => batch.push(*entry),
+                Command::Flush(done) => waiters.push(done),
+                Command::Close => closing = true,
+            }
+        }
+        if !batch.is_empty()
+            && let Err(e) = write_batch(&pool, &batch).await
+        {
+            metrics::counter!("request_log_dropped_total").increment(batch.len() as u64);
+            tracing::error!(error = %e, entries = batch.len(), "request log batch not written");
+        }
+        for done in waiters {
+            let _ = done.send(());
+        }
+    }
+}
+
+async fn write_batch(pool: &AnyPool, batch: &[RequestLogEntry]) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for e in batch {
+        sqlx::query(
+            "INSERT INTO request_log (id, project_id, identity, tier, model, status, tokens, latency_ms, day, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(Uuid::new_v4().to_string())
+        .bind(&e.project_id)
+        .bind(&e.identity)
+        .bind(e.tier.as_deref())
+        .bind(e.model.as_deref())
+        .bind(e.outcome.as_str())
+        .bind(i64::try_from(e.tokens).unwrap_or(i64::MAX))
+        .bind(i64::try_from(e.latency_ms).unwrap_or(i64::MAX))
+        .bind(e.at.date_naive().format("%Y-%m-%d").to_string())
+        .bind(to_millis(e.at))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}

@@ -1,0 +1,130 @@
+//! The router: every route of the API, its fallbacks and its middleware.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::routing::{get, post};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::error::ServerError;
+use crate::state::AppState;
+use crate::{admin, auth, openapi, ops, projects, usage};
+
+/// Headers a browser app may read from proxied responses.
+const EXPOSED_HEADERS: &[&str] = &[
+    "ratelimit",
+    "ratelimit-policy",
+    "retry-after",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-reset",
+    "x-ratelimit-warning",
+];
+
+/// The whole application router.
+pub fn router(state: AppState) -> Result<Router, ServerError> {
+    let api = Router::new()
+        .nest("/api/auth", auth_routes())
+        .nest("/api/projects", project_routes())
+        .nest("/api/admin", admin_routes())
+        .merge(proxy())
+        .route("/api/openapi.json", get(openapi::openapi_json))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/", get(ops::root))
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed);
+    let cors = cors(&state.config.cors_origin)?;
+    Ok(api
+        .layer(axum::middleware::from_fn(ops::track_requests))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(cors)
+        .layer(
+            TraceLayer::new_for_http()
+                // Method and path only: query strings and headers may carry tokens.
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state))
+}
+
+fn auth_routes() -> Router<AppState> {
+    Router::new()
+        .route("/signup", post(auth::signup))
+        .route("/magic-link/request", post(auth::request_magic_link))
+        .route("/magic-link/verify", post(auth::verify_magic_link))
+        .route("/login", post(auth::login))
+        .route("/me", get(auth::me))
+}
+
+fn project_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/",
+            get(projects::list_projects).post(projects::create_project),
+        )
+        .route(
+            "/{id}",
+            get(projects::get_project)
+                .patch(projects::update_project)
+                .delete(projects::delete_project),
+        )
+        .route("/{id}/rotate-key", post(projects::rotate_project_key))
+        .route("/{id}/usage/summary", get(usage::summary))
+        .route("/{id}/usage/by-identity", get(usage::by_identity))
+        .route("/{id}/usage/history", get(usage::history))
+}
+
+fn admin_routes() -> Router<AppState> {
+    Router::new()
+        .route("/projects", post(admin::create_project))
+        .route(
+            "/projects/{project_key}/usage/{identity}",
+            get(admin::identity_usage),
+        )
+}
+
+/// The proxy routes (`/api/v1/proxy/chat`, `/api/v1/proxy/chat/stream`,
+/// `/api/v1/openai/chat/completions`) are mounted here by the proxy module; until then they
+/// answer 404 like any unknown route.
+fn proxy() -> Router<AppState> {
+    Router::new()
+}
+
+fn cors(origin: &str) -> Result<CorsLayer, ServerError> {
+    let origin = HeaderValue::from_str(origin.trim_end_matches('/'))
+        .map_err(|_| ServerError::Startup("CORS_ORIGIN is not a valid origin".to_owned()))?;
+    Ok(CorsLayer::new()
+        .allow_origin(AllowOrigin::list([origin]))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-project-key"),
+            HeaderName::from_static("x-admin-key"),
+            HeaderName::from_static("x-identity"),
+            HeaderName::from_static("x-tier"),
+        ])
+        .expose_headers(
+            EXPOSED_HEADERS
+                .iter()
+                .map(|h| HeaderName::from_static(h))
+                .collect::<Vec<_>>(),
+        )
+        .max_age(Duration::from_secs(600)))
+}
