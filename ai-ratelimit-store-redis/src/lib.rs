@@ -1,1 +1,70 @@
-//! placeholder
+#![forbid(unsafe_code)]
+//! A Redis [`UsageStore`](ai_ratelimit_core::UsageStore) for AI Ratelimit: counts shared by
+//! every server instance, exact across processes, bounded in memory, Redis Cluster ready.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use ai_ratelimit_core::Limiter;
+//! use ai_ratelimit_store_redis::{RedisStore, RedisStoreOptions};
+//!
+//! let options = RedisStoreOptions::default().with_key_prefix("myapp-airl")?;
+//! let store = RedisStore::connect_with("redis://127.0.0.1:6379", options).await?;
+//! let limiter = Limiter::new(Arc::new(store));
+//! # let _ = limiter; Ok(()) }
+//! ```
+//!
+//! # Atomicity
+//!
+//! [`admit`](ai_ratelimit_core::UsageStore::admit), `settle`, `release` and `usage` are each
+//! one Lua script call (`EVALSHA`; the script is loaded again on `NOSCRIPT`). `admit` purges
+//! the identity's expired reservations, applies
+//! [`AdmitRequest::fits`](ai_ratelimit_core::AdmitRequest::fits) to the live usage and, if
+//! it fits, counts the request, records the tier, adds the reservation and updates the
+//! listing index and the totals — all inside Redis, so with limit L exactly L requests are
+//! admitted however many processes share the store. Time comes only from the arguments
+//! (`now`, the reservation expiry), never from the Redis or the local clock.
+//!
+//! # Key layout
+//!
+//! With prefix `P` (default `airl`), scope `S`, period id `D` ([`Period::id`](ai_ratelimit_core::Period::id), e.g.
+//! `day:2026-11-28`, `hour:2026-11-28T13`) and identity `I`:
+//!
+//! | key | type | content |
+//! |---|---|---|
+//! | `P:{S}:D:c:I` | hash | `r` admitted requests, `t` settled tokens, `v` tokens of the reservations in `P:{S}:D:r:I`, `n` last reservation id, `g` tier of the latest admission (absent: none) |
+//! | `P:{S}:D:r:I` | sorted set | in-flight reservations: member `<id>:<tokens>`, score = expiry in µs since the epoch |
+//! | `P:{S}:D:ix` | sorted set | listing index, every score 0: member `<999999999999999 − requests, 15 digits>:<identity>`, so lexicographic order is listing order (requests descending, then identity ascending) and a page after a cursor is one `ZRANGEBYLEX` |
+//! | `P:{S}:D:tot` | hash | period totals of the scope: `r` requests, `t` tokens, `i` identities |
+//!
+//! `S` and `I` are percent-encoded in key names (every byte outside `[A-Za-z0-9._-]` becomes
+//! `%XX`; the empty scope is `%`), so no scope or identity can add a `{`, `}` or `:` to a key.
+//! The identity is stored verbatim only inside the listing index members. All keys of one
+//! scope carry the hash tag `{S}` and hence live in one cluster slot, so every script touches
+//! a single slot. Listing and totals never use `KEYS` or `SCAN`.
+//!
+//! Every key expires (`PEXPIRE`, relative) at the end of its period plus the retention
+//! (default two days), measured from the caller's `now`: Redis memory stays bounded however
+//! long the service runs. The expiry is set when a key is created, not on every call.
+//!
+//! Counts are exact up to 2^53 (Lua numbers are doubles); the listing orders request counts
+//! exactly up to 10^15.
+//!
+//! # Faults
+//!
+//! Each call is bounded by the call timeout (default 2 s) and by the connection's response
+//! timeout (default 1 s); a lost connection is re-established by the connection manager on
+//! the next call. A call cut by a lost connection fails and is not retried (an admission may
+//! have been counted already: the store errs on the side of counting). Errors map into
+//! [`StoreError`](ai_ratelimit_core::StoreError), and the [`Limiter`](ai_ratelimit_core::Limiter)
+//! fails closed (503) or open as configured.
+
+mod error;
+mod keys;
+mod options;
+mod scripts;
+mod store;
+
+pub use error::RedisStoreError;
+pub use options::{DEFAULT_KEY_PREFIX, MAX_KEY_PREFIX_LEN, RedisStoreConfig, RedisStoreOptions};
+pub use store::RedisStore;

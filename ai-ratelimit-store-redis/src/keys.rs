@@ -1,0 +1,190 @@
+//! Key names (see the crate docs for the layout).
+
+use std::fmt::Write as _;
+
+use ai_ratelimit_core::{Period, UsageKey};
+
+/// Largest request count the listing index orders exactly (15 decimal digits).
+pub(crate) const MAX_INDEXED_REQUESTS: u64 = 999_999_999_999_999;
+
+/// Appends `raw` percent-encoded: every byte outside `[A-Za-z0-9._-]` becomes `%XX`, so the
+/// result never holds `{`, `}`, `:` or spaces and cannot alter the key structure.
+fn push_encoded(out: &mut String, raw: &str) {
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+            out.push(char::from(b));
+        } else {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+}
+
+/// The key names of one store (one prefix).
+#[derive(Debug, Clone)]
+pub(crate) struct KeySpace {
+    prefix: String,
+}
+
+/// The keys of one scope and period.
+#[derive(Debug)]
+pub(crate) struct PeriodKeys {
+    /// `<base>`: `<prefix>:{<scope>}:<period id>`.
+    base: String,
+}
+
+/// The four keys an admission touches, all in the slot of the scope's hash tag.
+#[derive(Debug)]
+pub(crate) struct IdentityKeys {
+    pub(crate) counter: String,
+    pub(crate) reservations: String,
+    pub(crate) index: String,
+    pub(crate) totals: String,
+}
+
+impl KeySpace {
+    pub(crate) fn new(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    pub(crate) fn period(&self, scope: &str, period: &Period) -> PeriodKeys {
+        let mut base = String::with_capacity(self.prefix.len() + scope.len() + 24);
+        base.push_str(&self.prefix);
+        base.push_str(":{");
+        if scope.is_empty() {
+            // `{}` is no hash tag at all; `%` alone is never produced by the encoding.
+            base.push('%');
+        } else {
+            push_encoded(&mut base, scope);
+        }
+        base.push_str("}:");
+        base.push_str(&period.id());
+        PeriodKeys { base }
+    }
+
+    pub(crate) fn identity(&self, key: &UsageKey) -> IdentityKeys {
+        let period = self.period(&key.scope, &key.period);
+        IdentityKeys {
+            counter: period.counter(&key.identity),
+            reservations: period.with_identity(":r:", &key.identity),
+            index: period.index(),
+            totals: period.totals(),
+        }
+    }
+}
+
+impl PeriodKeys {
+    fn with_identity(&self, kind: &str, identity: &str) -> String {
+        let mut key = String::with_capacity(self.base.len() + kind.len() + identity.len() + 8);
+        key.push_str(&self.base);
+        key.push_str(kind);
+        push_encoded(&mut key, identity);
+        key
+    }
+
+    pub(crate) fn counter(&self, identity: &str) -> String {
+        self.with_identity(":c:", identity)
+    }
+
+    pub(crate) fn index(&self) -> String {
+        format!("{}:ix", self.base)
+    }
+
+    pub(crate) fn totals(&self) -> String {
+        format!("{}:tot", self.base)
+    }
+}
+
+/// The listing-index member of an identity: 15-digit `MAX_INDEXED_REQUESTS - requests`, `:`,
+/// the identity. Byte order of members is listing order: requests descending, identity ascending.
+/// (The Lua scripts build the same members.)
+pub(crate) fn index_member(requests: u64, identity: &str) -> String {
+    let inverted = MAX_INDEXED_REQUESTS - requests.min(MAX_INDEXED_REQUESTS);
+    format!("{inverted:015}:{identity}")
+}
+
+/// Splits an index member into requests and identity.
+pub(crate) fn parse_index_member(member: &str) -> Option<(u64, &str)> {
+    let (inverted, identity) = member.split_once(':')?;
+    let inverted: u64 = inverted.parse().ok()?;
+    Some((MAX_INDEXED_REQUESTS.checked_sub(inverted)?, identity))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ai_ratelimit_core::Window;
+
+    /// The hash tag as Redis Cluster computes it: the bytes between the first `{` and the
+    /// first `}` after it, if not empty.
+    fn hash_tag(key: &str) -> Option<&str> {
+        let open = key.find('{')?;
+        let close = key[open + 1..].find('}')? + open + 1;
+        (close > open + 1).then(|| &key[open + 1..close])
+    }
+
+    fn usage_key(scope: &str, identity: &str) -> UsageKey {
+        UsageKey {
+            scope: scope.to_owned(),
+            identity: identity.to_owned(),
+            period: Window::Day.period_at("2030-01-15T10:20:00Z".parse().expect("time")),
+        }
+    }
+
+    #[test]
+    fn layout_is_as_documented() {
+        let keys = KeySpace::new("airl").identity(&usage_key("proj-1", "user 42"));
+        assert_eq!(keys.counter, "airl:{proj-1}:day:2030-01-15:c:user%2042");
+        assert_eq!(keys.reservations, "airl:{proj-1}:day:2030-01-15:r:user%2042");
+        assert_eq!(keys.index, "airl:{proj-1}:day:2030-01-15:ix");
+        assert_eq!(keys.totals, "airl:{proj-1}:day:2030-01-15:tot");
+    }
+
+    #[test]
+    fn every_key_of_a_scope_shares_one_hash_tag_whatever_the_names() {
+        let scopes = ["p", "{x}", "}{", "a:b}c", "", "用户", "{}"];
+        let identities = ["{tag}:x", "}", "{", "a'b\"c;--", "用户🙂", "", "%41"];
+        for scope in scopes {
+            let mut tags = std::collections::HashSet::new();
+            for identity in identities {
+                let k = KeySpace::new("airl").identity(&usage_key(scope, identity));
+                for key in [&k.counter, &k.reservations, &k.index, &k.totals] {
+                    tags.insert(hash_tag(key).map(str::to_owned));
+                }
+            }
+            assert_eq!(tags.len(), 1, "scope {scope:?}: {tags:?}");
+            assert!(tags.iter().all(Option::is_some), "scope {scope:?}");
+        }
+    }
+
+    #[test]
+    fn distinct_names_give_distinct_keys() {
+        let pairs = [
+            ("a", "b:c"),
+            ("a:b", "c"),
+            ("a", "b%3Ac"),
+            ("", "x"),
+            ("%", "x"),
+        ];
+        let keys: std::collections::HashSet<String> = pairs
+            .iter()
+            .map(|(s, i)| KeySpace::new("airl").identity(&usage_key(s, i)).counter)
+            .collect();
+        assert_eq!(keys.len(), pairs.len());
+    }
+
+    #[test]
+    fn index_members_sort_in_listing_order() {
+        let mut entries = vec![(3, "b"), (10, "a"), (3, "a"), (0, "z"), (3, "ab"), (3, "é")];
+        let mut members: Vec<String> = entries.iter().map(|(r, i)| index_member(*r, i)).collect();
+        members.sort();
+        entries.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        let parsed: Vec<(u64, &str)> = members
+            .iter()
+            .map(|m| parse_index_member(m).expect("member"))
+            .collect();
+        assert_eq!(parsed, entries);
+    }
+}
