@@ -1,1 +1,454 @@
-//! placeholder
+#![forbid(unsafe_code)]
+//! A SQLite [`UsageStore`] for AI Ratelimit: durable counts on one machine with nothing else
+//! installed; the server's embedded default.
+//!
+//! # Layout
+//! The table `airl_usage_counters` (one row per scope, period and identity, holding the
+//! counts, the tier and the in-flight reservations as a JSON array) and its indexes, created
+//! by this crate's embedded migrations. The file may be shared with an application's own
+//! tables and sqlx migrations: this crate's migration versions are distinct, its migrator
+//! ignores versions it does not know, and every object it creates is prefixed `airl_`.
+//!
+//! # Atomicity
+//! The database runs in WAL mode with a busy timeout. Each admission is one
+//! `INSERT … ON CONFLICT DO UPDATE … RETURNING` statement; a writing statement holds SQLite's
+//! single write lock from before it reads until it commits, so with limit L exactly L
+//! requests are admitted across connections and across processes sharing the file. In one
+//! process, writes go through a one-connection pool (no lock contention in-process) and reads
+//! through a separate pool. Time comes only from the arguments (`now`).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use ai_ratelimit_core::Limiter;
+//! use ai_ratelimit_store_sqlite::SqliteStore;
+//!
+//! let store = SqliteStore::connect("sqlite://ratelimit.db?mode=rwc").await?;
+//! let limiter = Limiter::new(Arc::new(store));
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod statements;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use ai_ratelimit_core::store::ListingCursor;
+use ai_ratelimit_core::{
+    AdmitOutcome, AdmitRequest, IdentityUsage, PageRequest, Period, PeriodTotals, Reservation,
+    StoreError, Usage, UsageKey, UsagePage, UsageStore,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use crate::error::SqliteStoreError;
+use crate::error::classify;
+
+/// Reader connections unless configured otherwise.
+pub const DEFAULT_READ_CONNECTIONS: u32 = 4;
+/// Bound on waiting for a pooled connection unless configured otherwise.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a statement waits for another process's write lock unless configured otherwise.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a period's counters are kept after it ends, unless configured otherwise.
+pub const DEFAULT_RETENTION: chrono::Duration = chrono::Duration::days(2);
+
+/// How often (in the callers' time) admissions trigger a purge of ended periods.
+const PURGE_INTERVAL_SECS: i64 = 3600;
+
+/// Settings of a [`SqliteStore`]; every setter has a sensible default.
+#[derive(Debug, Clone)]
+pub struct SqliteStoreOptions {
+    read_connections: u32,
+    acquire_timeout: Duration,
+    busy_timeout: Duration,
+    run_migrations: bool,
+    retention: chrono::Duration,
+}
+
+impl Default for SqliteStoreOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SqliteStoreOptions {
+    /// The defaults: 4 reader connections, 2 s acquire and busy timeouts, migrations on,
+    /// 2 days of retention.
+    pub fn new() -> Self {
+        Self {
+            read_connections: DEFAULT_READ_CONNECTIONS,
+            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
+            run_migrations: true,
+            retention: DEFAULT_RETENTION,
+        }
+    }
+
+    /// Connections of the separate read pool; 0 sends reads through the single writer
+    /// (always the case for in-memory databases).
+    pub fn read_connections(mut self, n: u32) -> Self {
+        self.read_connections = n;
+        self
+    }
+
+    /// Bound on waiting for a pooled connection (non-zero).
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// How long a statement waits for the write lock held by another process (non-zero).
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// Whether to run the embedded migrations when the store is built (default true).
+    pub fn run_migrations(mut self, run: bool) -> Self {
+        self.run_migrations = run;
+        self
+    }
+
+    /// How long counters are kept after their period ends (negative counts as zero).
+    pub fn retention(mut self, retention: chrono::Duration) -> Self {
+        self.retention = retention.max(chrono::Duration::zero());
+        self
+    }
+
+    /// Opens the database at `url` (`sqlite://path?mode=rwc` creates the file).
+    pub async fn connect(mut self, url: &str) -> Result<SqliteStore, SqliteStoreError> {
+        let options = SqliteConnectOptions::from_str(url).map_err(SqliteStoreError::InvalidUrl)?;
+        // Every connection to an in-memory database must be the one writer.
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            self.read_connections = 0;
+        }
+        self.connect_with(options).await
+    }
+
+    /// Opens the database with explicit connection options (WAL mode, the busy timeout and
+    /// `synchronous = NORMAL` are applied on top).
+    pub async fn connect_with(
+        self,
+        options: SqliteConnectOptions,
+    ) -> Result<SqliteStore, SqliteStoreError> {
+        self.validate()?;
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(self.busy_timeout);
+        let open = |max: u32| {
+            SqlitePoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(self.acquire_timeout)
+                .connect_with(options.clone())
+        };
+        let connect_error = |e| match e {
+            sqlx::Error::PoolTimedOut => SqliteStoreError::Timeout(self.acquire_timeout),
+            e => SqliteStoreError::Connect(e),
+        };
+        // One writer: admissions queue in the pool instead of spinning on SQLITE_BUSY.
+        let writer = open(1).await.map_err(connect_error)?;
+        let reader = match self.read_connections {
+            0 => None,
+            n => Some(open(n).await.map_err(connect_error)?),
+        };
+        self.build(writer, reader).await
+    }
+
+    /// Builds the store on an existing pool (e.g. the server's), used for reads and writes.
+    /// The pool's own settings apply; open it in WAL mode with a busy timeout.
+    pub async fn with_pool(self, pool: SqlitePool) -> Result<SqliteStore, SqliteStoreError> {
+        self.validate()?;
+        self.build(pool, None).await
+    }
+
+    async fn build(
+        self,
+        writer: SqlitePool,
+        reader: Option<SqlitePool>,
+    ) -> Result<SqliteStore, SqliteStoreError> {
+        if self.run_migrations {
+            let migrator = SqliteStore::migrator();
+            // Two processes creating the same new file race on the first migration; the
+            // loser finds it applied on a second attempt.
+            if migrator.run(&writer).await.is_err() {
+                migrator.run(&writer).await?;
+            }
+        }
+        Ok(SqliteStore {
+            acquire_timeout: writer.options().get_acquire_timeout(),
+            busy_timeout: self.busy_timeout,
+            reader: reader.unwrap_or_else(|| writer.clone()),
+            writer,
+            retention: self.retention,
+            last_purge: Arc::new(AtomicI64::new(i64::MIN)),
+        })
+    }
+
+    fn validate(&self) -> Result<(), SqliteStoreError> {
+        if self.acquire_timeout.is_zero() || self.busy_timeout.is_zero() {
+            return Err(SqliteStoreError::InvalidOption {
+                name: "timeout",
+                message: "must be positive".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A [`UsageStore`] in a SQLite file. Cheap to clone (shares the pools).
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    acquire_timeout: Duration,
+    busy_timeout: Duration,
+    retention: chrono::Duration,
+    /// Unix seconds (callers' time) of the last purge of ended periods.
+    last_purge: Arc<AtomicI64>,
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+fn reservation_id(reservation: &Reservation) -> Result<i64, StoreError> {
+    reservation
+        .id
+        .parse()
+        .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))
+}
+
+impl SqliteStore {
+    /// Opens the database at `url` with default [`SqliteStoreOptions`] and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Self, SqliteStoreError> {
+        SqliteStoreOptions::new().connect(url).await
+    }
+
+    /// Builds the store on an existing pool with default options (runs the migrations).
+    pub async fn from_pool(pool: SqlitePool) -> Result<Self, SqliteStoreError> {
+        SqliteStoreOptions::new().with_pool(pool).await
+    }
+
+    /// Options to build a store with.
+    pub fn options() -> SqliteStoreOptions {
+        SqliteStoreOptions::new()
+    }
+
+    /// The embedded migrations as the store runs them: versions it does not know (an
+    /// application's own, in the same `_sqlx_migrations` table) are ignored.
+    pub fn migrator() -> sqlx::migrate::Migrator {
+        let mut migrator = sqlx::migrate!("./migrations");
+        migrator.set_ignore_missing(true);
+        migrator
+    }
+
+    /// The pool admissions, settles and releases run on (one connection).
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    /// Deletes the counters of every period that ended at or before `cutoff`; returns how
+    /// many rows were deleted. Admissions call it by themselves about once an hour with
+    /// `now - retention`.
+    pub async fn purge_before(&self, cutoff: DateTime<Utc>) -> Result<u64, SqliteStoreError> {
+        sqlx::query(statements::PURGE)
+            .bind(cutoff.timestamp_micros())
+            .execute(&self.writer)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(|e| self.error(e))
+    }
+
+    fn error(&self, e: sqlx::Error) -> SqliteStoreError {
+        classify(e, self.acquire_timeout, self.busy_timeout)
+    }
+
+    fn store_error(&self, e: sqlx::Error) -> StoreError {
+        self.error(e).into()
+    }
+
+    /// Starts a purge in the background when the callers' clock passed the next purge time.
+    fn maybe_purge(&self, now: DateTime<Utc>) {
+        let now_secs = now.timestamp();
+        let last = self.last_purge.load(Ordering::Relaxed);
+        if now_secs < last.saturating_add(PURGE_INTERVAL_SECS)
+            || self
+                .last_purge
+                .compare_exchange(last, now_secs, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let store = self.clone();
+        let cutoff = now - self.retention;
+        tokio::spawn(async move {
+            if let Err(e) = store.purge_before(cutoff).await {
+                tracing::warn!(error = %e, "purging ended usage periods failed");
+            }
+        });
+    }
+}
+
+#[async_trait]
+impl UsageStore for SqliteStore {
+    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+        let key = &request.key;
+        let row: (bool, i64, i64, i64, i64) = sqlx::query_as(statements::ADMIT)
+            .bind(&key.scope)
+            .bind(key.period.id())
+            .bind(&key.identity)
+            .bind(key.period.end().timestamp_micros())
+            .bind(request.tier.as_deref())
+            .bind(to_i64(request.reserve_tokens))
+            .bind(request.reservation_expires_at.timestamp_micros())
+            .bind(request.now.timestamp_micros())
+            .bind(request.request_limit.map(to_i64))
+            .bind(request.token_limit.map(to_i64))
+            .bind(request.fits(&Usage::default()))
+            .fetch_one(&self.writer)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        self.maybe_purge(request.now);
+        let (admitted, requests, tokens, seq, reserved) = row;
+        let usage = Usage {
+            requests: to_u64(requests),
+            tokens: to_u64(tokens),
+            reserved_tokens: to_u64(reserved),
+        };
+        Ok(if admitted {
+            AdmitOutcome::Admitted {
+                reservation: Reservation {
+                    key: key.clone(),
+                    id: seq.to_string(),
+                    tokens: request.reserve_tokens,
+                },
+                usage,
+            }
+        } else {
+            AdmitOutcome::Denied { usage }
+        })
+    }
+
+    async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
+        let id = reservation_id(reservation)?;
+        let key = &reservation.key;
+        sqlx::query(statements::SETTLE)
+            .bind(&key.scope)
+            .bind(key.period.id())
+            .bind(&key.identity)
+            .bind(id)
+            .bind(to_i64(tokens))
+            .execute(&self.writer)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        Ok(())
+    }
+
+    async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
+        let id = reservation_id(reservation)?;
+        let key = &reservation.key;
+        sqlx::query(statements::RELEASE)
+            .bind(&key.scope)
+            .bind(key.period.id())
+            .bind(&key.identity)
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        Ok(())
+    }
+
+    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+        let row: Option<(i64, i64, i64)> = sqlx::query_as(statements::USAGE)
+            .bind(&key.scope)
+            .bind(key.period.id())
+            .bind(&key.identity)
+            .bind(now.timestamp_micros())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        Ok(row
+            .map(|(requests, tokens, reserved)| Usage {
+                requests: to_u64(requests),
+                tokens: to_u64(tokens),
+                reserved_tokens: to_u64(reserved),
+            })
+            .unwrap_or_default())
+    }
+
+    async fn list_usage(
+        &self,
+        scope: &str,
+        period: &Period,
+        page: &PageRequest,
+    ) -> Result<UsagePage, StoreError> {
+        let cursor = page
+            .cursor
+            .as_deref()
+            .map(ListingCursor::decode)
+            .transpose()?;
+        let limit = page.clamped_limit();
+        // One row more than the page tells whether another page follows.
+        let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+        let query = match &cursor {
+            None => sqlx::query_as(statements::LIST_FIRST),
+            Some(_) => sqlx::query_as(statements::LIST_AFTER),
+        }
+        .bind(scope)
+        .bind(period.id())
+        .bind(fetch);
+        let query = match &cursor {
+            None => query,
+            Some(c) => query.bind(to_i64(c.requests)).bind(c.identity.as_str()),
+        };
+        let rows: Vec<(String, Option<String>, i64, i64)> = query
+            .fetch_all(&self.reader)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        let mut items: Vec<IdentityUsage> = rows
+            .into_iter()
+            .map(|(identity, tier, requests, tokens)| IdentityUsage {
+                identity,
+                tier,
+                requests: to_u64(requests),
+                tokens: to_u64(tokens),
+            })
+            .collect();
+        let next_cursor = (items.len() > limit).then(|| {
+            let last = &items[limit - 1];
+            ListingCursor {
+                requests: last.requests,
+                identity: last.identity.clone(),
+            }
+            .encode()
+        });
+        items.truncate(limit);
+        Ok(UsagePage { items, next_cursor })
+    }
+
+    async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError> {
+        let (requests, tokens, identities): (i64, i64, i64) = sqlx::query_as(statements::TOTALS)
+            .bind(scope)
+            .bind(period.id())
+            .fetch_one(&self.reader)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        Ok(PeriodTotals {
+            requests: to_u64(requests),
+            tokens: to_u64(tokens),
+            identities: to_u64(identities),
+        })
+    }
+}

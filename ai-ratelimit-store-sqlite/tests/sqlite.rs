@@ -1,0 +1,369 @@
+//! The SQLite store in temporary directories: the core conformance suite plus what a shared
+//! file has to show (several pools, a second OS process, a locked database, odd input).
+
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use ai_ratelimit_core::{
+    AdmitOutcome, AdmitRequest, Decision, FailureMode, LimitRequest, Limiter, PageRequest, Period,
+    PeriodTotals, Policy, Reservation, StoreError, Usage, UsageKey, UsagePage, UsageStore, Window,
+};
+use ai_ratelimit_store_sqlite::{SqliteStore, SqliteStoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Connection;
+use sqlx::sqlite::SqliteConnection;
+
+/// A store on a file in a temporary directory that lives as long as the store.
+#[derive(Debug)]
+struct TestStore {
+    store: SqliteStore,
+    dir: tempfile::TempDir,
+}
+
+impl TestStore {
+    async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::connect(&url(&dir)).await.expect("store opens");
+        Self { store, dir }
+    }
+}
+
+fn url(dir: &tempfile::TempDir) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("usage.db").display()
+    )
+}
+
+#[async_trait]
+impl UsageStore for TestStore {
+    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+        self.store.admit(request).await
+    }
+    async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
+        self.store.settle(reservation, tokens).await
+    }
+    async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
+        self.store.release(reservation).await
+    }
+    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+        self.store.usage(key, now).await
+    }
+    async fn list_usage(
+        &self,
+        scope: &str,
+        period: &Period,
+        page: &PageRequest,
+    ) -> Result<UsagePage, StoreError> {
+        self.store.list_usage(scope, period, page).await
+    }
+    async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError> {
+        self.store.totals(scope, period).await
+    }
+}
+
+async fn make_store() -> Arc<dyn UsageStore> {
+    Arc::new(TestStore::new().await)
+}
+
+ai_ratelimit_core::usage_store_conformance!(make_store);
+
+fn now() -> DateTime<Utc> {
+    "2031-03-04T05:06:07Z".parse().expect("timestamp")
+}
+
+fn key(scope: &str, identity: &str) -> UsageKey {
+    UsageKey {
+        scope: scope.to_owned(),
+        identity: identity.to_owned(),
+        period: Window::Day.period_at(now()),
+    }
+}
+
+fn admit_request(key: &UsageKey, request_limit: Option<u64>) -> AdmitRequest {
+    AdmitRequest {
+        key: key.clone(),
+        tier: None,
+        request_limit,
+        token_limit: None,
+        reserve_tokens: 1,
+        reservation_expires_at: now() + chrono::Duration::minutes(5),
+        now: now(),
+    }
+}
+
+/// Fires `attempts` concurrent admissions with `limit` at `key`; returns how many were admitted.
+async fn hammer(store: &SqliteStore, key: &UsageKey, limit: u64, attempts: usize) -> u64 {
+    let admitted = Arc::new(AtomicU64::new(0));
+    let tasks: Vec<_> = (0..attempts)
+        .map(|_| {
+            let (store, admitted, req) = (
+                store.clone(),
+                admitted.clone(),
+                admit_request(key, Some(limit)),
+            );
+            tokio::spawn(async move {
+                if let AdmitOutcome::Admitted { .. } = store.admit(&req).await.expect("admit") {
+                    admitted.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("task");
+    }
+    admitted.load(Ordering::SeqCst)
+}
+
+/// Two stores (two sets of pools) on one file admit exactly the limit between them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_stores_on_one_file_admit_exactly_the_limit() {
+    let first = TestStore::new().await;
+    let second = SqliteStore::connect(&url(&first.dir))
+        .await
+        .expect("second store");
+    let k = key("shared", "burst");
+    let (a, b) = tokio::join!(
+        hammer(&first.store, &k, 57, 80),
+        hammer(&second, &k, 57, 80)
+    );
+    assert_eq!(a + b, 57);
+    assert_eq!(first.usage(&k, now()).await.expect("usage").requests, 57);
+}
+
+const CHILD_DB_ENV: &str = "AIRL_SQLITE_CHILD_DB";
+const PROCESS_LIMIT: u64 = 300;
+const PROCESS_ATTEMPTS: usize = 200;
+
+/// A second OS process (this test binary, re-invoked) and this one admit exactly the limit
+/// on a shared file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_processes_admit_exactly_the_limit() {
+    let k = key("processes", "burst");
+    if let Ok(db) = std::env::var(CHILD_DB_ENV) {
+        // The child: hammer and report.
+        let store = SqliteStore::connect(&db).await.expect("child store");
+        let n = hammer(&store, &k, PROCESS_LIMIT, PROCESS_ATTEMPTS).await;
+        println!("CHILD_ADMITTED={n}");
+        return;
+    }
+    let parent = TestStore::new().await;
+    let child = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "two_processes_admit_exactly_the_limit",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_DB_ENV, url(&parent.dir))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn the child process");
+    let mine = hammer(&parent.store, &k, PROCESS_LIMIT, PROCESS_ATTEMPTS).await;
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("child output");
+    assert!(output.status.success(), "child failed");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let theirs: u64 = stdout
+        .lines()
+        .find_map(|l| l.split_once("CHILD_ADMITTED=").map(|(_, n)| n))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("child reports its count");
+    eprintln!("parent admitted {mine}, child admitted {theirs}");
+    assert_eq!(
+        mine + theirs,
+        PROCESS_LIMIT,
+        "parent {mine}, child {theirs}"
+    );
+    assert_eq!(
+        parent.usage(&k, now()).await.expect("usage").requests,
+        PROCESS_LIMIT
+    );
+}
+
+/// A write lock held elsewhere past the busy timeout is a typed timeout; the store works
+/// once the lock is gone. Through the engine, fail-closed and fail-open apply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_database_is_a_typed_timeout() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::options()
+        .busy_timeout(Duration::from_millis(200))
+        .connect(&url(&dir))
+        .await
+        .expect("store");
+    let k = key("locked", "u");
+    store.admit(&admit_request(&k, None)).await.expect("admit");
+    let mut locker = SqliteConnection::connect(&url(&dir))
+        .await
+        .expect("connection");
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut locker)
+        .await
+        .expect("take the write lock");
+    let err = store
+        .admit(&admit_request(&k, None))
+        .await
+        .expect_err("locked");
+    assert!(matches!(err, StoreError::Timeout(_)), "{err:?}");
+
+    let store: Arc<dyn UsageStore> = Arc::new(store);
+    let policy = Policy::builder()
+        .request_limit(Some(10))
+        .build()
+        .expect("policy");
+    let request = LimitRequest {
+        scope: "locked",
+        identity: "v",
+        tier: None,
+        estimated_tokens: 1,
+    };
+    match Limiter::new(store.clone())
+        .check(&policy, &request)
+        .await
+        .expect("check")
+    {
+        Decision::Denied(d) => assert_eq!(d.status, 503),
+        Decision::Admitted(_) => panic!("fail-closed admitted"),
+    }
+    let open = Limiter::builder(store.clone())
+        .failure_mode(FailureMode::Open)
+        .build()
+        .expect("limiter");
+    match open.check(&policy, &request).await.expect("check") {
+        Decision::Admitted(a) => assert!(a.reservation.is_none()),
+        Decision::Denied(d) => panic!("fail-open denied: {}", d.status),
+    }
+
+    sqlx::query("ROLLBACK")
+        .execute(&mut locker)
+        .await
+        .expect("release the lock");
+    store.admit(&admit_request(&k, None)).await.expect("admit");
+    assert_eq!(store.usage(&k, now()).await.expect("usage").requests, 2);
+}
+
+/// A file that cannot be opened is a typed error.
+#[tokio::test]
+async fn unopenable_file_is_a_typed_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = format!(
+        "sqlite://{}?mode=rw",
+        dir.path().join("no/such/dir.db").display()
+    );
+    let err = SqliteStore::connect(&missing).await.expect_err("no file");
+    assert!(matches!(err, SqliteStoreError::Connect(_)), "{err:?}");
+    assert!(matches!(StoreError::from(err), StoreError::Unavailable(_)));
+    assert!(matches!(
+        SqliteStore::options()
+            .busy_timeout(Duration::ZERO)
+            .connect("sqlite::memory:")
+            .await,
+        Err(SqliteStoreError::InvalidOption { .. })
+    ));
+}
+
+/// Ended periods are deleted by `purge_before`, current ones kept.
+#[tokio::test]
+async fn purge_before_deletes_ended_periods() {
+    let store = TestStore::new().await;
+    let old = key("purge", "old");
+    let mut current = old.clone();
+    current.period = old.period.next();
+    store
+        .admit(&admit_request(&old, None))
+        .await
+        .expect("admit");
+    store
+        .admit(&admit_request(&current, None))
+        .await
+        .expect("admit");
+    let deleted = store
+        .store
+        .purge_before(old.period.end())
+        .await
+        .expect("purge");
+    assert_eq!(deleted, 1);
+    assert_eq!(store.usage(&old, now()).await.expect("usage").requests, 0);
+    assert_eq!(
+        store.usage(&current, now()).await.expect("usage").requests,
+        1
+    );
+}
+
+/// An in-memory database works (one connection for reads and writes).
+#[tokio::test]
+async fn in_memory_database_works() {
+    let store = SqliteStore::connect("sqlite::memory:")
+        .await
+        .expect("store");
+    let k = key("mem", "u");
+    for _ in 0..3 {
+        store
+            .admit(&admit_request(&k, Some(2)))
+            .await
+            .expect("admit");
+    }
+    assert_eq!(store.usage(&k, now()).await.expect("usage").requests, 2);
+}
+
+/// The file can hold an application's own sqlx migrations too: each migrator ignores the
+/// other's versions, and re-opening the store re-runs nothing.
+#[tokio::test]
+async fn shares_the_migrations_table_with_an_application() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut conn = SqliteConnection::connect(&url(&dir))
+        .await
+        .expect("connection");
+    // An application's migration, applied before the store's.
+    let app = sqlx::migrate::Migrator::new(std::path::Path::new("tests/app_migrations"))
+        .await
+        .expect("app migrations");
+    let mut app = app;
+    app.set_ignore_missing(true);
+    app.run(&mut conn).await.expect("app migrates");
+    let store = SqliteStore::connect(&url(&dir)).await.expect("store");
+    drop(store);
+    SqliteStore::connect(&url(&dir)).await.expect("store again");
+    app.run(&mut conn).await.expect("app migrates again");
+    let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM _sqlx_migrations")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(n, 2);
+}
+
+/// Odd cursors and reservation ids are errors, never panics; NUL bytes are fine.
+#[tokio::test]
+async fn odd_input_is_an_error_not_a_panic() {
+    let store = TestStore::new().await;
+    let k = key("odd", "nul\0byte");
+    store.admit(&admit_request(&k, None)).await.expect("admit");
+    assert_eq!(store.usage(&k, now()).await.expect("usage").requests, 1);
+    let page = PageRequest {
+        limit: 10,
+        cursor: Some("not-a-cursor".into()),
+    };
+    assert!(matches!(
+        store.list_usage(&k.scope, &k.period, &page).await,
+        Err(StoreError::Data(_))
+    ));
+    let page = PageRequest {
+        limit: 10,
+        cursor: Some(format!("{}:zz", u64::MAX)),
+    };
+    assert!(store.list_usage(&k.scope, &k.period, &page).await.is_ok());
+    let bogus = Reservation {
+        key: k,
+        id: "nope".into(),
+        tokens: 1,
+    };
+    assert!(matches!(
+        store.settle(&bogus, 1).await,
+        Err(StoreError::Data(_))
+    ));
+}
