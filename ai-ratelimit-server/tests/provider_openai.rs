@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use ai_ratelimit_core::SystemClock;
 use ai_ratelimit_server::provider::{
     ChatRequest, ChatStream, ProviderApiKey, ProviderError, ProviderKind, ProviderOptions,
-    ProviderOptionsConfig, ProviderRouter, StreamEnd, StreamError, TimeoutPhase, Usage,
+    ProviderOptionsConfig, ProviderRouter, StreamEnd, StreamError, StreamUsage, TimeoutPhase,
+    Usage,
 };
 use axum::Router;
 use axum::body::Body;
@@ -375,4 +376,92 @@ async fn dropping_the_stream_midway_settles_its_usage_as_dropped() {
     assert_eq!(progress.end, Some(StreamEnd::Dropped));
     // OpenAI reports usage only at the end: the caller falls back to its estimate.
     assert_eq!(progress.usage, None);
+}
+
+/// A minimal proxy: forwards to `upstream` and answers with the stream as an axum body.
+#[derive(Clone)]
+struct Relay {
+    router: Arc<ProviderRouter>,
+    upstream: String,
+    usage: Arc<Mutex<Option<StreamUsage>>>,
+}
+
+async fn relay(State(relay): State<Relay>, body: Bytes) -> Response {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let req = request(&relay.router, relay.upstream.clone(), body);
+    match relay.router.chat_stream(ProviderKind::OpenAi, req).await {
+        Ok(stream) => {
+            *relay.usage.lock().expect("lock") = Some(stream.usage());
+            (
+                [(header::CONTENT_TYPE, "text/event-stream")],
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }
+        Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    }
+}
+
+async fn start_relay(upstream: String) -> (SocketAddr, Arc<Mutex<Option<StreamUsage>>>) {
+    let usage = Arc::new(Mutex::new(None));
+    let state = Relay {
+        router: Arc::new(router(ProviderOptionsConfig::default())),
+        upstream,
+        usage: usage.clone(),
+    };
+    let app = Router::new().route("/relay", post(relay)).with_state(state);
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind relay");
+    let addr = listener.local_addr().expect("relay address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, usage)
+}
+
+fn taken(slot: &Mutex<Option<StreamUsage>>) -> StreamUsage {
+    slot.lock()
+        .expect("lock")
+        .take()
+        .expect("the relay started a stream")
+}
+
+#[tokio::test]
+async fn stream_relays_through_an_axum_body_unchanged() {
+    let (upstream, _) = mock().await;
+    let (relay_addr, usage) = start_relay(format!("http://{upstream}/v1/chat/completions")).await;
+    let body = chat_body(json!({"stream": true, "stream_options": {"include_usage": true}}));
+    let response = reqwest::Client::new()
+        .post(format!("http://{relay_addr}/relay"))
+        .json(&body)
+        .send()
+        .await
+        .expect("relay answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.expect("whole body");
+    assert_eq!(String::from_utf8_lossy(&bytes), sse_bytes());
+    assert_eq!(taken(&usage).finished().await.usage, Some(Usage::new(9, 3)));
+}
+
+#[tokio::test]
+async fn client_disconnect_midway_ends_the_stream_as_dropped() {
+    let (upstream, _) = mock().await;
+    let (relay_addr, usage) = start_relay(format!("http://{upstream}/stall")).await;
+    let mut response = reqwest::Client::new()
+        .post(format!("http://{relay_addr}/relay"))
+        .json(&chat_body(json!({"stream": true})))
+        .send()
+        .await
+        .expect("relay answers");
+    let first = response
+        .chunk()
+        .await
+        .expect("readable")
+        .expect("a first chunk");
+    assert!(first.starts_with(b"data: "));
+    drop(response);
+
+    // The bound only keeps a broken build from hanging; it asserts nothing about speed.
+    let progress =
+        tokio::time::timeout(std::time::Duration::from_secs(30), taken(&usage).finished())
+            .await
+            .expect("the relay noticed the disconnect");
+    assert_eq!(progress.end, Some(StreamEnd::Dropped));
 }

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use eventsource_stream::Event;
+use reqwest::Url;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
@@ -14,8 +15,8 @@ use super::stream::{
 };
 use super::upstream::UpstreamClient;
 use super::{
-    ChatRequest, ChatResponse, ChatStream, Provider, ProviderError, ProviderKind, Usage,
-    log_exchange,
+    ChatRequest, ChatResponse, ChatStream, Provider, ProviderApiKey, ProviderError, ProviderKind,
+    Usage, log_exchange,
 };
 
 /// Forwards to an OpenAI-compatible `…/chat/completions` URL.
@@ -31,13 +32,14 @@ impl OpenAiProvider {
 
     fn request(
         &self,
-        request: &ChatRequest,
+        url: Url,
+        api_key: Option<&ProviderApiKey>,
         body: &Map<String, Value>,
         sse: bool,
     ) -> reqwest::RequestBuilder {
         let mut builder = self
             .client
-            .post(request.url.clone())
+            .post(url)
             .header(http::header::CONTENT_TYPE, "application/json")
             .header(
                 http::header::ACCEPT,
@@ -47,7 +49,7 @@ impl OpenAiProvider {
                     "application/json"
                 },
             );
-        if let Some(key) = &request.api_key {
+        if let Some(key) = api_key {
             builder = builder.bearer_auth(key.expose());
         }
         // Serializing a `Map` of `Value`s cannot fail.
@@ -90,14 +92,19 @@ impl Provider for OpenAiProvider {
 
     async fn chat(&self, request: ChatRequest) -> Result<ChatResponse, ProviderError> {
         let started = Instant::now();
-        let mut body = request.body.clone();
+        let model = request.model().map(str::to_owned);
+        let ChatRequest {
+            mut body,
+            url,
+            api_key,
+        } = request;
         // This call answers with one JSON document, so the streaming fields cannot apply.
         body.remove("stream");
         body.remove("stream_options");
         let result = async {
             let response = self
                 .client
-                .send(self.request(&request, &body, false))
+                .send(self.request(url, api_key.as_ref(), &body, false))
                 .await?;
             let status = response.status();
             let bytes = self.client.read_body(response).await?;
@@ -118,7 +125,7 @@ impl Provider for OpenAiProvider {
         .await;
         log_exchange(
             ProviderKind::OpenAi,
-            request.model(),
+            model.as_deref(),
             false,
             started,
             result.as_ref().map(|(status, _)| *status),
@@ -129,7 +136,12 @@ impl Provider for OpenAiProvider {
     async fn chat_stream(&self, request: ChatRequest) -> Result<ChatStream, ProviderError> {
         let started = Instant::now();
         let client_wants_usage = request.wants_usage_chunk();
-        let mut body = request.body.clone();
+        let model = request.model().map(str::to_owned);
+        let ChatRequest {
+            mut body,
+            url,
+            api_key,
+        } = request;
         body.insert("stream".into(), Value::Bool(true));
         // Forced on so the token count is exact; other stream options the client set stay.
         let options = body
@@ -141,10 +153,13 @@ impl Provider for OpenAiProvider {
         if let Value::Object(options) = options {
             options.insert("include_usage".into(), Value::Bool(true));
         }
-        let result = self.client.send(self.request(&request, &body, true)).await;
+        let result = self
+            .client
+            .send(self.request(url, api_key.as_ref(), &body, true))
+            .await;
         log_exchange(
             ProviderKind::OpenAi,
-            request.model(),
+            model.as_deref(),
             true,
             started,
             result.as_ref().map(reqwest::Response::status),
