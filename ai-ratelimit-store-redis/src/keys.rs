@@ -137,7 +137,10 @@ mod tests {
     fn layout_is_as_documented() {
         let keys = KeySpace::new("airl").identity(&usage_key("proj-1", "user 42"));
         assert_eq!(keys.counter, "airl:{proj-1}:day:2030-01-15:c:user%2042");
-        assert_eq!(keys.reservations, "airl:{proj-1}:day:2030-01-15:r:user%2042");
+        assert_eq!(
+            keys.reservations,
+            "airl:{proj-1}:day:2030-01-15:r:user%2042"
+        );
         assert_eq!(keys.index, "airl:{proj-1}:day:2030-01-15:ix");
         assert_eq!(keys.totals, "airl:{proj-1}:day:2030-01-15:tot");
     }

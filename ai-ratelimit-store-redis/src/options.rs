@@ -184,7 +184,15 @@ mod tests {
 
     #[test]
     fn rejects_prefixes_that_could_break_keys() {
-        for bad in ["", "a{b", "a}b", "with space", "tab\t", "é", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "a{b",
+            "a}b",
+            "with space",
+            "tab\t",
+            "é",
+            &"x".repeat(65),
+        ] {
             let err = RedisStoreOptions::default()
                 .with_key_prefix(bad)
                 .expect_err(bad);

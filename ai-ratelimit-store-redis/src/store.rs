@@ -131,7 +131,9 @@ fn count(reply: &[i64], at: usize) -> Result<u64, RedisStoreError> {
     reply
         .get(at)
         .map(|n| u64::try_from(*n).unwrap_or(0))
-        .ok_or_else(|| RedisStoreError::Data(format!("short script reply ({} values)", reply.len())))
+        .ok_or_else(|| {
+            RedisStoreError::Data(format!("short script reply ({} values)", reply.len()))
+        })
 }
 
 fn usage_of(reply: &[i64], from: usize) -> Result<Usage, RedisStoreError> {
