@@ -84,15 +84,20 @@ pub fn json_rejection(rejection: JsonRejection) -> ApiError {
 /// Removes string values quoted by serde messages (`invalid type: string "…"`), so that an
 /// error never echoes a value that might be a secret put in the wrong field.
 pub fn redact_strings(message: &str) -> String {
-    const MARKER: &str = "string \"";
+    let once = redact_between(message, "string \"", '"', "string");
+    redact_between(&once, "unknown variant `", '`', "unknown variant")
+}
+
+/// Replaces each `marker…close` by `replacement`.
+fn redact_between(message: &str, marker: &str, close: char, replacement: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
-    while let Some(start) = rest.find(MARKER) {
+    while let Some(start) = rest.find(marker) {
         out.push_str(&rest[..start]);
-        out.push_str("string");
-        let after = &rest[start + MARKER.len()..];
-        rest = match after.find('"') {
-            Some(end) => &after[end + 1..],
+        out.push_str(replacement);
+        let after = &rest[start + marker.len()..];
+        rest = match after.find(close) {
+            Some(end) => &after[end + close.len_utf8()..],
             None => "",
         };
     }
@@ -111,5 +116,9 @@ mod tests {
             "invalid type: string, expected u64"
         );
         assert_eq!(redact_strings("unknown field `x`"), "unknown field `x`");
+        assert_eq!(
+            redact_strings("unknown variant `sk-1`, expected `a` or `b`"),
+            "unknown variant, expected `a` or `b`"
+        );
     }
 }

@@ -1,0 +1,109 @@
+//! Health, readiness, metrics, fallbacks, CORS and the OpenAPI document.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::harness::{Backend, TestServer};
+use crate::on_every_backend;
+
+on_every_backend!(operations_routes, openapi_lists_every_route);
+
+async fn operations_routes(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let h = s.get("/healthz", None).await;
+    assert_eq!(h.status, StatusCode::OK);
+    assert_eq!(h.body, json!({"status": "ok"}));
+    let r = s.get("/readyz", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, json!({"status": "ready", "database": "ok", "usageStore": "ok"}));
+
+    for path in ["/api/nope", "/api/projects/x/y/z", "/nothing"] {
+        let r = s.get(path, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(r.body["error"], "not_found");
+        assert!(r.body["message"].is_string());
+    }
+    let r = s.call(reqwest::Method::PUT, "/api/auth/me", None, None).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.body["error"], "method_not_allowed");
+    // The proxy routes belong to the proxy module; until it is mounted they are unknown.
+    let root = s.get("/", None).await;
+    assert_eq!(root.status, StatusCode::OK);
+
+    let metrics = s.client.get(format!("{}/metrics", s.base)).send().await.expect("sent");
+    assert_eq!(metrics.status(), StatusCode::OK);
+    assert!(metrics.headers()["content-type"].to_str().unwrap_or("").starts_with("text/plain"));
+    let text = metrics.text().await.expect("text");
+    assert!(text.contains("http_requests_total{"), "{text}");
+    assert!(text.contains("status=\"404\""), "{text}");
+    assert!(text.contains("usage_store_duration_seconds"), "{text}");
+
+    // CORS: the configured dashboard origin may call the API.
+    let preflight = s
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/api/projects", s.base))
+        .header("origin", "http://localhost:3001")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "authorization,content-type")
+        .send()
+        .await
+        .expect("sent");
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "http://localhost:3001");
+    let other = s
+        .client
+        .get(format!("{}/healthz", s.base))
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .expect("sent");
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    s.stop().await;
+}
+
+async fn openapi_lists_every_route(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else { return };
+    let r = s.get("/api/openapi.json", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
+    let routes = [
+        ("post", "/api/auth/signup"),
+        ("post", "/api/auth/magic-link/request"),
+        ("post", "/api/auth/magic-link/verify"),
+        ("post", "/api/auth/login"),
+        ("get", "/api/auth/me"),
+        ("get", "/api/projects"),
+        ("post", "/api/projects"),
+        ("get", "/api/projects/{id}"),
+        ("patch", "/api/projects/{id}"),
+        ("delete", "/api/projects/{id}"),
+        ("post", "/api/projects/{id}/rotate-key"),
+        ("get", "/api/projects/{id}/usage/summary"),
+        ("get", "/api/projects/{id}/usage/by-identity"),
+        ("get", "/api/projects/{id}/usage/history"),
+        ("post", "/api/v1/proxy/chat"),
+        ("post", "/api/v1/proxy/chat/stream"),
+        ("post", "/api/v1/openai/chat/completions"),
+        ("post", "/api/admin/projects"),
+        ("get", "/api/admin/projects/{projectKey}/usage/{identity}"),
+        ("get", "/healthz"),
+        ("get", "/readyz"),
+        ("get", "/metrics"),
+        ("get", "/api/openapi.json"),
+    ];
+    for (method, path) in routes {
+        assert!(r.body["paths"][path][method].is_object(), "{method} {path} missing");
+    }
+    let documented: usize = r.body["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .map(|item| item.as_object().map_or(0, |o| o.keys().filter(|k| ["get", "post", "patch", "delete", "put"].contains(&k.as_str())).count()))
+        .sum();
+    assert_eq!(documented, routes.len(), "no undocumented extras");
+    let project = &r.body["components"]["schemas"]["ProjectView"]["properties"];
+    for field in ["projectKey", "hasProviderApiKey", "providerApiKeyPreview", "limitExceededResponse", "tiers", "rules"] {
+        assert!(project[field].is_object(), "Project.{field}");
+    }
+    s.stop().await;
+}
