@@ -99,13 +99,13 @@ impl Provider for AnthropicProvider {
                     e.classify()
                 ))
             })?;
-            let usage = message.usage.to_usage();
+            let usage = message.usage.reported();
             let body = to_chat_completion(message, self.created());
             Ok((
                 status,
                 ChatResponse {
                     body: Bytes::from(body.to_string()),
-                    usage: Some(usage),
+                    usage,
                 },
             ))
         }
@@ -321,11 +321,15 @@ impl AnthropicUsage {
         })
     }
 
-    fn to_usage(&self) -> Usage {
-        Usage::new(
+    /// The usage, or `None` when the upstream reported no token count at all.
+    fn reported(&self) -> Option<Usage> {
+        if self.input_tokens.is_none() && self.output_tokens.is_none() {
+            return None;
+        }
+        Some(Usage::new(
             self.prompt_tokens().unwrap_or(0),
             self.output_tokens.unwrap_or(0),
-        )
+        ))
     }
 }
 
@@ -366,7 +370,7 @@ fn to_chat_completion(message: MessagesResponse, created: i64) -> Value {
             "logprobs": null,
             "finish_reason": finish_reason(message.stop_reason.as_deref()),
         }],
-        "usage": usage_json(message.usage.to_usage()),
+        "usage": usage_json(message.usage.reported().unwrap_or_default()),
     })
 }
 
@@ -501,9 +505,11 @@ impl EventTranslator for StreamTranslator {
                 if !message.model.is_empty() {
                     self.model = message.model;
                 }
-                self.input_tokens = message.usage.prompt_tokens().unwrap_or(0);
-                self.output_tokens = message.usage.output_tokens.unwrap_or(0);
-                tracker.record(self.usage());
+                if let Some(usage) = message.usage.reported() {
+                    self.input_tokens = usage.prompt_tokens;
+                    self.output_tokens = usage.completion_tokens;
+                    tracker.record(usage);
+                }
                 out.push_back(self.chunk(json!({"role": "assistant", "content": ""}), Value::Null));
             }
             StreamEvent::ContentBlockDelta { delta } => {
@@ -519,7 +525,9 @@ impl EventTranslator for StreamTranslator {
                 if let Some(output) = usage.output_tokens {
                     self.output_tokens = output;
                 }
-                tracker.record(self.usage());
+                if usage.reported().is_some() {
+                    tracker.record(self.usage());
+                }
                 out.push_back(self.chunk(json!({}), finish_reason(delta.stop_reason.as_deref())));
             }
             StreamEvent::MessageStop => {
@@ -644,7 +652,8 @@ mod tests {
             "cache_creation_input_tokens": 3, "cache_read_input_tokens": 2
         }))
         .expect("parses");
-        assert_eq!(usage.to_usage(), Usage::new(15, 5));
+        assert_eq!(usage.reported(), Some(Usage::new(15, 5)));
+        assert_eq!(AnthropicUsage::default().reported(), None);
     }
 
     #[test]

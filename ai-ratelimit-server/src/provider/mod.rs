@@ -6,6 +6,14 @@
 //! [`ProviderRouter`] holds one implementation per [`ProviderKind`], all sharing one pooled HTTP
 //! client configured by [`ProviderOptions`].
 //!
+//! How the proxy uses it: build one [`ProviderRouter`] at startup; per request, resolve the URL
+//! with [`ProviderRouter::upstream_url`], fill a [`ChatRequest`] and call
+//! [`ProviderRouter::chat`] or [`ProviderRouter::chat_stream`]. For a stream, keep
+//! [`ChatStream::usage`] and hand the stream itself to `axum::body::Body::from_stream`; await
+//! [`StreamUsage::finished`] (e.g. in a spawned task) to settle the reservation with the
+//! reported tokens, which arrive even when the client disconnects (the end is then
+//! [`StreamEnd::Dropped`]; with `usage: None` fall back to the estimate).
+//!
 //! Privacy: nothing here logs a request or response body, a message, or the API key; log lines
 //! carry only provider, model, status and latency.
 
