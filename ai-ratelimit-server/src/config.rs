@@ -95,6 +95,9 @@ pub struct RawConfig {
     /// Server extra: largest accepted request body, in bytes (413 above it).
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Server extra: PostgreSQL schema of the usage counters (when no `REDIS_URL`).
+    #[arg(long, env = "USAGE_STORE_SCHEMA", default_value = "ai_ratelimit")]
+    pub usage_store_schema: String,
     /// Server extra: log format, `text` or `json` (filter with `RUST_LOG`, default `info`).
     #[arg(long, env = "LOG_FORMAT", default_value = "text")]
     pub log_format: String,
@@ -129,6 +132,7 @@ impl RawConfig {
             email_from: None,
             resend_api_url: "https://api.resend.com/emails".to_owned(),
             max_body_bytes: 1024 * 1024,
+            usage_store_schema: "ai_ratelimit".to_owned(),
             log_format: "text".to_owned(),
         }
     }
@@ -232,6 +236,8 @@ pub struct Config {
     pub resend: Option<ResendConfig>,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// PostgreSQL schema of the usage counters.
+    pub usage_store_schema: String,
     /// Log format.
     pub log_format: LogFormat,
 }
@@ -465,6 +471,18 @@ impl TryFrom<RawConfig> for Config {
         if raw.max_body_bytes == 0 {
             return Err(invalid("MAX_BODY_BYTES", "must be positive"));
         }
+        let schema_ok = !raw.usage_store_schema.is_empty()
+            && raw.usage_store_schema.len() <= 63
+            && raw
+                .usage_store_schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !schema_ok {
+            return Err(invalid(
+                "USAGE_STORE_SCHEMA",
+                "must be 1 to 63 letters, digits or underscores",
+            ));
+        }
         let log_format = match raw.log_format.to_ascii_lowercase().as_str() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -493,6 +511,7 @@ impl TryFrom<RawConfig> for Config {
             public_url,
             resend,
             max_body_bytes: raw.max_body_bytes,
+            usage_store_schema: raw.usage_store_schema,
             log_format,
         })
     }

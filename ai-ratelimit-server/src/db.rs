@@ -16,8 +16,13 @@ use sqlx::any::AnyPoolOptions;
 use crate::config::{Config, DatabaseKind};
 use crate::error::ServerError;
 
-/// The embedded migrations.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The embedded migrations. Versions this crate does not know are ignored: an SQLite file is
+/// shared with the usage store, whose migrations live in the same `_sqlx_migrations` table.
+pub fn migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations");
+    migrator.set_ignore_missing(true);
+    migrator
+}
 
 /// The accounts database.
 #[derive(Debug, Clone)]
@@ -67,7 +72,7 @@ impl Database {
                 .await
                 .map_err(|e| ServerError::Database(format!("enabling WAL: {e}")))?;
         }
-        MIGRATOR
+        migrator()
             .run(&pool)
             .await
             .map_err(|e| ServerError::Database(format!("migrating: {e}")))?;

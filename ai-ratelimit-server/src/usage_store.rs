@@ -11,17 +11,45 @@ use ai_ratelimit_core::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::config::Config;
+use ai_ratelimit_store_postgres::PostgresStore;
+use ai_ratelimit_store_redis::RedisStore;
+use ai_ratelimit_store_sqlite::SqliteStore;
+
+use crate::config::{Config, DatabaseKind};
 use crate::error::ServerError;
 
 /// The usage store for this configuration, measured for `/metrics`.
 ///
-/// The one place that maps configuration to a store: `REDIS_URL` → Redis, else the store
-/// matching `DATABASE_URL`'s scheme. Until the durable store crates are available, counters
-/// live in memory (reset on restart, not shared between instances).
+/// The one place that maps configuration to a store: `REDIS_URL` → Redis (shared by every
+/// instance); else the store of `DATABASE_URL`'s database: the SQLite file itself, or
+/// PostgreSQL (schema `USAGE_STORE_SCHEMA`). An in-memory SQLite database cannot be shared
+/// between two pools, so `sqlite::memory:` keeps its counters in memory.
 pub async fn usage_store(config: &Config) -> Result<Arc<dyn UsageStore>, ServerError> {
-    let _ = config;
-    let store: Arc<dyn UsageStore> = Arc::new(MemoryStore::new());
+    let failed = |e: &dyn std::fmt::Display| ServerError::UsageStore(e.to_string());
+    let store: Arc<dyn UsageStore> = if let Some(redis) = &config.redis_url {
+        Arc::new(
+            RedisStore::connect(redis.expose())
+                .await
+                .map_err(|e| failed(&e))?,
+        )
+    } else {
+        match &config.database_kind {
+            DatabaseKind::Sqlite { path: Some(_) } => Arc::new(
+                SqliteStore::connect(&config.database_url)
+                    .await
+                    .map_err(|e| failed(&e))?,
+            ),
+            DatabaseKind::Sqlite { path: None } => Arc::new(MemoryStore::new()),
+            DatabaseKind::Postgres => Arc::new(
+                PostgresStore::options()
+                    .schema(&config.usage_store_schema)
+                    .application_name("ai-ratelimit-server")
+                    .connect(&config.database_url)
+                    .await
+                    .map_err(|e| failed(&e))?,
+            ),
+        }
+    };
     Ok(Arc::new(MeteredStore::new(store)))
 }
 

@@ -168,6 +168,7 @@ impl TestServer {
         if backend == Backend::Postgres {
             // Postgres has no file to keep a development key beside.
             raw.encryption_key = Some(base64_key(9));
+            raw.usage_store_schema = format!("{}_usage", schema.as_deref().unwrap_or("x"));
         }
         raw.public_url = Some("http://localhost:3000".to_owned());
         tweak(&mut raw);
@@ -217,14 +218,18 @@ impl TestServer {
             let _ = s.send(());
         }
         if let Some(h) = self.handle.take() {
-            h.await.expect("server task").expect("server stopped cleanly");
+            h.await
+                .expect("server task")
+                .expect("server stopped cleanly");
         }
         if let Some(schema) = self.schema.take()
             && let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_url()).await
         {
-            let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&mut conn)
-                .await;
+            for name in [schema.clone(), format!("{schema}_usage")] {
+                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                    .execute(&mut conn)
+                    .await;
+            }
         }
         let placeholder = tempfile::tempdir().expect("temp dir");
         std::mem::replace(&mut self.dir, placeholder)
@@ -307,7 +312,10 @@ pub fn magic_link_token(email: &str) -> Option<String> {
         .lines()
         .filter_map(|line| line.split_once(&marker).map(|(_, url)| url.to_owned()))
         .last()
-        .and_then(|url| url.split_once("/auth/verify?token=").map(|(_, t)| t.trim().to_owned()))
+        .and_then(|url| {
+            url.split_once("/auth/verify?token=")
+                .map(|(_, t)| t.trim().to_owned())
+        })
 }
 
 /// How many magic links were logged for `email`.

@@ -9,13 +9,18 @@ use crate::on_every_backend;
 on_every_backend!(operations_routes, openapi_lists_every_route);
 
 async fn operations_routes(backend: Backend) {
-    let Some(s) = TestServer::start(backend).await else { return };
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
     let h = s.get("/healthz", None).await;
     assert_eq!(h.status, StatusCode::OK);
     assert_eq!(h.body, json!({"status": "ok"}));
     let r = s.get("/readyz", None).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.body, json!({"status": "ready", "database": "ok", "usageStore": "ok"}));
+    assert_eq!(
+        r.body,
+        json!({"status": "ready", "database": "ok", "usageStore": "ok"})
+    );
 
     for path in ["/api/nope", "/api/projects/x/y/z", "/nothing"] {
         let r = s.get(path, None).await;
@@ -23,16 +28,28 @@ async fn operations_routes(backend: Backend) {
         assert_eq!(r.body["error"], "not_found");
         assert!(r.body["message"].is_string());
     }
-    let r = s.call(reqwest::Method::PUT, "/api/auth/me", None, None).await;
+    let r = s
+        .call(reqwest::Method::PUT, "/api/auth/me", None, None)
+        .await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(r.body["error"], "method_not_allowed");
     // The proxy routes belong to the proxy module; until it is mounted they are unknown.
     let root = s.get("/", None).await;
     assert_eq!(root.status, StatusCode::OK);
 
-    let metrics = s.client.get(format!("{}/metrics", s.base)).send().await.expect("sent");
+    let metrics = s
+        .client
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(metrics.status(), StatusCode::OK);
-    assert!(metrics.headers()["content-type"].to_str().unwrap_or("").starts_with("text/plain"));
+    assert!(
+        metrics.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/plain")
+    );
     let text = metrics.text().await.expect("text");
     assert!(text.contains("http_requests_total{"), "{text}");
     assert!(text.contains("status=\"404\""), "{text}");
@@ -44,12 +61,18 @@ async fn operations_routes(backend: Backend) {
         .request(reqwest::Method::OPTIONS, format!("{}/api/projects", s.base))
         .header("origin", "http://localhost:3001")
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "authorization,content-type")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
         .send()
         .await
         .expect("sent");
     assert!(preflight.status().is_success());
-    assert_eq!(preflight.headers()["access-control-allow-origin"], "http://localhost:3001");
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "http://localhost:3001"
+    );
     let other = s
         .client
         .get(format!("{}/healthz", s.base))
@@ -62,10 +85,16 @@ async fn operations_routes(backend: Backend) {
 }
 
 async fn openapi_lists_every_route(backend: Backend) {
-    let Some(s) = TestServer::start(backend).await else { return };
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
     let r = s.get("/api/openapi.json", None).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
+    assert!(
+        r.body["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1"))
+    );
     let routes = [
         ("post", "/api/auth/signup"),
         ("post", "/api/auth/magic-link/request"),
@@ -92,17 +121,33 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("get", "/api/openapi.json"),
     ];
     for (method, path) in routes {
-        assert!(r.body["paths"][path][method].is_object(), "{method} {path} missing");
+        assert!(
+            r.body["paths"][path][method].is_object(),
+            "{method} {path} missing"
+        );
     }
     let documented: usize = r.body["paths"]
         .as_object()
         .expect("paths")
         .values()
-        .map(|item| item.as_object().map_or(0, |o| o.keys().filter(|k| ["get", "post", "patch", "delete", "put"].contains(&k.as_str())).count()))
+        .map(|item| {
+            item.as_object().map_or(0, |o| {
+                o.keys()
+                    .filter(|k| ["get", "post", "patch", "delete", "put"].contains(&k.as_str()))
+                    .count()
+            })
+        })
         .sum();
     assert_eq!(documented, routes.len(), "no undocumented extras");
     let project = &r.body["components"]["schemas"]["ProjectView"]["properties"];
-    for field in ["projectKey", "hasProviderApiKey", "providerApiKeyPreview", "limitExceededResponse", "tiers", "rules"] {
+    for field in [
+        "projectKey",
+        "hasProviderApiKey",
+        "providerApiKeyPreview",
+        "limitExceededResponse",
+        "tiers",
+        "rules",
+    ] {
         assert!(project[field].is_object(), "Project.{field}");
     }
     s.stop().await;

@@ -4,9 +4,9 @@
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
+use ai_ratelimit_server::Config;
 use ai_ratelimit_server::config::{ConfigError, RawConfig};
 use ai_ratelimit_server::request_log::{RequestLogEntry, RequestOutcome};
-use ai_ratelimit_server::Config;
 use axum::Json;
 use axum::http::HeaderMap;
 use reqwest::StatusCode;
@@ -26,7 +26,9 @@ fn production() -> RawConfig {
 
 fn refusal(raw: RawConfig) -> String {
     match Config::try_from(raw) {
-        Err(e @ (ConfigError::ProductionRequirement(_) | ConfigError::Invalid { .. })) => e.to_string(),
+        Err(e @ (ConfigError::ProductionRequirement(_) | ConfigError::Invalid { .. })) => {
+            e.to_string()
+        }
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -38,17 +40,26 @@ fn production_refuses_missing_or_weak_secrets() {
     let mut raw = production();
     raw.jwt_secret = None;
     let message = refusal(raw);
-    assert!(message.contains("JWT_SECRET") && message.contains("32"), "{message}");
+    assert!(
+        message.contains("JWT_SECRET") && message.contains("32"),
+        "{message}"
+    );
 
     let mut raw = production();
     raw.jwt_secret = Some("short-secret".to_owned());
     let message = refusal(raw);
-    assert!(message.contains("JWT_SECRET") && message.contains("at least 32"), "{message}");
+    assert!(
+        message.contains("JWT_SECRET") && message.contains("at least 32"),
+        "{message}"
+    );
 
     let mut raw = production();
     raw.encryption_key = None;
     let message = refusal(raw);
-    assert!(message.contains("ENCRYPTION_KEY") && message.contains("base64"), "{message}");
+    assert!(
+        message.contains("ENCRYPTION_KEY") && message.contains("base64"),
+        "{message}"
+    );
 
     let mut raw = production();
     raw.encryption_key = Some("dG9vIHNob3J0".to_owned());
@@ -69,7 +80,16 @@ fn production_refuses_missing_or_weak_secrets() {
 fn server_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ai-ratelimit-server"));
     for (name, _) in std::env::vars() {
-        if ["APP_ENV", "NODE_ENV", "JWT_SECRET", "ENCRYPTION_KEY", "DATABASE_URL", "PORT"].contains(&name.as_str()) {
+        if [
+            "APP_ENV",
+            "NODE_ENV",
+            "JWT_SECRET",
+            "ENCRYPTION_KEY",
+            "DATABASE_URL",
+            "PORT",
+        ]
+        .contains(&name.as_str())
+        {
             command.env_remove(name);
         }
     }
@@ -87,7 +107,10 @@ fn the_binary_refuses_to_start_in_production_without_secrets() {
         .expect("binary runs");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("refusing to start in production") && stderr.contains("JWT_SECRET"), "{stderr}");
+    assert!(
+        stderr.contains("refusing to start in production") && stderr.contains("JWT_SECRET"),
+        "{stderr}"
+    );
 
     let output = server_command()
         .env("APP_ENV", "production")
@@ -101,13 +124,30 @@ fn the_binary_refuses_to_start_in_production_without_secrets() {
 
 #[test]
 fn help_documents_every_variable() {
-    let output = server_command().arg("--help").output().expect("binary runs");
+    let output = server_command()
+        .arg("--help")
+        .output()
+        .expect("binary runs");
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
     for variable in [
-        "PORT", "HOST", "DATABASE_URL", "REDIS_URL", "GLOBAL_ADMIN_KEY", "JWT_SECRET", "JWT_EXPIRES_IN",
-        "ENCRYPTION_KEY", "CORS_ORIGIN", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "APP_ENV", "NODE_ENV",
-        "PUBLIC_URL", "RESEND_API_KEY", "EMAIL_FROM", "MAX_BODY_BYTES",
+        "PORT",
+        "HOST",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "GLOBAL_ADMIN_KEY",
+        "JWT_SECRET",
+        "JWT_EXPIRES_IN",
+        "ENCRYPTION_KEY",
+        "CORS_ORIGIN",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_BASE_URL",
+        "APP_ENV",
+        "NODE_ENV",
+        "PUBLIC_URL",
+        "RESEND_API_KEY",
+        "EMAIL_FROM",
+        "MAX_BODY_BYTES",
     ] {
         assert!(help.contains(variable), "--help lacks {variable}:\n{help}");
     }
@@ -132,7 +172,9 @@ async fn mock_resend() -> (String, Mails, tokio::sync::mpsc::Receiver<()>) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let url = format!("http://{}/emails", listener.local_addr().expect("address"));
     tokio::spawn(async move { axum::serve(listener, app).await });
     (url, mails, received)
@@ -155,7 +197,13 @@ async fn production_emails_magic_links_and_never_logs_them() {
         return;
     };
     let email = unique_email("prod");
-    let r = s.post("/api/auth/signup", None, &json!({"email": email, "organizationName": unique_org("Prod")})).await;
+    let r = s
+        .post(
+            "/api/auth/signup",
+            None,
+            &json!({"email": email, "organizationName": unique_org("Prod")}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED);
     tokio::time::timeout(std::time::Duration::from_secs(30), received.recv())
         .await
@@ -172,18 +220,38 @@ async fn production_emails_magic_links_and_never_logs_them() {
         .and_then(|rest| rest.split_whitespace().next())
         .expect("link in the e-mail")
         .to_owned();
-    assert!(!logs().contains(&token), "a production magic link was logged");
+    assert!(
+        !logs().contains(&token),
+        "a production magic link was logged"
+    );
     assert!(crate::harness::magic_link_token(&email).is_none());
-    let verified = s.post("/api/auth/magic-link/verify", None, &json!({"token": token})).await;
+    let verified = s
+        .post(
+            "/api/auth/magic-link/verify",
+            None,
+            &json!({"token": token}),
+        )
+        .await;
     assert_eq!(verified.status, StatusCode::OK);
     s.stop().await;
 }
 
 #[tokio::test]
 async fn development_key_is_kept_beside_the_database() {
-    let Some(s) = TestServer::start_with(Backend::Sqlite, |raw| raw.encryption_key = None).await else { return };
-    let jwt = s.sign_in_new(&unique_email("dev"), &unique_org("Dev")).await;
-    let p = s.post("/api/projects", Some(&jwt), &json!({"name": "d", "providerApiKey": "sk-dev-key-1234567890"})).await;
+    let Some(s) = TestServer::start_with(Backend::Sqlite, |raw| raw.encryption_key = None).await
+    else {
+        return;
+    };
+    let jwt = s
+        .sign_in_new(&unique_email("dev"), &unique_org("Dev"))
+        .await;
+    let p = s
+        .post(
+            "/api/projects",
+            Some(&jwt),
+            &json!({"name": "d", "providerApiKey": "sk-dev-key-1234567890"}),
+        )
+        .await;
     let key = p.body["projectKey"].as_str().expect("key").to_owned();
     let url = format!("sqlite://{}/server.db", s.dir.path().display());
     let dir = s.stop().await;
@@ -192,18 +260,37 @@ async fn development_key_is_kept_beside_the_database() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        assert_eq!(std::fs::metadata(&key_file).expect("meta").permissions().mode() & 0o077, 0);
+        assert_eq!(
+            std::fs::metadata(&key_file)
+                .expect("meta")
+                .permissions()
+                .mode()
+                & 0o077,
+            0
+        );
     }
 
-    let restarted = TestServer::start_config(Config::development(url).expect("config"), dir, None).await;
-    let record = restarted.state.projects.project_by_key(&key).await.expect("lookup").expect("project");
-    assert_eq!(record.provider_api_key.as_ref().map(|k| k.expose()), Some("sk-dev-key-1234567890"));
+    let restarted =
+        TestServer::start_config(Config::development(url).expect("config"), dir, None).await;
+    let record = restarted
+        .state
+        .projects
+        .project_by_key(&key)
+        .await
+        .expect("lookup")
+        .expect("project");
+    assert_eq!(
+        record.provider_api_key.as_ref().map(|k| k.expose()),
+        Some("sk-dev-key-1234567890")
+    );
     restarted.stop().await;
 }
 
 #[tokio::test]
 async fn shutdown_writes_the_queued_request_log() {
-    let Some(s) = TestServer::start(Backend::Sqlite).await else { return };
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
     for i in 0..600u64 {
         s.state.request_log.record(RequestLogEntry {
             project_id: "p".to_owned(),
@@ -218,7 +305,8 @@ async fn shutdown_writes_the_queued_request_log() {
     }
     let url = format!("sqlite://{}/server.db", s.dir.path().display());
     let dir = s.stop().await;
-    let reopened = TestServer::start_config(Config::development(url).expect("config"), dir, None).await;
+    let reopened =
+        TestServer::start_config(Config::development(url).expect("config"), dir, None).await;
     let row = sqlx::query("SELECT COUNT(*) AS n FROM request_log WHERE project_id = 'p'")
         .fetch_one(reopened.state.db.pool())
         .await
