@@ -311,7 +311,7 @@ pub fn magic_link_token(email: &str) -> Option<String> {
     logs()
         .lines()
         .filter_map(|line| line.split_once(&marker).map(|(_, url)| url.to_owned()))
-        .last()
+        .next_back()
         .and_then(|url| {
             url.split_once("/auth/verify?token=")
                 .map(|(_, t)| t.trim().to_owned())
