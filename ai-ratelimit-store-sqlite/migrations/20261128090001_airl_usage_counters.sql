@@ -22,9 +22,8 @@ CREATE TABLE IF NOT EXISTS airl_usage_counters (
     PRIMARY KEY (scope, period_id, identity)
 ) WITHOUT ROWID;
 
--- Listings: most requests first, then identity (BINARY collation = byte order), keyset-paged.
-CREATE INDEX IF NOT EXISTS airl_usage_counters_listing
-    ON airl_usage_counters (scope, period_id, requests DESC, identity);
+-- No index covers `requests`, so an admission rewrites the row and no index. Listings find a
+-- scope's period through the primary key and sort its rows (BINARY collation = byte order).
 
 -- Eviction of ended periods.
 CREATE INDEX IF NOT EXISTS airl_usage_counters_period_end ON airl_usage_counters (period_end);

@@ -25,7 +25,7 @@ ON CONFLICT (scope, period_id, identity) DO UPDATE SET \
            f.ok \
     FROM (SELECT l.kept, \
                  ((?9 IS NULL OR c.requests + 1 <= ?9) AND (?10 IS NULL OR c.tokens + l.live < ?10)) AS ok \
-          FROM (SELECT json_group_array(json(r.value)) AS kept, coalesce(sum(r.value ->> 1), 0) AS live \
+          FROM (SELECT json_group_array(r.value) AS kept, coalesce(sum(r.value ->> 1), 0) AS live \
                 FROM json_each(c.reservations) AS r WHERE r.value ->> 2 > ?8) AS l) AS f) \
 RETURNING last_admitted, requests, tokens, res_seq, \
     (SELECT coalesce(sum(r.value ->> 1), 0) FROM json_each(reservations) AS r)";
@@ -34,7 +34,7 @@ RETURNING last_admitted, requests, tokens, res_seq, \
 pub(crate) const SETTLE: &str = "\
 UPDATE airl_usage_counters SET \
     tokens = CASE WHEN tokens > 9223372036854775807 - ?5 THEN 9223372036854775807 ELSE tokens + ?5 END, \
-    reservations = (SELECT json_group_array(json(r.value)) FROM json_each(reservations) AS r \
+    reservations = (SELECT json_group_array(r.value) FROM json_each(reservations) AS r \
                     WHERE r.value ->> 0 <> ?4) \
 WHERE scope = ?1 AND period_id = ?2 AND identity = ?3";
 
@@ -42,7 +42,7 @@ WHERE scope = ?1 AND period_id = ?2 AND identity = ?3";
 pub(crate) const RELEASE: &str = "\
 UPDATE airl_usage_counters SET \
     requests = max(requests - 1, 0), \
-    reservations = (SELECT json_group_array(json(r.value)) FROM json_each(reservations) AS r \
+    reservations = (SELECT json_group_array(r.value) FROM json_each(reservations) AS r \
                     WHERE r.value ->> 0 <> ?4) \
 WHERE scope = ?1 AND period_id = ?2 AND identity = ?3";
 

@@ -1,0 +1,147 @@
+//! Admissions per second of `SqliteStore` at concurrency 1 and 32, next to SQLite's own
+//! ceiling for one write measured the same way through the same (single-writer) pool and in
+//! the same transaction mode (one autocommit statement): a trivial
+//! `UPDATE … SET n = n + 1 … RETURNING n` on a one-row table in the same file. Prints the ratios.
+//!
+//! Both sides write one row per operation (the store: one hot identity). Reservations carry
+//! tokens and expire `concurrency` operations of simulated time later, so about as many are
+//! live as in a real run where each of the concurrent requests settles when it ends. The file is in a temporary directory,
+//! WAL mode, `synchronous = NORMAL`.
+//!
+//! Run: `cargo bench -p ai-ratelimit-bench --bench store_sqlite` (`AIRL_BENCH_SECS` sets the
+//! seconds per case, default 3).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use ai_ratelimit_core::{AdmitOutcome, AdmitRequest, UsageKey, UsageStore, Window};
+use ai_ratelimit_store_sqlite::SqliteStore;
+use chrono::{DateTime, Utc};
+
+const CONCURRENCY: [usize; 2] = [1, 32];
+
+fn case_duration() -> Duration {
+    let secs = std::env::var("AIRL_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3.0);
+    Duration::from_secs_f64(secs)
+}
+
+/// Runs `op` in `concurrency` loops for `duration` (after a short warm-up); returns ops/s.
+async fn measure<F, Fut>(concurrency: usize, duration: Duration, op: F) -> f64
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let op = Arc::new(op);
+    let seq = Arc::new(AtomicU64::new(0));
+    for (phase, length) in [("warm-up", duration / 6), ("measure", duration)] {
+        let stop = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicU64::new(0));
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..concurrency)
+            .map(|_| {
+                let (op, seq, stop, done) = (op.clone(), seq.clone(), stop.clone(), done.clone());
+                tokio::spawn(async move {
+                    while !stop.load(Ordering::Relaxed) {
+                        op(seq.fetch_add(1, Ordering::Relaxed)).await;
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        tokio::time::sleep(length).await;
+        stop.store(true, Ordering::Relaxed);
+        for t in tasks {
+            t.await.expect("benchmark task");
+        }
+        if phase == "measure" {
+            return done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+        }
+    }
+    0.0
+}
+
+fn admit_request(key: &UsageKey, base: DateTime<Utc>, seq: u64, live: usize) -> AdmitRequest {
+    // One millisecond of simulated time per operation; reservations live `live` of them.
+    let now = base + chrono::Duration::milliseconds(i64::try_from(seq).unwrap_or(i64::MAX));
+    AdmitRequest {
+        key: key.clone(),
+        tier: Some("free".to_owned()),
+        request_limit: Some(u64::MAX / 2),
+        token_limit: Some(u64::MAX / 2),
+        reserve_tokens: 250,
+        reservation_expires_at: now
+            + chrono::Duration::milliseconds(i64::try_from(live).unwrap_or(1)),
+        now,
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = std::env::temp_dir().join(format!("airl-bench-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("benchmark directory");
+    let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+    let store = SqliteStore::connect(&url).await.expect("store");
+    let pool = store.writer().clone();
+    sqlx::query("CREATE TABLE bench_ceiling (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+        .execute(&pool)
+        .await
+        .expect("ceiling table");
+    sqlx::query("INSERT INTO bench_ceiling VALUES (1, 0)")
+        .execute(&pool)
+        .await
+        .expect("ceiling row");
+
+    let duration = case_duration();
+    let base: DateTime<Utc> = "2030-06-01T12:00:00Z".parse().expect("timestamp");
+    println!(
+        "store_sqlite: {:.1} s per case, file {}",
+        duration.as_secs_f64(),
+        dir.join("bench.db").display()
+    );
+    for concurrency in CONCURRENCY {
+        let ceiling_pool = pool.clone();
+        let ceiling = measure(concurrency, duration, move |_| {
+            let pool = ceiling_pool.clone();
+            async move {
+                let _: (i64,) =
+                    sqlx::query_as("UPDATE bench_ceiling SET n = n + 1 WHERE id = 1 RETURNING n")
+                        .fetch_one(&pool)
+                        .await
+                        .expect("ceiling update");
+            }
+        })
+        .await;
+        let key = UsageKey {
+            scope: format!("bench-c{concurrency}"),
+            identity: "hot-user".to_owned(),
+            period: Window::Day.period_at(base),
+        };
+        let store_for_case = store.clone();
+        let admissions = measure(concurrency, duration, move |seq| {
+            let (store, req) = (
+                store_for_case.clone(),
+                admit_request(&key, base, seq, concurrency),
+            );
+            async move {
+                let outcome = store.admit(&req).await.expect("admit");
+                assert!(matches!(outcome, AdmitOutcome::Admitted { .. }));
+            }
+        })
+        .await;
+        println!(
+            "concurrency {concurrency:>2}: ceiling (UPDATE … RETURNING) {ceiling:>8.0}/s | \
+             SqliteStore::admit {admissions:>8.0}/s | ratio {:.2}",
+            admissions / ceiling
+        );
+    }
+    drop(store);
+    pool.close().await;
+    if let Err(e) = std::fs::remove_dir_all(&dir) {
+        eprintln!("could not remove {}: {e}", dir.display());
+    }
+}
