@@ -49,11 +49,21 @@ impl<S: Into<Arc<str>>> From<(S, Arc<Policy>)> for ScopedPolicy {
 pub trait PolicySource: Send + Sync + 'static {
     /// The request's policy, or the response to answer with instead (e.g. a 401).
     fn resolve<'a>(&'a self, head: &'a Parts) -> BoxFuture<'a, Result<ScopedPolicy, Rejection>>;
+
+    /// The policy of every request, when it does not depend on the request: lets the layer
+    /// skip [`resolve`](Self::resolve) (and its allocation). Default: `None`.
+    fn fixed(&self) -> Option<&ScopedPolicy> {
+        None
+    }
 }
 
 impl PolicySource for ScopedPolicy {
     fn resolve<'a>(&'a self, _head: &'a Parts) -> BoxFuture<'a, Result<ScopedPolicy, Rejection>> {
         Box::pin(ready(Ok(self.clone())))
+    }
+
+    fn fixed(&self) -> Option<&ScopedPolicy> {
+        Some(self)
     }
 }
 

@@ -27,6 +27,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tower::{Service, ServiceBuilder, ServiceExt, service_fn};
 
 type ChunkSender = mpsc::UnboundedSender<Result<Frame<Bytes>, Infallible>>;
+type ChunkReceiver = mpsc::UnboundedReceiver<Result<Frame<Bytes>, Infallible>>;
 
 fn policy(value: Value) -> Arc<Policy> {
     Arc::new(Policy::from_json(&value).expect("valid policy"))
@@ -139,7 +140,7 @@ async fn admits_up_to_the_limit_then_denies_with_json_and_headers() {
         .expect("ascii")
         .parse()
         .expect("seconds");
-    assert!(retry_after >= 1 && retry_after <= 86_400);
+    assert!((1..=86_400).contains(&retry_after));
     let body = json_of(&body);
     assert_eq!(body["error"], "limit_exceeded");
     assert_eq!(body["message"], "Daily limit reached");
@@ -415,11 +416,11 @@ async fn a_failing_lookup_gets_503_and_a_closure_lookup_works() {
 /// An inner service that streams whatever the test sends on a channel and hands the test
 /// the request's `TokenReporter`.
 fn streaming(
-    rx: mpsc::UnboundedReceiver<Result<Frame<Bytes>, Infallible>>,
+    rx: ChunkReceiver,
     reporter_out: Arc<Mutex<Option<TokenReporter>>>,
 ) -> impl Service<
     Request<Full<Bytes>>,
-    Response = Response<StreamBody<mpsc::UnboundedReceiver<Result<Frame<Bytes>, Infallible>>>>,
+    Response = Response<StreamBody<ChunkReceiver>>,
     Error = Infallible,
     Future = impl Send,
 > + Clone {

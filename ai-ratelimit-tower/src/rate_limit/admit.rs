@@ -69,6 +69,7 @@ impl Answer {
 }
 
 pub(crate) fn insert_all(headers: &mut http::HeaderMap, add: LimitHeaders) {
+    headers.reserve(add.len());
     for (name, value) in add {
         headers.insert(name, value);
     }
@@ -115,22 +116,20 @@ where
     B: Send + 'static,
 {
     let started = config.observer.as_ref().map(|_| Instant::now());
-    let (parts, body) = request.into_parts();
-    let scoped = match config.source.resolve(&parts).await {
-        Ok(scoped) => scoped,
-        Err(rejection) => {
-            observe_now(
-                &config,
-                started,
-                None,
-                None,
-                Outcome::Rejected,
-                rejection.status(),
-            );
-            return Admit::Respond(Answer::rejection(&rejection));
+    let (scoped, request) = match config.source.fixed() {
+        Some(fixed) => (fixed.clone(), request),
+        None => {
+            let (parts, body) = request.into_parts();
+            match config.source.resolve(&parts).await {
+                Ok(scoped) => (scoped, Request::from_parts(parts, body)),
+                Err(rejection) => {
+                    let status = rejection.status();
+                    observe_now(&config, started, None, None, Outcome::Rejected, status);
+                    return Admit::Respond(Answer::rejection(&rejection));
+                }
+            }
         }
     };
-    let request = Request::from_parts(parts, body);
     let (mut request, subject) = match config.extractor.extract(request, &scoped).await {
         Ok(extracted) => extracted,
         Err(rejection) => {

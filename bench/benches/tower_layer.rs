@@ -1,0 +1,144 @@
+//! The cost of `RateLimitLayer` on a request: a trivial service alone ("bare") and behind the
+//! layer with a `MemoryStore` ("layer"), measured in the same run. One "request" is
+//! `ready` + `call` + reading the (empty) body to its end, which is when the layer settles.
+//!
+//! Criterion reports each side; the closing lines print the overhead per request in
+//! nanoseconds and the ratio layer/bare from an interleaved self-timed loop (best of five
+//! rounds each), which is what the target (< 1 µs added per request) is checked against.
+
+use std::convert::Infallible;
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ai_ratelimit_core::{Decision, LimitRequest, Limiter, MemoryStore, Policy};
+use ai_ratelimit_tower::{RateLimitBody, RateLimitLayer};
+use criterion::{Criterion, criterion_main};
+use http::{Request, Response};
+use http_body_util::BodyExt;
+use tower::{Layer, Service, ServiceExt, service_fn};
+
+const IDENTITIES: usize = 1000;
+
+fn identities() -> Vec<String> {
+    (0..IDENTITIES).map(|i| format!("user-{i}")).collect()
+}
+
+fn bare() -> impl Service<
+    Request<()>,
+    Response = Response<String>,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response<String>, Infallible>>,
+> + Clone {
+    service_fn(|_request: Request<()>| async { Ok(Response::new(String::new())) })
+}
+
+fn layered()
+-> impl Service<Request<()>, Response = Response<RateLimitBody<String>>, Error = Infallible> + Clone
+{
+    let policy = Policy::builder()
+        .request_limit(Some(u64::MAX / 2))
+        .build()
+        .expect("policy");
+    RateLimitLayer::new(policy)
+        .limiter(Limiter::new(Arc::new(MemoryStore::new())))
+        .layer(bare())
+}
+
+/// `iters` requests through `service`, rotating identities; returns the elapsed time.
+async fn run<S, B>(service: &mut S, ids: &[String], iters: u64) -> Duration
+where
+    S: Service<Request<()>, Response = Response<B>, Error = Infallible>,
+    B: BodyExt<Error = Infallible>,
+{
+    let start = Instant::now();
+    for i in 0..iters {
+        let request = Request::get("/")
+            .header("x-identity", &ids[i as usize % IDENTITIES])
+            .body(())
+            .expect("request");
+        let Ok(response) = service.ready().await.expect("ready").call(request).await;
+        let Ok(body) = response.into_body().collect().await;
+        black_box(body);
+    }
+    start.elapsed()
+}
+
+/// The core engine alone (check + settle), for attributing the layer's overhead.
+async fn run_core(limiter: &Limiter, policy: &Policy, ids: &[String], iters: u64) -> Duration {
+    let start = Instant::now();
+    for i in 0..iters {
+        let request = LimitRequest {
+            scope: "default",
+            identity: &ids[i as usize % IDENTITIES],
+            tier: None,
+            estimated_tokens: 0,
+        };
+        if let Ok(Decision::Admitted(admission)) = limiter.check(policy, &request).await
+            && let Some(reservation) = admission.reservation
+        {
+            black_box(admission.state.headers());
+            black_box(limiter.settle(reservation, 0).await.is_ok());
+        }
+    }
+    start.elapsed()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime")
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = runtime();
+    let ids = identities();
+    let mut group = c.benchmark_group("tower_layer");
+    let mut plain = bare();
+    group.bench_function("bare", |b| {
+        b.iter_custom(|iters| rt.block_on(run(&mut plain, &ids, iters)))
+    });
+    let mut limited = layered();
+    group.bench_function("layer", |b| {
+        b.iter_custom(|iters| rt.block_on(run(&mut limited, &ids, iters)))
+    });
+    group.finish();
+
+    // Interleaved rounds, best of each side: robust against a noisy shared machine.
+    const N: u64 = 200_000;
+    let core_limiter = Limiter::new(Arc::new(MemoryStore::new()));
+    let core_policy = Policy::builder()
+        .request_limit(Some(u64::MAX / 2))
+        .build()
+        .expect("policy");
+    let (mut best_bare, mut best_layer, mut best_core) =
+        (Duration::MAX, Duration::MAX, Duration::MAX);
+    for _ in 0..5 {
+        best_bare = best_bare.min(rt.block_on(run(&mut plain, &ids, N)));
+        best_layer = best_layer.min(rt.block_on(run(&mut limited, &ids, N)));
+        best_core = best_core.min(rt.block_on(run_core(&core_limiter, &core_policy, &ids, N)));
+    }
+    let per = |d: Duration| d.as_nanos() as f64 / N as f64;
+    let (bare_ns, layer_ns) = (per(best_bare), per(best_layer));
+    println!("bare:  {bare_ns:.0} ns/request");
+    println!("layer: {layer_ns:.0} ns/request (MemoryStore, {IDENTITIES} identities)");
+    println!("overhead per request: {:.0} ns", layer_ns - bare_ns);
+    println!(
+        "  of which the core engine (check + settle + LimitState::headers): {:.0} ns",
+        per(best_core)
+    );
+    println!("ratio: {:.2}", layer_ns / bare_ns);
+}
+
+/// The group with short timings (a shared machine); criterion's CLI flags still apply.
+fn benches() {
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20)
+        .configure_from_args();
+    bench(&mut c);
+}
+
+criterion_main!(benches);
