@@ -4,9 +4,6 @@ use std::fmt::Write as _;
 
 use ai_ratelimit_core::{Period, UsageKey};
 
-/// Largest request count the listing index orders exactly (15 decimal digits).
-pub(crate) const MAX_INDEXED_REQUESTS: u64 = 999_999_999_999_999;
-
 /// Appends `raw` percent-encoded: every byte outside `[A-Za-z0-9._-]` becomes `%XX`, so the
 /// result never holds `{`, `}`, `:` or spaces and cannot alter the key structure.
 fn push_encoded(out: &mut String, raw: &str) {
@@ -97,21 +94,6 @@ impl PeriodKeys {
     }
 }
 
-/// The listing-index member of an identity: 15-digit `MAX_INDEXED_REQUESTS - requests`, `:`,
-/// the identity. Byte order of members is listing order: requests descending, identity ascending.
-/// (The Lua scripts build the same members.)
-pub(crate) fn index_member(requests: u64, identity: &str) -> String {
-    let inverted = MAX_INDEXED_REQUESTS - requests.min(MAX_INDEXED_REQUESTS);
-    format!("{inverted:015}:{identity}")
-}
-
-/// Splits an index member into requests and identity.
-pub(crate) fn parse_index_member(member: &str) -> Option<(u64, &str)> {
-    let (inverted, identity) = member.split_once(':')?;
-    let inverted: u64 = inverted.parse().ok()?;
-    Some((MAX_INDEXED_REQUESTS.checked_sub(inverted)?, identity))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,18 +158,5 @@ mod tests {
             .map(|(s, i)| KeySpace::new("airl").identity(&usage_key(s, i)).counter)
             .collect();
         assert_eq!(keys.len(), pairs.len());
-    }
-
-    #[test]
-    fn index_members_sort_in_listing_order() {
-        let mut entries = vec![(3, "b"), (10, "a"), (3, "a"), (0, "z"), (3, "ab"), (3, "é")];
-        let mut members: Vec<String> = entries.iter().map(|(r, i)| index_member(*r, i)).collect();
-        members.sort();
-        entries.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-        let parsed: Vec<(u64, &str)> = members
-            .iter()
-            .map(|m| parse_index_member(m).expect("member"))
-            .collect();
-        assert_eq!(parsed, entries);
     }
 }

@@ -32,14 +32,14 @@
 //!
 //! | key | type | content |
 //! |---|---|---|
-//! | `P:{S}:D:c:I` | hash | `r` admitted requests, `t` settled tokens, `v` tokens of the reservations in `P:{S}:D:r:I`, `n` last reservation id, `g` tier of the latest admission (absent: none) |
+//! | `P:{S}:D:c:I` | hash | `r` admitted requests, `t` settled tokens, `v` tokens of the reservations in `P:{S}:D:r:I`, `n` last reservation id, `e` lower bound of their earliest expiry (µs; the set is read only once it may have expired), `g` tier of the latest admission (absent: none) |
 //! | `P:{S}:D:r:I` | sorted set | in-flight reservations: member `<id>:<tokens>`, score = expiry in µs since the epoch |
-//! | `P:{S}:D:ix` | sorted set | listing index, every score 0: member `<999999999999999 − requests, 15 digits>:<identity>`, so lexicographic order is listing order (requests descending, then identity ascending) and a page after a cursor is one `ZRANGEBYLEX` |
+//! | `P:{S}:D:ix` | sorted set | listing index: member = the identity verbatim, score = −requests, so ascending order (score, then member bytes) is listing order: most requests first, then identity. A page after a cursor starts at `ZRANK` of the cursor's identity + 1 (or, if that identity's count changed meanwhile, after the entries ordered before the cursor) |
 //! | `P:{S}:D:tot` | hash | period totals of the scope: `r` requests, `t` tokens, `i` identities |
 //!
 //! `S` and `I` are percent-encoded in key names (every byte outside `[A-Za-z0-9._-]` becomes
 //! `%XX`; the empty scope is `%`), so no scope or identity can add a `{`, `}` or `:` to a key.
-//! The identity is stored verbatim only inside the listing index members. All keys of one
+//! The identity is stored verbatim only as a listing index member. All keys of one
 //! scope carry the hash tag `{S}` and hence live in one cluster slot, so every script touches
 //! a single slot. Listing and totals never use `KEYS` or `SCAN`.
 //!
@@ -47,8 +47,7 @@
 //! (default two days), measured from the caller's `now`: Redis memory stays bounded however
 //! long the service runs. The expiry is set when a key is created, not on every call.
 //!
-//! Counts are exact up to 2^53 (Lua numbers are doubles); the listing orders request counts
-//! exactly up to 10^15.
+//! Counts are exact up to 2^53 (Lua numbers and sorted-set scores are doubles).
 //!
 //! # Faults
 //!

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::error::RedisStoreError;
-use crate::keys::{KeySpace, MAX_INDEXED_REQUESTS, index_member, parse_index_member};
+use crate::keys::KeySpace;
 use crate::options::RedisStoreOptions;
 use crate::scripts::Scripts;
 
@@ -104,6 +104,69 @@ impl RedisStore {
         }
     }
 
+    /// Rank in the listing index of the first entry after `cursor`.
+    async fn listing_start(
+        &self,
+        index: &str,
+        cursor: &ListingCursor,
+    ) -> Result<usize, RedisStoreError> {
+        let score = format!("-{}", cursor.requests);
+        let mut conn = self.conn.clone();
+        let (current, rank): (Option<f64>, Option<usize>) = self
+            .run(
+                redis::pipe()
+                    .cmd("ZSCORE")
+                    .arg(index)
+                    .arg(&cursor.identity)
+                    .cmd("ZRANK")
+                    .arg(index)
+                    .arg(&cursor.identity)
+                    .query_async(&mut conn),
+            )
+            .await?;
+        if let (Some(current), Some(rank)) = (current, rank)
+            && current == -(cursor.requests as f64)
+        {
+            return Ok(rank + 1);
+        }
+        // The cursor's identity changed since the page was read: count the entries ordered
+        // before (requests, identity) — more requests, or as many and a smaller identity.
+        let mut start: usize = self
+            .run(
+                redis::cmd("ZCOUNT")
+                    .arg(index)
+                    .arg("-inf")
+                    .arg(format!("({score}"))
+                    .query_async(&mut conn),
+            )
+            .await?;
+        const CHUNK: usize = 1000;
+        let mut offset = 0;
+        loop {
+            let tied: Vec<String> = self
+                .run(
+                    redis::cmd("ZRANGEBYSCORE")
+                        .arg(index)
+                        .arg(&score)
+                        .arg(&score)
+                        .arg("LIMIT")
+                        .arg(offset)
+                        .arg(CHUNK)
+                        .query_async(&mut conn),
+                )
+                .await?;
+            let before = tied
+                .iter()
+                .take_while(|m| m.as_str() <= cursor.identity.as_str())
+                .count();
+            start += before;
+            if before < tied.len() || tied.len() < CHUNK {
+                return Ok(start);
+            }
+            offset += CHUNK;
+        }
+    }
+
     /// Key lifetime from `now`: until the period ends, plus the retention.
     fn ttl_ms(&self, period: &Period, now: DateTime<Utc>) -> i64 {
         (period.end() - now)
@@ -172,8 +235,12 @@ impl UsageStore for RedisStore {
             .arg(limit_arg(request.token_limit))
             .arg(reserve)
             .arg(micros(request.reservation_expires_at))
-            .arg(if request.tier.is_some() { "1" } else { "0" })
-            .arg(request.tier.as_deref().unwrap_or(""))
+            .arg(
+                request
+                    .tier
+                    .as_deref()
+                    .map_or(String::new(), |t| format!("={t}")),
+            )
             .arg(&key.identity)
             .arg(self.ttl_ms(&key.period, request.now));
         let mut conn = self.conn.clone();
@@ -252,39 +319,32 @@ impl UsageStore for RedisStore {
             .transpose()?;
         let limit = page.clamped_limit();
         let keys = self.keys.period(scope, period);
-        // Members sort in listing order, so the page after a cursor is a lexicographic range.
+        let index = keys.index();
         let start = match &cursor {
-            Some(c) => format!(
-                "({}",
-                index_member(c.requests.min(MAX_INDEXED_REQUESTS), &c.identity)
-            ),
-            None => "-".to_owned(),
+            Some(c) => self.listing_start(&index, c).await?,
+            None => 0,
         };
         let mut conn = self.conn.clone();
-        let members: Vec<String> = self
+        let ranked: Vec<(String, f64)> = self
             .run(
-                redis::cmd("ZRANGEBYLEX")
-                    .arg(keys.index())
+                redis::cmd("ZRANGE")
+                    .arg(&index)
                     .arg(start)
-                    .arg("+")
-                    .arg("LIMIT")
-                    .arg(0)
-                    .arg(limit + 1)
+                    .arg(start + limit)
+                    .arg("WITHSCORES")
                     .query_async(&mut conn),
             )
             .await?;
-        let mut entries = members
-            .iter()
-            .map(|m| {
-                parse_index_member(m)
-                    .ok_or_else(|| StoreError::Data("malformed listing index member".into()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // Scores are -requests, exact integers (counts stay below 2^53).
+        let mut entries: Vec<(u64, String)> = ranked
+            .into_iter()
+            .map(|(identity, score)| ((-score).max(0.0) as u64, identity))
+            .collect();
         let next_cursor = (entries.len() > limit).then(|| {
-            let (requests, identity) = entries[limit - 1];
+            let (requests, identity) = &entries[limit - 1];
             ListingCursor {
-                requests,
-                identity: identity.to_owned(),
+                requests: *requests,
+                identity: identity.clone(),
             }
             .encode()
         });
@@ -309,7 +369,7 @@ impl UsageStore for RedisStore {
             .into_iter()
             .zip(details)
             .map(|((requests, identity), (tokens, tier))| IdentityUsage {
-                identity: identity.to_owned(),
+                identity,
                 tier,
                 requests,
                 tokens: tokens.unwrap_or(0),

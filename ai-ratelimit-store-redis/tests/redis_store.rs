@@ -468,3 +468,95 @@ async fn agrees_with_the_memory_store_on_random_operations() {
         }
     }
 }
+
+/// A page read after the cursor's own identity moved (more requests, or released) goes on
+/// exactly where the reference store goes on.
+#[tokio::test]
+async fn listing_resumes_after_a_cursor_whose_identity_changed() {
+    let Some(redis) = common::store_or_skip("listing_cursor_moved").await else {
+        return;
+    };
+    let memory = MemoryStore::new();
+    let stores: [&dyn UsageStore; 2] = [&memory, &redis];
+    let s = scope();
+    let day = Window::Day.period_at(start());
+    let mut b_reservations = Vec::new();
+    for store in stores {
+        for (identity, n) in [("a", 3), ("b", 2), ("c", 2), ("c2", 2), ("d", 1)] {
+            for _ in 0..n {
+                let outcome = store
+                    .admit(&request(&key(&s, identity), None, 0))
+                    .await
+                    .expect("admit");
+                if let AdmitOutcome::Admitted { reservation, .. } = outcome
+                    && identity == "b"
+                {
+                    b_reservations.push(reservation);
+                }
+            }
+        }
+    }
+    let first_page = PageRequest::first(2);
+    let first: Vec<_> =
+        futures::future::join_all(stores.map(|store| store.list_usage(&s, &day, &first_page)))
+            .await;
+    let cursors: Vec<String> = first
+        .into_iter()
+        .map(|p| p.expect("page").next_cursor.expect("more pages"))
+        .collect();
+    assert_eq!(cursors[0], "2:b");
+    assert_eq!(cursors[0], cursors[1]);
+    let page = |cursor: &str| PageRequest {
+        limit: 10,
+        cursor: Some(cursor.to_owned()),
+    };
+    let identities = |p: ai_ratelimit_core::UsagePage| -> Vec<String> {
+        p.items.into_iter().map(|i| i.identity).collect()
+    };
+
+    // "b" gains a request: the next page still starts after (2, "b").
+    for store in stores {
+        store
+            .admit(&request(&key(&s, "b"), None, 0))
+            .await
+            .expect("admit");
+    }
+    let m = identities(
+        memory
+            .list_usage(&s, &day, &page(&cursors[0]))
+            .await
+            .expect("memory"),
+    );
+    let r = identities(
+        redis
+            .list_usage(&s, &day, &page(&cursors[1]))
+            .await
+            .expect("redis"),
+    );
+    assert_eq!(m, ["c", "c2", "d"]);
+    assert_eq!(m, r);
+
+    // "b" loses all its requests: now it sorts after the cursor, among the zero counts.
+    for (i, reservation) in b_reservations.iter().enumerate() {
+        let store = stores[i / 2];
+        store.release(reservation).await.expect("release");
+    }
+    for store in stores {
+        let usage = store.usage(&key(&s, "b"), start()).await.expect("usage");
+        assert_eq!(usage.requests, 1);
+    }
+    let m = identities(
+        memory
+            .list_usage(&s, &day, &page(&cursors[0]))
+            .await
+            .expect("memory"),
+    );
+    let r = identities(
+        redis
+            .list_usage(&s, &day, &page(&cursors[1]))
+            .await
+            .expect("redis"),
+    );
+    assert_eq!(m, ["c", "c2", "b", "d"]);
+    assert_eq!(m, r);
+}

@@ -1,0 +1,188 @@
+//! Admissions per second on `RedisStore` next to the ceiling of the same Redis measured the
+//! same way: one `INCR` per request through the same `ConnectionManager`, with the same
+//! number of concurrent callers (1 and 32), in the same run. Prints the ratio store/ceiling.
+//!
+//! Each admission is the full store operation: one `EVALSHA` that purges expired
+//! reservations, checks a request limit and a token limit, counts the request, reserves 100
+//! tokens and updates the listing index and the totals. Callers rotate over 1000 identities.
+//!
+//! For reference it also prints the rate of the cheapest possible script call (`EVALSHA` of
+//! `return 1`): the fixed cost of any Lua call, which the store's single script necessarily pays.
+//!
+//! Run: `cargo bench -p ai-ratelimit-bench --bench store_redis` (about 10 s). Redis comes from
+//! `AIRL_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`); keys use a fresh prefix and are
+//! deleted at the end.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use ai_ratelimit_core::{AdmitOutcome, AdmitRequest, UsageKey, UsageStore, Window};
+use ai_ratelimit_store_redis::{RedisStore, RedisStoreOptions};
+use chrono::Utc;
+use redis::aio::ConnectionManager;
+
+const IDENTITIES: u64 = 1000;
+const WARM_UP: Duration = Duration::from_millis(300);
+const MEASURE: Duration = Duration::from_secs(2);
+
+/// Runs `op(worker, i)` from `concurrency` tasks for the warm-up and then the measured time;
+/// returns operations per second over the measured time.
+async fn rate<F, Fut>(concurrency: u64, op: F) -> f64
+where
+    F: Fn(u64, u64) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let done = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let measure_from = started + WARM_UP;
+    let end = measure_from + MEASURE;
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|worker| {
+            let (op, done) = (op.clone(), done.clone());
+            tokio::spawn(async move {
+                let mut i = 0;
+                loop {
+                    let now = Instant::now();
+                    if now >= end {
+                        break;
+                    }
+                    op(worker, i).await;
+                    if now >= measure_from {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("bench task");
+    }
+    done.load(Ordering::Relaxed) as f64 / MEASURE.as_secs_f64()
+}
+
+fn identity(worker: u64, i: u64) -> String {
+    format!("user-{}", (i * 7 + worker * 131) % IDENTITIES)
+}
+
+async fn store_rate(store: Arc<RedisStore>, scope: Arc<String>, concurrency: u64) -> f64 {
+    rate(concurrency, move |worker, i| {
+        let (store, scope) = (store.clone(), scope.clone());
+        async move {
+            let now = Utc::now();
+            let request = AdmitRequest {
+                key: UsageKey {
+                    scope: scope.to_string(),
+                    identity: identity(worker, i),
+                    period: Window::Day.period_at(now),
+                },
+                tier: Some("free".to_owned()),
+                request_limit: Some(u64::MAX / 2),
+                token_limit: Some(u64::MAX / 2),
+                reserve_tokens: 100,
+                reservation_expires_at: now + chrono::Duration::minutes(10),
+                now,
+            };
+            match store.admit(&request).await {
+                Ok(AdmitOutcome::Admitted { .. }) => {}
+                other => panic!("unexpected admission result {other:?}"),
+            }
+        }
+    })
+    .await
+}
+
+async fn incr_rate(conn: ConnectionManager, prefix: Arc<String>, concurrency: u64) -> f64 {
+    rate(concurrency, move |worker, i| {
+        let (mut conn, prefix) = (conn.clone(), prefix.clone());
+        async move {
+            let key = format!("{prefix}:{{ceiling}}:{}", identity(worker, i));
+            let _: u64 = redis::cmd("INCR")
+                .arg(key)
+                .query_async(&mut conn)
+                .await
+                .expect("INCR");
+        }
+    })
+    .await
+}
+
+async fn trivial_script_rate(conn: ConnectionManager, concurrency: u64) -> f64 {
+    let script = Arc::new(redis::Script::new("return 1"));
+    rate(concurrency, move |_, _| {
+        let (script, mut conn) = (script.clone(), conn.clone());
+        async move {
+            let _: i64 = script
+                .prepare_invoke()
+                .invoke_async(&mut conn)
+                .await
+                .expect("EVALSHA");
+        }
+    })
+    .await
+}
+
+/// Deletes every key under the bench's prefix (bench hygiene only; the store never scans).
+async fn clean_up(conn: &mut ConnectionManager, prefix: &str) {
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}:*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(conn)
+            .await
+            .expect("SCAN");
+        if !keys.is_empty() {
+            let _: u64 = redis::cmd("UNLINK")
+                .arg(&keys)
+                .query_async(conn)
+                .await
+                .expect("UNLINK");
+        }
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+}
+
+fn main() {
+    let url =
+        std::env::var("AIRL_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let prefix = format!("airl-bench-{}", uuid::Uuid::new_v4().simple());
+        let options = RedisStoreOptions::default()
+            .with_key_prefix(prefix.clone())
+            .expect("prefix");
+        let store = match RedisStore::connect_with(&url, options).await {
+            Ok(store) => Arc::new(store),
+            Err(e) => {
+                eprintln!("SKIPPED store_redis bench: Redis at {url} is unreachable ({e})");
+                return;
+            }
+        };
+        let mut conn = store.connection();
+        let (prefix, scope) = (Arc::new(prefix), Arc::new("bench".to_owned()));
+        for concurrency in [1, 32] {
+            let ceiling = incr_rate(conn.clone(), prefix.clone(), concurrency).await;
+            let admitted = store_rate(store.clone(), scope.clone(), concurrency).await;
+            let script_floor = trivial_script_rate(conn.clone(), concurrency).await;
+            println!(
+                "redis c={concurrency}: store {admitted:.0}/s, INCR ceiling {ceiling:.0}/s, ratio {:.2} \
+                 (reference: EVALSHA of `return 1` {script_floor:.0}/s)",
+                admitted / ceiling
+            );
+        }
+        clean_up(&mut conn, &prefix).await;
+    });
+}
