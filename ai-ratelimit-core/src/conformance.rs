@@ -144,7 +144,7 @@ pub async fn admits_exactly_the_request_limit(store: Arc<dyn UsageStore>) {
     }
 }
 
-/// Denied admissions leave no trace.
+/// Denied admissions are not counted (a store may still keep an empty counter).
 pub async fn denied_requests_are_not_counted(store: Arc<dyn UsageStore>) {
     let now = start();
     let k = key(&scope(), "bob", Window::Day.period_at(now));

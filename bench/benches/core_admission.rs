@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ai_ratelimit_core::{Decision, LimitRequest, Limiter, MemoryStore, Policy};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_main};
 
 const IDENTITIES: usize = 1000;
 
@@ -126,9 +126,14 @@ fn admissions(c: &mut Criterion) {
     }
 }
 
-criterion_group! {
-    name = benches;
-    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3)).sample_size(20);
-    targets = admissions
+/// Short timings (a shared machine); criterion's CLI flags still apply.
+fn benches() {
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20)
+        .configure_from_args();
+    admissions(&mut c);
 }
+
 criterion_main!(benches);
