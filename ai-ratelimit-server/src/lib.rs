@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod ops;
 pub mod projects;
 pub mod provider;
+pub mod proxy;
 pub mod request_log;
 pub mod reserved;
 pub mod routes;
@@ -90,6 +91,9 @@ pub async fn build_app_with(config: Config, options: AppOptions) -> Result<App, 
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| ServerError::Startup(format!("HTTP client: {e}")))?;
+    let providers =
+        provider::ProviderRouter::new(&provider::ProviderOptions::default(), options.clock.clone())
+            .map_err(|e| ServerError::Startup(format!("providers: {e}")))?;
     let cipher = KeyCipher::new(&config.encryption_key);
     let (request_log, request_log_task) = RequestLogWriter::start(db.pool().clone());
     let state = AppState::new(state::SharedState {
@@ -106,6 +110,7 @@ pub async fn build_app_with(config: Config, options: AppOptions) -> Result<App, 
         metrics: ops::prometheus(),
         clock: options.clock,
         limiter,
+        providers,
         cipher,
         request_log,
         db,

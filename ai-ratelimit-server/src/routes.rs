@@ -12,7 +12,7 @@ use tracing::Level;
 
 use crate::error::ServerError;
 use crate::state::AppState;
-use crate::{admin, auth, openapi, ops, projects, usage};
+use crate::{admin, auth, openapi, ops, projects, proxy, usage};
 
 /// Headers a browser app may read from proxied responses.
 const EXPOSED_HEADERS: &[&str] = &[
@@ -94,10 +94,9 @@ fn admin_routes() -> Router<AppState> {
 }
 
 /// The proxy routes (`/api/v1/proxy/chat`, `/api/v1/proxy/chat/stream`,
-/// `/api/v1/openai/chat/completions`) are mounted here by the proxy module; until then they
-/// answer 404 like any unknown route.
+/// `/api/v1/openai/chat/completions`).
 fn proxy() -> Router<AppState> {
-    Router::new()
+    proxy::routes()
 }
 
 fn cors(origin: &str) -> Result<CorsLayer, ServerError> {

@@ -12,6 +12,7 @@ use crate::crypto::KeyCipher;
 use crate::db::Database;
 use crate::mail::MagicLinkSender;
 use crate::projects::ProjectDirectory;
+use crate::provider::ProviderRouter;
 use crate::request_log::RequestLogWriter;
 use crate::session::SessionKeys;
 
@@ -44,6 +45,8 @@ pub struct SharedState {
     pub magic_link_limits: MagicLinkLimits,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// The upstream providers of the proxy (their own pooled client and timeouts).
+    pub providers: ProviderRouter,
     /// Shared outbound HTTP client (connection pooling).
     pub http: reqwest::Client,
 }

@@ -7,5 +7,6 @@ mod admin;
 mod auth;
 mod ops;
 mod projects;
+mod proxy;
 mod startup;
 mod usage;
