@@ -9,6 +9,7 @@ use axum::Router;
 use axum::http::{StatusCode as AxumStatus, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use futures::StreamExt as _;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -62,6 +63,31 @@ impl MockUpstream {
                 post(move |Json(body): Json<Value>| mock_chat(ok_hits.clone(), body)),
             )
             .route(
+                "/bad/v1/chat/completions",
+                post(|| async {
+                    (
+                        AxumStatus::BAD_REQUEST,
+                        Json(json!({"error": {"message": "bad model", "type": "invalid_request_error", "code": "model_not_found"}})),
+                    )
+                }),
+            )
+            .route(
+                "/hang/v1/chat/completions",
+                post(|| async {
+                    let first = format!(
+                        "data: {}\n\n",
+                        json!({"id": "c1", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": "Hi"}}]})
+                    );
+                    // One chunk, then silence: the client leaves before the end.
+                    let body = futures::stream::iter([Ok::<_, std::io::Error>(first)])
+                        .chain(futures::stream::pending());
+                    (
+                        [(header::CONTENT_TYPE, "text/event-stream")],
+                        axum::body::Body::from_stream(body),
+                    )
+                }),
+            )
+            .route(
                 "/fail/v1/chat/completions",
                 post(move || {
                     let hits = fail_hits.clone();
@@ -83,6 +109,10 @@ impl MockUpstream {
 
     fn url(&self) -> String {
         format!("{}/v1/chat/completions", self.base)
+    }
+
+    fn at(&self, prefix: &str) -> String {
+        format!("{}/{prefix}/v1/chat/completions", self.base)
     }
 
     fn failing_url(&self) -> String {
@@ -112,6 +142,28 @@ async fn proxy_post(s: &TestServer, path: &str, key: Option<&str>, body: &Value)
 
 fn chat(identity: &str) -> Value {
     json!({"identity": identity, "model": "gpt-test", "messages": [{"role": "user", "content": "Hi"}]})
+}
+
+/// Polls the by-identity row of `identity` until its tokens equal `expected` (settlement after
+/// a stream runs in a background task) and returns the last value seen.
+async fn wait_for_tokens(
+    s: &TestServer,
+    jwt: &str,
+    id: &str,
+    identity: &str,
+    expected: u64,
+) -> Value {
+    let mut tokens = Value::Null;
+    for _ in 0..300 {
+        if let Some(row) = identity_usage(s, jwt, id, identity).await {
+            tokens = row["tokensUsed"].clone();
+            if tokens == expected {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    tokens
 }
 
 /// The by-identity usage row of `identity`, if any.
@@ -210,19 +262,14 @@ async fn stream_passes_chunks_and_counts_reported_tokens() {
     assert!(r.text.contains("\"content\":\"Hel\""), "{}", r.text);
     assert!(r.text.contains("\"content\":\"lo\""), "{}", r.text);
     assert!(r.text.ends_with("data: [DONE]\n\n"), "{}", r.text);
-    // The tokens are settled by a task that runs when the stream ends.
-    let mut tokens = Value::Null;
-    for _ in 0..200 {
-        if let Some(row) = identity_usage(&s, &jwt, &id, "sam").await {
-            tokens = row["tokensUsed"].clone();
-            if tokens == MOCK_TOKENS {
-                break;
-            }
-        }
-        tokio::task::yield_now().await;
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert_eq!(tokens, MOCK_TOKENS);
+    assert!(
+        !r.text.contains("total_tokens"),
+        "usage chunk not asked for"
+    );
+    assert_eq!(
+        wait_for_tokens(&s, &jwt, &id, "sam", MOCK_TOKENS).await,
+        MOCK_TOKENS
+    );
     s.stop().await;
 }
 
@@ -358,5 +405,86 @@ async fn concurrent_requests_admit_exactly_the_limit() {
     }
     assert_eq!((ok, limited), (20, 40));
     assert_eq!(mock.hits.load(Ordering::SeqCst), 20);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn client_disconnect_mid_stream_still_counts_the_estimate() {
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let mock = MockUpstream::start().await;
+    let (jwt, id, key) = project(&s, json!({"name": "p", "baseUrl": mock.at("hang")})).await;
+    let record = s
+        .state
+        .projects
+        .project_by_key(&key)
+        .await
+        .expect("lookup")
+        .expect("project");
+    let mut forwarded = chat("dan");
+    if let Some(body) = forwarded.as_object_mut() {
+        body.remove("identity");
+    }
+    let estimate = ai_ratelimit_core::estimate::request_tokens(
+        &forwarded,
+        record.policy.default_output_tokens(),
+    );
+    let mut response = s
+        .client
+        .post(format!("{}/api/v1/proxy/chat/stream", s.base))
+        .header("x-project-key", &key)
+        .json(&chat("dan"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::OK);
+    let first = response.chunk().await.expect("chunk").expect("some bytes");
+    assert!(first.starts_with(b"data: "));
+    drop(response);
+    assert_eq!(
+        wait_for_tokens(&s, &jwt, &id, "dan", estimate).await,
+        estimate
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn upstream_4xx_passes_through_and_warning_rule_sets_header() {
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let mock = MockUpstream::start().await;
+    let (jwt, id, key) = project(&s, json!({"name": "p", "baseUrl": mock.at("bad")})).await;
+    let bad = proxy_post(&s, "/api/v1/proxy/chat", Some(&key), &chat("bo")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.body["error"]["code"], "model_not_found");
+    let used = identity_usage(&s, &jwt, &id, "bo")
+        .await
+        .map_or(0, |row| row["requestsUsed"].as_u64().expect("number"));
+    assert_eq!(used, 0, "a refused request is released");
+
+    let (_jwt, _id, key) = project(
+        &s,
+        json!({"name": "w", "baseUrl": mock.url(), "tiers": {"free": {"requestLimit": 1, "tokenLimit": null}},
+            "rules": [{"id": "r1", "name": "free", "enabled": true,
+                "condition": {"type": "tier_match", "value": "free"},
+                "action": {"type": "custom_response", "response": {"message": "tier {{tier}}"}, "block": false}}]}),
+    )
+    .await;
+    let mut body = chat("fay");
+    body["tier"] = json!("free");
+    let warned = proxy_post(&s, "/api/v1/proxy/chat", Some(&key), &body).await;
+    assert_eq!(warned.status, StatusCode::OK, "{}", warned.text);
+    assert_eq!(
+        warned.headers["x-ratelimit-warning"],
+        r#"{"message":"tier free"}"#
+    );
+    let limited = proxy_post(&s, "/api/v1/proxy/chat", Some(&key), &body).await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "tier limit of 1"
+    );
     s.stop().await;
 }
