@@ -488,3 +488,39 @@ async fn upstream_4xx_passes_through_and_warning_rule_sets_header() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn prompts_reach_neither_log_nor_database() {
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let mock = MockUpstream::start().await;
+    let (jwt, id, key) = project(&s, json!({"name": "p", "baseUrl": mock.url()})).await;
+    let marker = format!("secret-prompt-{}", uuid::Uuid::new_v4().simple());
+    let body = json!({"identity": "pia", "model": "gpt-test",
+        "messages": [{"role": "user", "content": marker}]});
+    let r = proxy_post(&s, "/api/v1/proxy/chat", Some(&key), &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = proxy_post(&s, "/api/v1/proxy/chat/stream", Some(&key), &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    wait_for_tokens(&s, &jwt, &id, "pia", MOCK_TOKENS * 2).await;
+    s.state.request_log.flush().await;
+    let summary = s
+        .get(&format!("/api/projects/{id}/usage/summary"), Some(&jwt))
+        .await;
+    assert_eq!(summary.body["totalRequests"], 2, "{}", summary.text);
+    assert!(!crate::harness::logs().contains(&marker));
+    let dir = s.stop().await;
+    for entry in std::fs::read_dir(dir.path()).expect("server dir") {
+        let path = entry.expect("entry").path();
+        // SQLite removes its -wal/-shm files while closing; a file gone has nothing to hold.
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        assert!(
+            !bytes.windows(marker.len()).any(|w| w == marker.as_bytes()),
+            "{} holds the prompt",
+            path.display()
+        );
+    }
+}
