@@ -111,6 +111,7 @@ pub async fn build_app_with(config: Config, options: AppOptions) -> Result<App, 
         clock: options.clock,
         limiter,
         providers,
+        settlements: Arc::default(),
         cipher,
         request_log,
         db,
@@ -162,6 +163,8 @@ impl App {
             request_log_task,
         } = self;
         drop(router);
+        // Waits for the token settlements of streams that ended during the shutdown.
+        drop(state.settlements.write().await);
         request_log_task.finish(&state.request_log).await;
         state.db.close().await;
         tracing::info!("server stopped");

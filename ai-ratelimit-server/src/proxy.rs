@@ -320,12 +320,15 @@ async fn forward(state: &AppState, call: ProxyCall) -> Response {
             Ok(stream) => {
                 let usage = stream.usage();
                 let limiter = state.limiter.clone();
+                // Only a shutdown already waiting for settlements holds the write side.
+                let in_flight = state.settlements.clone().try_read_owned().ok();
                 // Settles when the stream ends, also when the client went away mid-stream.
                 tokio::spawn(async move {
                     let progress = usage.finished().await;
                     let tokens = progress.usage.map_or(estimated_tokens, |u| u.total_tokens);
                     settle(&limiter, reservation, tokens).await;
                     log.record(RequestOutcome::Allowed, tokens);
+                    drop(in_flight);
                 });
                 let mut response = Response::new(Body::from_stream(stream));
                 let headers = response.headers_mut();

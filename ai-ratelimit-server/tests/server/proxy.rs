@@ -524,3 +524,37 @@ async fn prompts_reach_neither_log_nor_database() {
         );
     }
 }
+
+#[tokio::test]
+async fn stream_tokens_survive_an_immediate_stop_and_restart() {
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let mock = MockUpstream::start().await;
+    let (_jwt, _id, key) = project(&s, json!({"name": "p", "baseUrl": mock.url()})).await;
+    let r = proxy_post(&s, "/api/v1/proxy/chat/stream", Some(&key), &chat("stu")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Stop at once, then read the counters back from a restarted server over the same files.
+    let dir = s.stop().await;
+    let database = format!("sqlite://{}/server.db", dir.path().display());
+    let Some(again) = TestServer::start_with(Backend::Sqlite, |c| c.database_url = database).await
+    else {
+        return;
+    };
+    let project = again
+        .state
+        .projects
+        .project_by_key(&key)
+        .await
+        .expect("lookup")
+        .expect("project survives the restart");
+    let (_, usage) = again
+        .state
+        .limiter
+        .usage(&project.policy, &project.id, "stu")
+        .await
+        .expect("usage");
+    assert_eq!((usage.requests, usage.tokens), (1, MOCK_TOKENS));
+    again.stop().await;
+    drop(dir);
+}
