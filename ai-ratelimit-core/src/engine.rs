@@ -312,6 +312,9 @@ impl Limiter {
         &self,
         f: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
+        if self.store.is_in_process() {
+            return f.await;
+        }
         tokio::time::timeout(self.store_timeout, f)
             .await
             .unwrap_or(Err(StoreError::Timeout(self.store_timeout)))

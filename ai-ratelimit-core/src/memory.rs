@@ -250,6 +250,10 @@ impl UsageStore for MemoryStore {
         Ok(crate::store::UsagePage { items, next_cursor })
     }
 
+    fn is_in_process(&self) -> bool {
+        true
+    }
+
     async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError> {
         Ok(self
             .existing(period, scope)

@@ -236,4 +236,10 @@ pub trait UsageStore: Send + Sync + fmt::Debug {
 
     /// Totals of a scope in `period`.
     async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError>;
+
+    /// Whether the store answers in-process without I/O (it cannot hang), so the engine
+    /// skips arming its per-call timeout timer. Remote stores keep the default `false`.
+    fn is_in_process(&self) -> bool {
+        false
+    }
 }

@@ -343,3 +343,9 @@ fn builder_rejects_zero_durations() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn in_process_stores_say_so() {
+    assert!(MemoryStore::new().is_in_process());
+    assert!(!BrokenStore { hang: false }.is_in_process());
+}
