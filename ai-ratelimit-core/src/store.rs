@@ -243,3 +243,48 @@ pub trait UsageStore: Send + Sync + fmt::Debug {
         false
     }
 }
+
+/// Decides when a durable store purges ended periods: at most once per interval of the
+/// callers' clock (stores take time from their arguments), claimed by exactly one caller.
+#[derive(Debug)]
+pub struct PurgeSchedule {
+    last: std::sync::atomic::AtomicI64,
+    interval_secs: i64,
+}
+
+impl PurgeSchedule {
+    /// A schedule that is due at once, then every `interval_secs` seconds.
+    pub fn every(interval_secs: i64) -> Self {
+        Self {
+            last: std::sync::atomic::AtomicI64::new(i64::MIN),
+            interval_secs,
+        }
+    }
+
+    /// Whether a purge is due at `now`; `true` for exactly one caller per interval.
+    pub fn claim(&self, now: DateTime<Utc>) -> bool {
+        use std::sync::atomic::Ordering;
+        let now_secs = now.timestamp();
+        let last = self.last.load(Ordering::Relaxed);
+        now_secs >= last.saturating_add(self.interval_secs)
+            && self
+                .last
+                .compare_exchange(last, now_secs, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purge_schedule_claims_once_per_interval() {
+        let schedule = PurgeSchedule::every(3600);
+        let t0: DateTime<Utc> = "2030-01-01T00:00:00Z".parse().expect("timestamp");
+        assert!(schedule.claim(t0));
+        assert!(!schedule.claim(t0 + chrono::Duration::minutes(59)));
+        assert!(schedule.claim(t0 + chrono::Duration::hours(1)));
+        assert!(!schedule.claim(t0 + chrono::Duration::hours(1)));
+    }
+}

@@ -33,10 +33,9 @@ mod statements;
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use ai_ratelimit_core::store::ListingCursor;
+use ai_ratelimit_core::store::{ListingCursor, PurgeSchedule};
 use ai_ratelimit_core::{
     AdmitOutcome, AdmitRequest, IdentityUsage, PageRequest, Period, PeriodTotals, Reservation,
     StoreError, Usage, UsageKey, UsagePage, UsageStore,
@@ -188,7 +187,7 @@ impl SqliteStoreOptions {
             reader: reader.unwrap_or_else(|| writer.clone()),
             writer,
             retention: self.retention,
-            last_purge: Arc::new(AtomicI64::new(i64::MIN)),
+            purge_schedule: Arc::new(PurgeSchedule::every(PURGE_INTERVAL_SECS)),
         })
     }
 
@@ -211,8 +210,8 @@ pub struct SqliteStore {
     acquire_timeout: Duration,
     busy_timeout: Duration,
     retention: chrono::Duration,
-    /// Unix seconds (callers' time) of the last purge of ended periods.
-    last_purge: Arc<AtomicI64>,
+    /// When to purge ended periods next (callers' time).
+    purge_schedule: Arc<PurgeSchedule>,
 }
 
 fn to_i64(n: u64) -> i64 {
@@ -281,14 +280,7 @@ impl SqliteStore {
 
     /// Starts a purge in the background when the callers' clock passed the next purge time.
     fn maybe_purge(&self, now: DateTime<Utc>) {
-        let now_secs = now.timestamp();
-        let last = self.last_purge.load(Ordering::Relaxed);
-        if now_secs < last.saturating_add(PURGE_INTERVAL_SECS)
-            || self
-                .last_purge
-                .compare_exchange(last, now_secs, Ordering::Relaxed, Ordering::Relaxed)
-                .is_err()
-        {
+        if !self.purge_schedule.claim(now) {
             return;
         }
         let store = self.clone();
