@@ -7,13 +7,15 @@
 //! [`PostgresStoreOptions::schema`]): the table `airl_usage_counters` and the `_sqlx_migrations`
 //! table of this crate's embedded migrations, which therefore never mix with an application's
 //! own migrations in `public`. One row per (scope, period, identity) holds the counts, the tier
-//! and the in-flight reservations (parallel arrays of id, tokens and expiry).
+//! and the in-flight reservations (parallel arrays of id, tokens and expiry, sorted by expiry,
+//! with their token total beside them so that admission never scans them).
 //!
 //! # Atomicity
-//! [`UsageStore::admit`] is one statement, one round trip: a conditional upsert
-//! (`INSERT … ON CONFLICT DO UPDATE`) whose update decides on the locked, latest version of
-//! the row. Admissions of one identity serialize on that row lock, so with limit L exactly L
-//! requests are admitted across connections, pools and processes. Settle and release are
+//! [`UsageStore::admit`] is one atomic statement: a conditional `UPDATE` whose decision is
+//! taken on the locked, latest version of the row; only the first admission of an identity in
+//! a period, finding no row, follows it with a conditional upsert
+//! (`INSERT … ON CONFLICT DO UPDATE`). Admissions of one identity serialize on that row lock,
+//! so with limit L exactly L requests are admitted across connections, pools and processes. Settle and release are
 //! single `UPDATE`s. Time comes only from the arguments (`now`), never from the database clock.
 //!
 //! ```no_run
@@ -268,6 +270,30 @@ fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+/// The row an admission returns: admitted, requests, tokens, reservation id, reserved tokens.
+type AdmitRow = (bool, i64, i64, i64, i64);
+
+/// An admission statement with the parameters both admission statements share.
+fn admit_query<'q>(
+    sql: &'q str,
+    request: &'q AdmitRequest,
+    period_id: &'q str,
+    keep: bool,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, AdmitRow, sqlx::postgres::PgArguments> {
+    let key = &request.key;
+    sqlx::query_as(sql)
+        .bind(&key.scope)
+        .bind(period_id)
+        .bind(&key.identity)
+        .bind(request.tier.as_deref())
+        .bind(to_i64(request.reserve_tokens))
+        .bind(request.reservation_expires_at)
+        .bind(request.now)
+        .bind(request.request_limit.map(to_i64))
+        .bind(request.token_limit.map(to_i64))
+        .bind(keep)
+}
+
 fn reservation_id(reservation: &Reservation) -> Result<i64, StoreError> {
     reservation
         .id
@@ -336,21 +362,26 @@ impl PostgresStore {
 impl UsageStore for PostgresStore {
     async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
         let key = &request.key;
-        let row: (bool, i64, i64, i64, i64) = sqlx::query_as(&self.statements.admit)
-            .bind(&key.scope)
-            .bind(key.period.id())
-            .bind(&key.identity)
-            .bind(key.period.end())
-            .bind(request.tier.as_deref())
-            .bind(to_i64(request.reserve_tokens))
-            .bind(request.reservation_expires_at)
-            .bind(request.now)
-            .bind(request.request_limit.map(to_i64))
-            .bind(request.token_limit.map(to_i64))
-            .bind(request.fits(&Usage::default()))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| self.store_error(e))?;
+        // A reservation without tokens, or expired already, would never count: not stored.
+        let keep = request.reserve_tokens > 0 && request.reservation_expires_at > request.now;
+        let period_id = key.period.id();
+        // The common case is one UPDATE; only the first admission of an identity in a period
+        // finds no row and goes on to the insertion (each statement is atomic on its own, and
+        // an update that found no row changed nothing).
+        let updated: Option<AdmitRow> =
+            admit_query(&self.statements.admit_update, request, &period_id, keep)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| self.store_error(e))?;
+        let row = match updated {
+            Some(row) => row,
+            None => admit_query(&self.statements.admit_insert, request, &period_id, keep)
+                .bind(key.period.end())
+                .bind(request.fits(&Usage::default()))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| self.store_error(e))?,
+        };
         self.maybe_purge(request.now);
         let (admitted, requests, tokens, seq, reserved) = row;
         let usage = Usage {

@@ -6,7 +6,8 @@ const BIGINT_MAX: &str = "9223372036854775807";
 /// Every statement of the store, as text bound to one schema.
 #[derive(Debug)]
 pub(crate) struct Statements {
-    pub(crate) admit: String,
+    pub(crate) admit_update: String,
+    pub(crate) admit_insert: String,
     pub(crate) settle: String,
     pub(crate) release: String,
     pub(crate) usage: String,
@@ -20,57 +21,74 @@ impl Statements {
     /// `schema` must already be validated as a plain identifier.
     pub(crate) fn new(schema: &str) -> Self {
         let t = format!("\"{schema}\".airl_usage_counters");
-        // Parameters of admit (one statement, one round trip):
-        //   $1 scope, $2 period_id, $3 identity, $4 period_end, $5 tier, $6 reserve tokens,
-        //   $7 reservation expiry, $8 now, $9 request limit, $10 token limit,
-        //   $11 whether an empty counter fits (decided in Rust by `AdmitRequest::fits`).
+        // Parameters of both admission statements:
+        //   $1 scope, $2 period_id, $3 identity, $4 tier, $5 reserve tokens, $6 reservation
+        //   expiry, $7 now, $8 request limit, $9 token limit, $10 whether an admitted request's
+        //   reservation is kept (it has tokens and has not expired already);
+        // and of the insertion only: $11 period_end, $12 whether an empty counter fits
+        // (both decided in Rust, by `AdmitRequest::fits` for the latter).
         //
         // The decision and the increment happen under the row lock: admissions of one
-        // identity serialize there, whatever the number of connections or instances.
-        // The decision on the latest, locked version of an existing row, as column values.
-        let decide = "(requests, tier, res_seq, res_ids, res_tokens, res_expires, last_admitted) = ( \
-                 SELECT c.requests + f.inc, \
-                        CASE WHEN f.ok THEN $5::text ELSE c.tier END, \
-                        c.res_seq + f.inc, \
-                        l.ids || CASE WHEN f.ok THEN ARRAY[c.res_seq + 1] ELSE '{}'::bigint[] END, \
-                        l.toks || CASE WHEN f.ok THEN ARRAY[$6::bigint] ELSE '{}'::bigint[] END, \
-                        l.exps || CASE WHEN f.ok THEN ARRAY[$7::timestamptz] ELSE '{}'::timestamptz[] END, \
-                        f.ok \
-                 FROM (SELECT coalesce(array_agg(r.i ORDER BY r.o), '{}') AS ids, \
-                              coalesce(array_agg(r.t ORDER BY r.o), '{}') AS toks, \
-                              coalesce(array_agg(r.e ORDER BY r.o), '{}') AS exps, \
-                              coalesce(sum(r.t), 0) AS live \
-                       FROM unnest(c.res_ids, c.res_tokens, c.res_expires) WITH ORDINALITY AS r(i, t, e, o) \
-                       WHERE r.e > $8) AS l \
-                 CROSS JOIN LATERAL (SELECT ok, CASE WHEN ok THEN 1 ELSE 0 END AS inc FROM ( \
-                     SELECT ($9::bigint IS NULL OR c.requests + 1 <= $9) \
-                        AND ($10::bigint IS NULL OR c.tokens + l.live < $10) AS ok) AS d) AS f)";
-        let returning = format!(
-            "RETURNING c.last_admitted, c.requests, c.tokens, c.res_seq, \
-                 (SELECT LEAST(coalesce(sum(x), 0), {BIGINT_MAX})::bigint FROM unnest(c.res_tokens) AS x)"
+        // identity serialize there, whatever the number of connections or instances. The
+        // reservation arrays are sorted by expiry and `res_live` totals their tokens, so the
+        // expired ones are the first `k` (binary search by `width_bucket`), the live total is
+        // `res_live` less their tokens, and the new reservation goes in at its place in
+        // order: slices and concatenations, with no unnesting (a scan is only needed to sum
+        // two or more expired reservations at once). The `OFFSET 0` fences keep the planner
+        // from inlining (and so repeating) the intermediate values.
+        let live = "c.res_live - CASE e.k WHEN 0 THEN 0 WHEN 1 THEN c.res_tokens[1] \
+             ELSE (SELECT sum(x)::bigint FROM unnest(c.res_tokens[1:e.k]) AS x) END";
+        let keep_or_purge = |column: &str, new: &str| {
+            format!(
+                "CASE WHEN d.keep THEN c.{column}[d.k + 1 : d.p] || {new} || c.{column}[d.p + 1 :] \
+                 ELSE c.{column}[d.k + 1 :] END"
+            )
+        };
+        let decide = format!(
+            "(requests, tier, res_seq, res_ids, res_tokens, res_expires, res_live, last_admitted) = ( \
+                 SELECT c.requests + d.inc, \
+                        CASE WHEN d.ok THEN $4::text ELSE c.tier END, \
+                        c.res_seq + d.inc, \
+                        {ids}, {toks}, {exps}, \
+                        CASE WHEN NOT d.keep THEN d.live \
+                             WHEN d.live > {BIGINT_MAX} - $5::bigint THEN {BIGINT_MAX} \
+                             ELSE d.live + $5::bigint END, \
+                        d.ok \
+                 FROM (SELECT l.k, l.live, l.ok, CASE WHEN l.ok THEN 1 ELSE 0 END AS inc, \
+                              l.ok AND $10::boolean AS keep, \
+                              width_bucket($6::timestamptz, c.res_expires) AS p \
+                       FROM (SELECT x.k, x.live, \
+                                    ($8::bigint IS NULL OR c.requests < $8) \
+                                    AND ($9::bigint IS NULL OR x.live < $9 - c.tokens) AS ok \
+                             FROM (SELECT e.k, GREATEST({live}, 0) AS live \
+                                   FROM (SELECT width_bucket($7::timestamptz, c.res_expires) AS k OFFSET 0) AS e \
+                                   OFFSET 0) AS x \
+                             OFFSET 0) AS l) AS d)",
+            ids = keep_or_purge("res_ids", "(c.res_seq + 1)"),
+            toks = keep_or_purge("res_tokens", "$5::bigint"),
+            exps = keep_or_purge("res_expires", "$6::timestamptz"),
         );
-        // The common case updates the existing row: an UPDATE waiting on the row lock re-reads
-        // the latest version (and re-evaluates `decide` on it) when the lock is released,
-        // which under contention is cheaper than the speculative insertion of an upsert. A
-        // missing row is inserted; a row inserted concurrently meanwhile is decided on by the
-        // upsert's DO UPDATE, under its lock as well. Either way the row is written (also when
-        // denied) so that RETURNING reports the usage that decided, like the in-memory store;
-        // expired reservations are dropped on the way.
-        let admit = format!(
-            "WITH updated AS ( \
-                 UPDATE {t} AS c SET {decide} \
-                 WHERE c.scope = $1 AND c.period_id = $2 AND c.identity = $3 {returning}), \
-             inserted AS ( \
-                 INSERT INTO {t} AS c (scope, period_id, identity, period_end, tier, requests, res_seq, \
-                     res_ids, res_tokens, res_expires, last_admitted) \
-                 SELECT $1, $2, $3, $4, CASE WHEN $11 THEN $5::text END, CASE WHEN $11 THEN 1 ELSE 0 END, \
-                     CASE WHEN $11 THEN 1 ELSE 0 END, \
-                     CASE WHEN $11 THEN ARRAY[1::bigint] ELSE '{{}}'::bigint[] END, \
-                     CASE WHEN $11 THEN ARRAY[$6::bigint] ELSE '{{}}'::bigint[] END, \
-                     CASE WHEN $11 THEN ARRAY[$7::timestamptz] ELSE '{{}}'::timestamptz[] END, $11 \
-                 WHERE NOT EXISTS (SELECT 1 FROM updated) \
-                 ON CONFLICT (scope, period_id, identity) DO UPDATE SET {decide} {returning}) \
-             SELECT * FROM updated UNION ALL SELECT * FROM inserted"
+        let returning = "RETURNING c.last_admitted, c.requests, c.tokens, c.res_seq, c.res_live";
+        // The common case: the counter exists. An UPDATE waiting on the row lock re-reads the
+        // latest version (and re-evaluates `decide` on it) when the lock is released.
+        let admit_update = format!(
+            "UPDATE {t} AS c SET {decide} \
+             WHERE c.scope = $1 AND c.period_id = $2 AND c.identity = $3 {returning}"
+        );
+        // The first admission of an identity in a period (the update found no row): insert,
+        // or decide under the lock on a row inserted concurrently meanwhile. Either way the
+        // row is written (also when denied) so that RETURNING reports the usage that decided,
+        // like the in-memory store.
+        let admit_insert = format!(
+            "INSERT INTO {t} AS c (scope, period_id, identity, period_end, tier, requests, res_seq, \
+                 res_ids, res_tokens, res_expires, res_live, last_admitted) \
+             VALUES ($1, $2, $3, $11, CASE WHEN $12 THEN $4::text END, \
+                 CASE WHEN $12 THEN 1 ELSE 0 END, CASE WHEN $12 THEN 1 ELSE 0 END, \
+                 CASE WHEN $12 AND $10 THEN ARRAY[1::bigint] ELSE '{{}}'::bigint[] END, \
+                 CASE WHEN $12 AND $10 THEN ARRAY[$5::bigint] ELSE '{{}}'::bigint[] END, \
+                 CASE WHEN $12 AND $10 THEN ARRAY[$6::timestamptz] ELSE '{{}}'::timestamptz[] END, \
+                 CASE WHEN $12 AND $10 THEN $5::bigint ELSE 0 END, $12) \
+             ON CONFLICT (scope, period_id, identity) DO UPDATE SET {decide} {returning}"
         );
         // Drops reservation $4 (if still held) from the arrays; shared by settle and release.
         let remove = |column: &str| {
@@ -86,21 +104,26 @@ impl Statements {
         );
         let position = "FROM (SELECT array_position(c.res_ids, $4::bigint) AS pos) AS p";
         let key = "c.scope = $1 AND c.period_id = $2 AND c.identity = $3";
+        // Removing an element keeps the arrays sorted; `res_live` loses its tokens.
+        let live_after = "CASE WHEN p.pos IS NULL THEN c.res_live \
+                          ELSE GREATEST(c.res_live - c.res_tokens[p.pos], 0) END";
         let settle = format!(
-            "UPDATE {t} AS c SET (tokens, res_ids, res_tokens, res_expires) = ( \
-                 SELECT LEAST(c.tokens::numeric + $5::bigint, {BIGINT_MAX})::bigint, {ids}, {toks}, {exps} {position}) \
+            "UPDATE {t} AS c SET (tokens, res_ids, res_tokens, res_expires, res_live) = ( \
+                 SELECT LEAST(c.tokens::numeric + $5::bigint, {BIGINT_MAX})::bigint, \
+                        {ids}, {toks}, {exps}, {live_after} {position}) \
              WHERE {key}"
         );
         let release = format!(
-            "UPDATE {t} AS c SET (requests, res_ids, res_tokens, res_expires) = ( \
-                 SELECT GREATEST(c.requests - 1, 0), {ids}, {toks}, {exps} {position}) \
+            "UPDATE {t} AS c SET (requests, res_ids, res_tokens, res_expires, res_live) = ( \
+                 SELECT GREATEST(c.requests - 1, 0), {ids}, {toks}, {exps}, {live_after} {position}) \
              WHERE {key}"
         );
+        // Live reservations at $4: the total less the expired prefix (as in admission).
         let usage = format!(
-            "SELECT c.requests, c.tokens, \
-                 (SELECT LEAST(coalesce(sum(r.t), 0), {BIGINT_MAX})::bigint \
-                  FROM unnest(c.res_tokens, c.res_expires) AS r(t, e) WHERE r.e > $4) \
-             FROM {t} AS c WHERE {key}"
+            "SELECT c.requests, c.tokens, GREATEST({live}, 0) \
+             FROM {t} AS c CROSS JOIN LATERAL \
+                 (SELECT width_bucket($4::timestamptz, c.res_expires) AS k) AS e \
+             WHERE {key}"
         );
         let list = format!(
             "SELECT identity, tier, requests, tokens FROM {t} WHERE scope = $1 AND period_id = $2"
@@ -117,7 +140,8 @@ impl Statements {
         );
         let purge = format!("DELETE FROM {t} WHERE period_end <= $1");
         Self {
-            admit,
+            admit_update,
+            admit_insert,
             settle,
             release,
             usage,

@@ -10,9 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use ai_ratelimit_core::{
-    AdmitOutcome, AdmitRequest, Decision, FailureMode, LimitRequest, Limiter, MemoryStore,
-    PageRequest, Period, PeriodTotals, Policy, Reservation, StoreError, Usage, UsageKey, UsagePage,
-    UsageStore, Window,
+    AdmitOutcome, AdmitRequest, Decision, FailureMode, LimitRequest, Limiter, PageRequest, Period,
+    PeriodTotals, Policy, Reservation, StoreError, Usage, UsageKey, UsagePage, UsageStore, Window,
 };
 use ai_ratelimit_store_postgres::{PostgresStore, PostgresStoreError, PostgresStoreOptions};
 use async_trait::async_trait;
@@ -126,15 +125,15 @@ impl UsageStore for TestStore {
     }
 }
 
-async fn make_store() -> Arc<dyn UsageStore> {
+/// `None` (the case skips outside CI) when the test server is unreachable.
+async fn make_store() -> Option<Arc<dyn UsageStore>> {
     if !reachable("a conformance case").await {
-        eprintln!("SKIPPED: this PostgreSQL conformance case runs on a MemoryStore instead");
-        return Arc::new(MemoryStore::new());
+        return None;
     }
-    Arc::new(TestStore::new(PostgresStore::options()).await)
+    Some(Arc::new(TestStore::new(PostgresStore::options()).await))
 }
 
-ai_ratelimit_core::usage_store_conformance!(make_store);
+ai_ratelimit_core::usage_store_conformance!(optional make_store);
 
 fn now() -> DateTime<Utc> {
     "2031-03-04T05:06:07Z".parse().expect("timestamp")
