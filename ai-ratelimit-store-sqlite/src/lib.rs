@@ -4,7 +4,9 @@
 //!
 //! # Layout
 //! The table `airl_usage_counters` (one row per scope, period and identity, holding the
-//! counts, the tier and the in-flight reservations as a JSON array) and its indexes, created
+//! counts, the tier and the in-flight reservations as a JSON array, with their token total and
+//! a lower bound of their earliest expiry so that admission reads the array only once a
+//! reservation may have expired) and its indexes, created
 //! by this crate's embedded migrations. The file may be shared with an application's own
 //! tables and sqlx migrations: this crate's migration versions are distinct, its migrator
 //! ignores versions it does not know, and every object it creates is prefixed `airl_`.
@@ -16,6 +18,13 @@
 //! requests are admitted across connections and across processes sharing the file. In one
 //! process, writes go through a one-connection pool (no lock contention in-process) and reads
 //! through a separate pool. Time comes only from the arguments (`now`).
+//!
+//! # Durability
+//! Connections opened by the store use `synchronous = NORMAL`, which in WAL mode never
+//! corrupts the database and keeps every commit across a crash of the process; a power loss
+//! or OS crash may forget the last commits before the WAL was synced. For a usage limiter
+//! that is durable enough (at worst a few requests are not counted), and it saves an fsync
+//! per admission.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -309,6 +318,8 @@ impl UsageStore for SqliteStore {
             .bind(request.request_limit.map(to_i64))
             .bind(request.token_limit.map(to_i64))
             .bind(request.fits(&Usage::default()))
+            // A reservation without tokens, or expired already, would never count: not stored.
+            .bind(request.reserve_tokens > 0 && request.reservation_expires_at > request.now)
             .fetch_one(&self.writer)
             .await
             .map_err(|e| self.store_error(e))?;

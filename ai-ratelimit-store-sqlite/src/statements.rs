@@ -4,52 +4,79 @@
 /// One admission, one statement. Parameters:
 ///   ?1 scope, ?2 period_id, ?3 identity, ?4 period_end, ?5 tier, ?6 reserve tokens,
 ///   ?7 reservation expiry, ?8 now, ?9 request limit, ?10 token limit,
-///   ?11 whether an empty counter fits (decided in Rust by `AdmitRequest::fits`).
+///   ?11 whether an empty counter fits (decided in Rust by `AdmitRequest::fits`),
+///   ?12 whether an admitted request's reservation is kept (it has tokens and has not
+///   expired already).
 ///
 /// A writing statement takes SQLite's write lock before it reads, so the decision and the
 /// increment are atomic against every other connection and process on the file. The row is
 /// always written (also when denied) so that RETURNING reports the usage that decided, like
-/// the in-memory store; expired reservations are dropped on the way.
+/// the in-memory store.
+///
+/// `res_live` totals the reservations' tokens and `res_next` bounds their earliest expiry
+/// from below, so the common admission (no reservation may have expired) appends to the
+/// array without reading it. Only once `res_next` has passed does `p` scan the array once,
+/// keeping the live reservations, their total and their earliest expiry as one JSON value.
+/// `LIMIT -1 OFFSET 0` keeps SQLite from flattening (and so repeating) the derived tables.
 pub(crate) const ADMIT: &str = "\
 INSERT INTO airl_usage_counters AS c \
-    (scope, period_id, identity, period_end, tier, requests, res_seq, reservations, last_admitted) \
+    (scope, period_id, identity, period_end, tier, requests, res_seq, reservations, res_live, \
+     res_next, last_admitted) \
 VALUES (?1, ?2, ?3, ?4, CASE WHEN ?11 THEN ?5 END, ?11, ?11, \
-    CASE WHEN ?11 THEN json_array(json_array(1, ?6, ?7)) ELSE '[]' END, ?11) \
+    CASE WHEN ?11 AND ?12 THEN json_array(json_array(1, ?6, ?7)) ELSE '[]' END, \
+    CASE WHEN ?11 AND ?12 THEN ?6 ELSE 0 END, CASE WHEN ?11 AND ?12 THEN ?7 END, ?11) \
 ON CONFLICT (scope, period_id, identity) DO UPDATE SET \
-    (requests, tier, res_seq, reservations, last_admitted) = ( \
+    (requests, tier, res_seq, reservations, res_live, res_next, last_admitted) = ( \
     SELECT c.requests + f.ok, \
            CASE WHEN f.ok THEN ?5 ELSE c.tier END, \
            c.res_seq + f.ok, \
-           CASE WHEN f.ok THEN json_insert(f.kept, '$[#]', json_array(c.res_seq + 1, ?6, ?7)) \
+           CASE WHEN f.keep THEN json_insert(f.kept, '$[#]', json_array(c.res_seq + 1, ?6, ?7)) \
                 ELSE f.kept END, \
+           CASE WHEN f.keep THEN f.live + ?6 ELSE f.live END, \
+           CASE WHEN f.keep THEN min(coalesce(f.next, ?7), ?7) ELSE f.next END, \
            f.ok \
-    FROM (SELECT l.kept, \
-                 ((?9 IS NULL OR c.requests + 1 <= ?9) AND (?10 IS NULL OR c.tokens + l.live < ?10)) AS ok \
-          FROM (SELECT json_group_array(r.value) AS kept, coalesce(sum(r.value ->> 1), 0) AS live \
-                FROM json_each(c.reservations) AS r WHERE r.value ->> 2 > ?8) AS l) AS f) \
-RETURNING last_admitted, requests, tokens, res_seq, \
-    (SELECT coalesce(sum(r.value ->> 1), 0) FROM json_each(reservations) AS r)";
+    FROM (SELECT l.kept, l.live, l.next, l.ok, l.ok AND ?12 AS keep \
+          FROM (SELECT k.kept, k.live, k.next, \
+                       ((?9 IS NULL OR c.requests < ?9) AND (?10 IS NULL OR k.live < ?10 - c.tokens)) AS ok \
+                FROM (SELECT CASE WHEN p.p IS NULL THEN c.reservations ELSE p.p -> 0 END AS kept, \
+                             CASE WHEN p.p IS NULL THEN c.res_live ELSE p.p ->> 1 END AS live, \
+                             CASE WHEN p.p IS NULL THEN c.res_next ELSE p.p ->> 2 END AS next \
+                      FROM (SELECT CASE WHEN c.res_next IS NULL OR c.res_next > ?8 THEN NULL ELSE ( \
+                                SELECT json_array(json_group_array(json(r.value)), \
+                                                  coalesce(sum(r.value ->> 1), 0), min(r.value ->> 2)) \
+                                FROM json_each(c.reservations) AS r WHERE r.value ->> 2 > ?8) END AS p \
+                            LIMIT -1 OFFSET 0) AS p \
+                      LIMIT -1 OFFSET 0) AS k \
+                LIMIT -1 OFFSET 0) AS l) AS f) \
+RETURNING last_admitted, requests, tokens, res_seq, res_live";
 
-/// Drops reservation ?4 from the row and adds ?5 tokens.
+/// Drops reservation ?4 from the row (and its tokens from the total) and adds ?5 tokens.
+/// `res_next` stays a lower bound.
 pub(crate) const SETTLE: &str = "\
 UPDATE airl_usage_counters SET \
     tokens = CASE WHEN tokens > 9223372036854775807 - ?5 THEN 9223372036854775807 ELSE tokens + ?5 END, \
+    res_live = res_live - coalesce((SELECT r.value ->> 1 FROM json_each(reservations) AS r \
+                                    WHERE r.value ->> 0 = ?4), 0), \
     reservations = (SELECT json_group_array(r.value) FROM json_each(reservations) AS r \
                     WHERE r.value ->> 0 <> ?4) \
 WHERE scope = ?1 AND period_id = ?2 AND identity = ?3";
 
-/// Drops reservation ?4 from the row and un-counts its request.
+/// Drops reservation ?4 from the row (and its tokens from the total) and un-counts its request.
 pub(crate) const RELEASE: &str = "\
 UPDATE airl_usage_counters SET \
     requests = max(requests - 1, 0), \
+    res_live = res_live - coalesce((SELECT r.value ->> 1 FROM json_each(reservations) AS r \
+                                    WHERE r.value ->> 0 = ?4), 0), \
     reservations = (SELECT json_group_array(r.value) FROM json_each(reservations) AS r \
                     WHERE r.value ->> 0 <> ?4) \
 WHERE scope = ?1 AND period_id = ?2 AND identity = ?3";
 
-/// One identity's usage, reservations live at ?4 only.
+/// One identity's usage, reservations live at ?4 only (read only if one may have expired).
 pub(crate) const USAGE: &str = "\
 SELECT requests, tokens, \
-    (SELECT coalesce(sum(r.value ->> 1), 0) FROM json_each(reservations) AS r WHERE r.value ->> 2 > ?4) \
+    CASE WHEN res_next IS NULL OR res_next > ?4 THEN res_live ELSE \
+        (SELECT coalesce(sum(r.value ->> 1), 0) FROM json_each(reservations) AS r \
+         WHERE r.value ->> 2 > ?4) END \
 FROM airl_usage_counters WHERE scope = ?1 AND period_id = ?2 AND identity = ?3";
 
 /// First page of a listing; ?3 rows.
