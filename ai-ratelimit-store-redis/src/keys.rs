@@ -30,11 +30,10 @@ pub(crate) struct PeriodKeys {
     base: String,
 }
 
-/// The four keys an admission touches, all in the slot of the scope's hash tag.
+/// The three keys an admission touches, all in the slot of the scope's hash tag.
 #[derive(Debug)]
 pub(crate) struct IdentityKeys {
     pub(crate) counter: String,
-    pub(crate) reservations: String,
     pub(crate) index: String,
     pub(crate) totals: String,
 }
@@ -65,7 +64,6 @@ impl KeySpace {
         let period = self.period(&key.scope, &key.period);
         IdentityKeys {
             counter: period.counter(&key.identity),
-            reservations: period.with_identity(":r:", &key.identity),
             index: period.index(),
             totals: period.totals(),
         }
@@ -119,10 +117,6 @@ mod tests {
     fn layout_is_as_documented() {
         let keys = KeySpace::new("airl").identity(&usage_key("proj-1", "user 42"));
         assert_eq!(keys.counter, "airl:{proj-1}:day:2030-01-15:c:user%2042");
-        assert_eq!(
-            keys.reservations,
-            "airl:{proj-1}:day:2030-01-15:r:user%2042"
-        );
         assert_eq!(keys.index, "airl:{proj-1}:day:2030-01-15:ix");
         assert_eq!(keys.totals, "airl:{proj-1}:day:2030-01-15:tot");
     }
@@ -135,7 +129,7 @@ mod tests {
             let mut tags = std::collections::HashSet::new();
             for identity in identities {
                 let k = KeySpace::new("airl").identity(&usage_key(scope, identity));
-                for key in [&k.counter, &k.reservations, &k.index, &k.totals] {
+                for key in [&k.counter, &k.index, &k.totals] {
                     tags.insert(hash_tag(key).map(str::to_owned));
                 }
             }

@@ -18,7 +18,7 @@
 //!
 //! [`admit`](ai_ratelimit_core::UsageStore::admit), `settle`, `release` and `usage` are each
 //! one Lua script call (`EVALSHA`; the script is loaded again on `NOSCRIPT`). `admit` purges
-//! the identity's expired reservations, applies
+//! the identity's expired reservations (only once one may have expired), applies
 //! [`AdmitRequest::fits`](ai_ratelimit_core::AdmitRequest::fits) to the live usage and, if
 //! it fits, counts the request, records the tier, adds the reservation and updates the
 //! listing index and the totals — all inside Redis, so with limit L exactly L requests are
@@ -32,8 +32,7 @@
 //!
 //! | key | type | content |
 //! |---|---|---|
-//! | `P:{S}:D:c:I` | hash | `r` admitted requests, `t` settled tokens, `v` tokens of the reservations in `P:{S}:D:r:I`, `n` last reservation id, `e` lower bound of their earliest expiry (µs; the set is read only once it may have expired), `g` tier of the latest admission (absent: none) |
-//! | `P:{S}:D:r:I` | sorted set | in-flight reservations: member `<id>:<tokens>`, score = expiry in µs since the epoch |
+//! | `P:{S}:D:c:I` | hash | `r` admitted requests, `t` settled tokens, `n` last reservation id, `g` tier of the latest admission (absent: none); the in-flight reservations as fields `<id>:<tokens>` whose value is the expiry in µs since the epoch; `v` the total of their tokens and `e` a lower bound of their earliest expiry (µs; empty or absent: none). The reservation fields are read only once `e` has passed, so a common admission reads six fields and writes a few |
 //! | `P:{S}:D:ix` | sorted set | listing index: member = the identity verbatim, score = −requests, so ascending order (score, then member bytes) is listing order: most requests first, then identity. A page after a cursor starts at `ZRANK` of the cursor's identity + 1 (or, if that identity's count changed meanwhile, after the entries ordered before the cursor) |
 //! | `P:{S}:D:tot` | hash | period totals of the scope: `r` requests, `t` tokens, `i` identities |
 //!

@@ -207,7 +207,7 @@ fn usage_of(reply: &[i64], from: usize) -> Result<Usage, RedisStoreError> {
     })
 }
 
-/// The reservation-set member of a reservation: `<id>:<tokens>`.
+/// The counter-hash field of a reservation: `<id>:<tokens>`.
 fn reservation_member(reservation: &Reservation) -> Result<(String, u64), StoreError> {
     if reservation.id.is_empty() || !reservation.id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(StoreError::Data(
@@ -227,7 +227,6 @@ impl UsageStore for RedisStore {
         let mut invocation = self.scripts.admit.prepare_invoke();
         invocation
             .key(&keys.counter)
-            .key(&keys.reservations)
             .key(&keys.index)
             .key(&keys.totals)
             .arg(micros(request.now))
@@ -242,7 +241,15 @@ impl UsageStore for RedisStore {
                     .map_or(String::new(), |t| format!("={t}")),
             )
             .arg(&key.identity)
-            .arg(self.ttl_ms(&key.period, request.now));
+            .arg(self.ttl_ms(&key.period, request.now))
+            // A reservation without tokens, or expired already, would never count: not stored.
+            .arg(
+                if reserve > 0 && request.reservation_expires_at > request.now {
+                    "1"
+                } else {
+                    "0"
+                },
+            );
         let mut conn = self.conn.clone();
         let reply: Vec<i64> = self.run(invocation.invoke_async(&mut conn)).await?;
         match reply.first() {
@@ -267,7 +274,6 @@ impl UsageStore for RedisStore {
         let mut invocation = self.scripts.settle.prepare_invoke();
         invocation
             .key(&keys.counter)
-            .key(&keys.reservations)
             .key(&keys.totals)
             .arg(member)
             .arg(reserved)
@@ -283,7 +289,6 @@ impl UsageStore for RedisStore {
         let mut invocation = self.scripts.release.prepare_invoke();
         invocation
             .key(&keys.counter)
-            .key(&keys.reservations)
             .key(&keys.index)
             .key(&keys.totals)
             .arg(member)
@@ -297,10 +302,7 @@ impl UsageStore for RedisStore {
     async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
         let keys = self.keys.identity(key);
         let mut invocation = self.scripts.usage.prepare_invoke();
-        invocation
-            .key(&keys.counter)
-            .key(&keys.reservations)
-            .arg(micros(now));
+        invocation.key(&keys.counter).arg(micros(now));
         let mut conn = self.conn.clone();
         let reply: Vec<i64> = self.run(invocation.invoke_async(&mut conn)).await?;
         Ok(usage_of(&reply, 0)?)

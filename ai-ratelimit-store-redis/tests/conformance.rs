@@ -1,9 +1,17 @@
-//! Core's conformance suite, unchanged, on `RedisStore` (the test Redis must be reachable).
+//! Core's conformance suite, unchanged, on `RedisStore`; its cases skip when the test Redis
+//! is unreachable (and fail under `CI=true`).
 
 mod common;
 
-async fn make_store() -> std::sync::Arc<dyn ai_ratelimit_core::UsageStore> {
-    std::sync::Arc::new(common::store_or_fail().await)
+async fn make_store() -> Option<std::sync::Arc<dyn ai_ratelimit_core::UsageStore>> {
+    let url = common::redis_url();
+    match ai_ratelimit_store_redis::RedisStore::connect_with(&url, common::options()).await {
+        Ok(store) => Some(std::sync::Arc::new(store)),
+        Err(e) => {
+            eprintln!("Redis at {url} is unreachable: {e}");
+            None
+        }
+    }
 }
 
-ai_ratelimit_core::usage_store_conformance!(make_store);
+ai_ratelimit_core::usage_store_conformance!(optional make_store);

@@ -40,8 +40,7 @@ pub async fn store_or_skip(test: &str) -> Option<RedisStore> {
     }
 }
 
-/// A store on the test Redis; fails the test when unreachable (the conformance macro has no
-/// way to skip a case).
+/// A store on the test Redis; fails the test when unreachable.
 pub async fn store_or_fail() -> RedisStore {
     let url = redis_url();
     RedisStore::connect_with(&url, options())
