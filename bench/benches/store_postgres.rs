@@ -2,10 +2,10 @@
 //! ceiling for one write round trip measured the same way through the same pool: a trivial
 //! `UPDATE … SET n = n + 1 … RETURNING n` on a one-row table. Prints the ratios.
 //!
-//! Both sides write one row per operation (the store: one hot identity, so admissions
-//! serialize on its row lock like the ceiling's updates do). Reservations carry tokens and
-//! expire `concurrency` operations of simulated time later, so about as many are live as in a
-//! real run where each of the concurrent requests settles when it ends.
+//! Both sides write one row per operation, to the same distribution of rows: one hot row
+//! (the store: one hot identity, so admissions serialize on its row lock like the ceiling's
+//! updates do), then 1000 rows in turn (1000 identities). See `Identities` for the
+//! reservations' lifetimes in each case.
 //!
 //! Run: `cargo bench -p ai-ratelimit-bench --bench store_postgres` (`AIRL_BENCH_SECS` sets the
 //! seconds per case, default 3; `AIRL_TEST_POSTGRES_URL` the server).
@@ -64,17 +64,63 @@ where
     0.0
 }
 
-fn admit_request(key: &UsageKey, base: DateTime<Utc>, seq: u64, live: usize) -> AdmitRequest {
-    // One millisecond of simulated time per operation; reservations live `live` of them.
+/// Which identities the operations go to, on both sides (store and ceiling).
+#[derive(Debug, Clone, Copy)]
+enum Identities {
+    /// One hot identity (one hot row): every operation waits for the previous one's row lock.
+    /// Its reservations expire `concurrency` operations of simulated time later, so about as
+    /// many are live as in a real run where each request settles when it ends, and nearly
+    /// every admission drops an expired one (the store's purge path).
+    Hot,
+    /// `SPREAD` identities in turn (as many rows), reservations living ten minutes as with
+    /// the engine's default: nothing expires during the run (the store's common path).
+    Spread,
+}
+
+/// Identities (and ceiling rows) of [`Identities::Spread`].
+const SPREAD: u64 = 1000;
+
+impl Identities {
+    fn label(self) -> &'static str {
+        match self {
+            Identities::Hot => "1 hot identity",
+            Identities::Spread => "1000 identities",
+        }
+    }
+
+    /// The identity (and ceiling row, 1-based) of operation `seq`.
+    fn row(self, seq: u64) -> u64 {
+        match self {
+            Identities::Hot => 1,
+            Identities::Spread => seq % SPREAD + 1,
+        }
+    }
+}
+
+fn admit_request(
+    scope: &str,
+    identities: Identities,
+    base: DateTime<Utc>,
+    seq: u64,
+    concurrency: usize,
+) -> AdmitRequest {
+    // One millisecond of simulated time per operation.
     let now = base + chrono::Duration::milliseconds(i64::try_from(seq).unwrap_or(i64::MAX));
+    let lifetime = match identities {
+        Identities::Hot => chrono::Duration::milliseconds(i64::try_from(concurrency).unwrap_or(1)),
+        Identities::Spread => chrono::Duration::minutes(10),
+    };
     AdmitRequest {
-        key: key.clone(),
+        key: UsageKey {
+            scope: scope.to_owned(),
+            identity: format!("user-{}", identities.row(seq)),
+            period: Window::Day.period_at(now),
+        },
         tier: Some("free".to_owned()),
         request_limit: Some(u64::MAX / 2),
         token_limit: Some(u64::MAX / 2),
         reserve_tokens: 250,
-        reservation_expires_at: now
-            + chrono::Duration::milliseconds(i64::try_from(live).unwrap_or(1)),
+        reservation_expires_at: now + lifetime,
         now,
     }
 }
@@ -104,12 +150,14 @@ async fn main() {
     .execute(&pool)
     .await
     .expect("ceiling table");
-    sqlx::query(&format!("INSERT INTO {table} VALUES (1, 0)"))
-        .execute(&pool)
-        .await
-        .expect("ceiling row");
+    sqlx::query(&format!(
+        "INSERT INTO {table} SELECT id, 0 FROM generate_series(1, {SPREAD}) AS id"
+    ))
+    .execute(&pool)
+    .await
+    .expect("ceiling rows");
     let ceiling_sql: Arc<str> =
-        format!("UPDATE {table} SET n = n + 1 WHERE id = 1 RETURNING n").into();
+        format!("UPDATE {table} SET n = n + 1 WHERE id = $1 RETURNING n").into();
 
     let duration = case_duration();
     let base: DateTime<Utc> = "2030-06-01T12:00:00Z".parse().expect("timestamp");
@@ -117,40 +165,47 @@ async fn main() {
         "store_postgres: {:.1} s per case, PostgreSQL at {url}",
         duration.as_secs_f64()
     );
-    for concurrency in CONCURRENCY {
-        let (pool, sql) = (pool.clone(), ceiling_sql.clone());
-        let ceiling = measure(concurrency, duration, move |_| {
-            let (pool, sql) = (pool.clone(), sql.clone());
-            async move {
-                let _: (i64,) = sqlx::query_as(&sql)
-                    .fetch_one(&pool)
-                    .await
-                    .expect("ceiling update");
+    for identities in [Identities::Hot, Identities::Spread] {
+        for concurrency in CONCURRENCY {
+            let (pool, sql) = (pool.clone(), ceiling_sql.clone());
+            let ceiling = measure(concurrency, duration, move |seq| {
+                let (pool, sql) = (pool.clone(), sql.clone());
+                let row = i32::try_from(identities.row(seq)).unwrap_or(1);
+                async move {
+                    let _: (i64,) = sqlx::query_as(&sql)
+                        .bind(row)
+                        .fetch_one(&pool)
+                        .await
+                        .expect("ceiling update");
+                }
+            })
+            .await;
+            let scope = format!("bench-{identities:?}-c{concurrency}");
+            // The ceiling's rows exist beforehand: so do the store's (one admission to each
+            // identity; `row(SPREAD - 1)` is how many there are).
+            for seq in 0..identities.row(SPREAD - 1) {
+                let req = admit_request(&scope, identities, base, seq, concurrency);
+                store.admit(&req).await.expect("admit");
             }
-        })
-        .await;
-        let key = UsageKey {
-            scope: format!("bench-c{concurrency}"),
-            identity: "hot-user".to_owned(),
-            period: Window::Day.period_at(base),
-        };
-        let store_for_case = store.clone();
-        let admissions = measure(concurrency, duration, move |seq| {
-            let (store, req) = (
-                store_for_case.clone(),
-                admit_request(&key, base, seq, concurrency),
+            let store_for_case = store.clone();
+            let admissions = measure(concurrency, duration, move |seq| {
+                let (store, req) = (
+                    store_for_case.clone(),
+                    admit_request(&scope, identities, base, seq, concurrency),
+                );
+                async move {
+                    let outcome = store.admit(&req).await.expect("admit");
+                    assert!(matches!(outcome, AdmitOutcome::Admitted { .. }));
+                }
+            })
+            .await;
+            println!(
+                "{:<15} concurrency {concurrency:>2}: ceiling (UPDATE … RETURNING) {ceiling:>8.0}/s | \
+                 PostgresStore::admit {admissions:>8.0}/s | ratio {:.2}",
+                identities.label(),
+                admissions / ceiling
             );
-            async move {
-                let outcome = store.admit(&req).await.expect("admit");
-                assert!(matches!(outcome, AdmitOutcome::Admitted { .. }));
-            }
-        })
-        .await;
-        println!(
-            "concurrency {concurrency:>2}: ceiling (UPDATE … RETURNING) {ceiling:>8.0}/s | \
-             PostgresStore::admit {admissions:>8.0}/s | ratio {:.2}",
-            admissions / ceiling
-        );
+        }
     }
     let drop = format!("DROP SCHEMA \"{schema}\" CASCADE");
     if let Err(e) = sqlx::query(&drop).execute(&pool).await {

@@ -3,10 +3,10 @@
 //! the same transaction mode (one autocommit statement): a trivial
 //! `UPDATE … SET n = n + 1 … RETURNING n` on a one-row table in the same file. Prints the ratios.
 //!
-//! Both sides write one row per operation (the store: one hot identity). Reservations carry
-//! tokens and expire `concurrency` operations of simulated time later, so about as many are
-//! live as in a real run where each of the concurrent requests settles when it ends. The file is in a temporary directory,
-//! WAL mode, `synchronous = NORMAL`.
+//! Both sides write one row per operation, to the same distribution of rows: one hot row
+//! (the store: one hot identity), then 1000 rows in turn (1000 identities). See `Identities`
+//! for the reservations' lifetimes in each case. The file is in a temporary directory, WAL
+//! mode, `synchronous = NORMAL`.
 //!
 //! Run: `cargo bench -p ai-ratelimit-bench --bench store_sqlite` (`AIRL_BENCH_SECS` sets the
 //! seconds per case, default 3).
@@ -65,17 +65,63 @@ where
     0.0
 }
 
-fn admit_request(key: &UsageKey, base: DateTime<Utc>, seq: u64, live: usize) -> AdmitRequest {
-    // One millisecond of simulated time per operation; reservations live `live` of them.
+/// Which identities the operations go to, on both sides (store and ceiling).
+#[derive(Debug, Clone, Copy)]
+enum Identities {
+    /// One hot identity (one hot row): every operation waits for the previous one's row lock.
+    /// Its reservations expire `concurrency` operations of simulated time later, so about as
+    /// many are live as in a real run where each request settles when it ends, and nearly
+    /// every admission drops an expired one (the store's purge path).
+    Hot,
+    /// `SPREAD` identities in turn (as many rows), reservations living ten minutes as with
+    /// the engine's default: nothing expires during the run (the store's common path).
+    Spread,
+}
+
+/// Identities (and ceiling rows) of [`Identities::Spread`].
+const SPREAD: u64 = 1000;
+
+impl Identities {
+    fn label(self) -> &'static str {
+        match self {
+            Identities::Hot => "1 hot identity",
+            Identities::Spread => "1000 identities",
+        }
+    }
+
+    /// The identity (and ceiling row, 1-based) of operation `seq`.
+    fn row(self, seq: u64) -> u64 {
+        match self {
+            Identities::Hot => 1,
+            Identities::Spread => seq % SPREAD + 1,
+        }
+    }
+}
+
+fn admit_request(
+    scope: &str,
+    identities: Identities,
+    base: DateTime<Utc>,
+    seq: u64,
+    concurrency: usize,
+) -> AdmitRequest {
+    // One millisecond of simulated time per operation.
     let now = base + chrono::Duration::milliseconds(i64::try_from(seq).unwrap_or(i64::MAX));
+    let lifetime = match identities {
+        Identities::Hot => chrono::Duration::milliseconds(i64::try_from(concurrency).unwrap_or(1)),
+        Identities::Spread => chrono::Duration::minutes(10),
+    };
     AdmitRequest {
-        key: key.clone(),
+        key: UsageKey {
+            scope: scope.to_owned(),
+            identity: format!("user-{}", identities.row(seq)),
+            period: Window::Day.period_at(now),
+        },
         tier: Some("free".to_owned()),
         request_limit: Some(u64::MAX / 2),
         token_limit: Some(u64::MAX / 2),
         reserve_tokens: 250,
-        reservation_expires_at: now
-            + chrono::Duration::milliseconds(i64::try_from(live).unwrap_or(1)),
+        reservation_expires_at: now + lifetime,
         now,
     }
 }
@@ -91,10 +137,13 @@ async fn main() {
         .execute(&pool)
         .await
         .expect("ceiling table");
-    sqlx::query("INSERT INTO bench_ceiling VALUES (1, 0)")
-        .execute(&pool)
-        .await
-        .expect("ceiling row");
+    sqlx::query(&format!(
+        "WITH RECURSIVE ids(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM ids WHERE id < {SPREAD}) \
+         INSERT INTO bench_ceiling SELECT id, 0 FROM ids"
+    ))
+    .execute(&pool)
+    .await
+    .expect("ceiling rows");
 
     let duration = case_duration();
     let base: DateTime<Utc> = "2030-06-01T12:00:00Z".parse().expect("timestamp");
@@ -103,41 +152,49 @@ async fn main() {
         duration.as_secs_f64(),
         dir.join("bench.db").display()
     );
-    for concurrency in CONCURRENCY {
-        let ceiling_pool = pool.clone();
-        let ceiling = measure(concurrency, duration, move |_| {
-            let pool = ceiling_pool.clone();
-            async move {
-                let _: (i64,) =
-                    sqlx::query_as("UPDATE bench_ceiling SET n = n + 1 WHERE id = 1 RETURNING n")
-                        .fetch_one(&pool)
-                        .await
-                        .expect("ceiling update");
+    for identities in [Identities::Hot, Identities::Spread] {
+        for concurrency in CONCURRENCY {
+            let ceiling_pool = pool.clone();
+            let ceiling = measure(concurrency, duration, move |seq| {
+                let pool = ceiling_pool.clone();
+                let row = i64::try_from(identities.row(seq)).unwrap_or(1);
+                async move {
+                    let _: (i64,) = sqlx::query_as(
+                        "UPDATE bench_ceiling SET n = n + 1 WHERE id = ?1 RETURNING n",
+                    )
+                    .bind(row)
+                    .fetch_one(&pool)
+                    .await
+                    .expect("ceiling update");
+                }
+            })
+            .await;
+            let scope = format!("bench-{identities:?}-c{concurrency}");
+            // The ceiling's rows exist beforehand: so do the store's (one admission to each
+            // identity; `row(SPREAD - 1)` is how many there are).
+            for seq in 0..identities.row(SPREAD - 1) {
+                let req = admit_request(&scope, identities, base, seq, concurrency);
+                store.admit(&req).await.expect("admit");
             }
-        })
-        .await;
-        let key = UsageKey {
-            scope: format!("bench-c{concurrency}"),
-            identity: "hot-user".to_owned(),
-            period: Window::Day.period_at(base),
-        };
-        let store_for_case = store.clone();
-        let admissions = measure(concurrency, duration, move |seq| {
-            let (store, req) = (
-                store_for_case.clone(),
-                admit_request(&key, base, seq, concurrency),
+            let store_for_case = store.clone();
+            let admissions = measure(concurrency, duration, move |seq| {
+                let (store, req) = (
+                    store_for_case.clone(),
+                    admit_request(&scope, identities, base, seq, concurrency),
+                );
+                async move {
+                    let outcome = store.admit(&req).await.expect("admit");
+                    assert!(matches!(outcome, AdmitOutcome::Admitted { .. }));
+                }
+            })
+            .await;
+            println!(
+                "{:<15} concurrency {concurrency:>2}: ceiling (UPDATE … RETURNING) {ceiling:>8.0}/s | \
+                 SqliteStore::admit {admissions:>8.0}/s | ratio {:.2}",
+                identities.label(),
+                admissions / ceiling
             );
-            async move {
-                let outcome = store.admit(&req).await.expect("admit");
-                assert!(matches!(outcome, AdmitOutcome::Admitted { .. }));
-            }
-        })
-        .await;
-        println!(
-            "concurrency {concurrency:>2}: ceiling (UPDATE … RETURNING) {ceiling:>8.0}/s | \
-             SqliteStore::admit {admissions:>8.0}/s | ratio {:.2}",
-            admissions / ceiling
-        );
+        }
     }
     drop(store);
     pool.close().await;
