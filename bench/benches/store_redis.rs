@@ -6,6 +6,10 @@
 //! reservations, checks a request limit and a token limit, counts the request, reserves 100
 //! tokens and updates the listing index and the totals. Callers rotate over 1000 identities.
 //!
+//! Because one INCR is far less work than an admission, it also measures the same four
+//! commands a common admission runs, sent as a plain (non-atomic) pipeline in one round trip:
+//! the service's ceiling for the admission's own work, without the decision.
+//!
 //! For reference it also prints the rate of the cheapest possible script call (`EVALSHA` of
 //! `return 1`): the fixed cost of any Lua call, which the store's single script necessarily pays.
 //!
@@ -109,6 +113,44 @@ async fn incr_rate(conn: ConnectionManager, prefix: Arc<String>, concurrency: u6
     .await
 }
 
+/// The same Redis work as a common admission, without its decision or atomicity: the four
+/// commands the script runs (HMGET and HSET of the counter, ZINCRBY of the index, HINCRBY
+/// of the totals) sent as one plain pipeline, so one round trip like the script.
+async fn same_commands_rate(conn: ConnectionManager, prefix: Arc<String>, concurrency: u64) -> f64 {
+    rate(concurrency, move |worker, i| {
+        let (mut conn, prefix) = (conn.clone(), prefix.clone());
+        async move {
+            let who = identity(worker, i);
+            let counter = format!("{prefix}:{{pipeline}}:c:{who}");
+            let index = format!("{prefix}:{{pipeline}}:ix");
+            let totals = format!("{prefix}:{{pipeline}}:tot");
+            let _: () = redis::pipe()
+                .cmd("HMGET")
+                .arg(&counter)
+                .arg(&["r", "t", "v", "n", "e", "g"])
+                .ignore()
+                .cmd("HSET")
+                .arg(&counter)
+                .arg(&["r", "1", "n", "1", "v", "100", "e", "1"])
+                .ignore()
+                .cmd("ZINCRBY")
+                .arg(&index)
+                .arg(-1)
+                .arg(&who)
+                .ignore()
+                .cmd("HINCRBY")
+                .arg(&totals)
+                .arg("r")
+                .arg(1)
+                .ignore()
+                .query_async(&mut conn)
+                .await
+                .expect("pipeline");
+        }
+    })
+    .await
+}
+
 async fn trivial_script_rate(conn: ConnectionManager, concurrency: u64) -> f64 {
     let script = Arc::new(redis::Script::new("return 1"));
     rate(concurrency, move |_, _| {
@@ -176,11 +218,15 @@ fn main() {
         for concurrency in [1, 32] {
             let ceiling = incr_rate(conn.clone(), prefix.clone(), concurrency).await;
             let admitted = store_rate(store.clone(), scope.clone(), concurrency).await;
+            let same_commands =
+                same_commands_rate(conn.clone(), prefix.clone(), concurrency).await;
             let script_floor = trivial_script_rate(conn.clone(), concurrency).await;
             println!(
-                "redis c={concurrency}: store {admitted:.0}/s, INCR ceiling {ceiling:.0}/s, ratio {:.2} \
+                "redis c={concurrency}: store {admitted:.0}/s, INCR ceiling {ceiling:.0}/s, ratio {:.2}; \
+                 same four commands as a plain pipeline {same_commands:.0}/s, ratio {:.2} \
                  (reference: EVALSHA of `return 1` {script_floor:.0}/s)",
-                admitted / ceiling
+                admitted / ceiling,
+                admitted / same_commands
             );
         }
         clean_up(&mut conn, &prefix).await;
