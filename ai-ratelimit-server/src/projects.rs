@@ -1,7 +1,6 @@
 //! Projects: their storage, the API's Project object, the CRUD routes scoped to the caller's
 //! organization, and the cached lookup by project key that the proxy uses.
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, SecondsFormat, Utc};
 use moka::future::Cache;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use sqlx::{AnyPool, Row as _};
 use utoipa::ToSchema;
@@ -21,6 +20,7 @@ use crate::crypto::{self, KeyCipher};
 use crate::db::{from_millis, to_millis};
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
+use crate::provider::{ProviderApiKey, ProviderKind};
 use crate::session::AuthUser;
 use crate::state::AppState;
 
@@ -30,51 +30,6 @@ pub const PROJECT_CACHE_TTL: Duration = Duration::from_secs(30);
 const MAX_NAME_CHARS: usize = 200;
 const MAX_URL_BYTES: usize = 2048;
 const MAX_PROVIDER_KEY_BYTES: usize = 4096;
-
-/// The upstream a project forwards to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Provider {
-    /// OpenAI or any OpenAI-compatible API.
-    Openai,
-    /// Anthropic's Messages API.
-    Anthropic,
-}
-
-impl Provider {
-    /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Openai => "openai",
-            Provider::Anthropic => "anthropic",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        match text {
-            "openai" => Some(Provider::Openai),
-            "anthropic" => Some(Provider::Anthropic),
-            _ => None,
-        }
-    }
-}
-
-/// A decrypted provider API key; `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ProviderApiKey(String);
-
-impl ProviderApiKey {
-    /// The key, for the upstream request only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ProviderApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ProviderApiKey([redacted])")
-    }
-}
 
 /// A project as stored.
 #[derive(Debug, Clone)]
@@ -88,7 +43,7 @@ pub struct ProjectRow {
     /// Publishable key, `pk_…`.
     pub project_key: String,
     /// Upstream provider.
-    pub provider: Provider,
+    pub provider: ProviderKind,
     /// Upstream URL override; `None` = the server's default for the provider.
     pub base_url: Option<String>,
     /// Encrypted provider key.
@@ -113,7 +68,7 @@ pub struct ProjectRecord {
     /// The key it was found by.
     pub project_key: String,
     /// Upstream provider.
-    pub provider: Provider,
+    pub provider: ProviderKind,
     /// The effective upstream URL (the project's, else the server default for its provider).
     pub upstream_url: String,
     /// The decrypted provider key, if one is set.
@@ -133,7 +88,7 @@ pub struct ProjectView {
     /// Publishable key, `pk_` + base62.
     pub project_key: String,
     /// `openai` | `anthropic`.
-    pub provider: Provider,
+    pub provider: ProviderKind,
     /// Upstream URL; `null` = the server's default for the provider.
     pub base_url: Option<String>,
     /// Whether a provider API key is stored (the key itself is never returned).
@@ -204,7 +159,7 @@ pub struct ProjectInputDoc {
     /// Display name (required on creation).
     pub name: Option<String>,
     /// `openai` (default) | `anthropic`.
-    pub provider: Option<Provider>,
+    pub provider: Option<ProviderKind>,
     /// Upstream URL override; `null` = the server's default.
     pub base_url: Option<String>,
     /// The provider's API key (write-only); `null` or `""` removes it.
@@ -240,7 +195,7 @@ enum KeyChange {
 #[derive(Debug)]
 struct ProjectInput {
     name: Option<String>,
-    provider: Option<Provider>,
+    provider: Option<ProviderKind>,
     base_url: Option<Option<String>>,
     key: KeyChange,
     policy: Map<String, Value>,
@@ -264,7 +219,7 @@ impl ProjectInput {
         };
         let provider = match body.remove("provider") {
             None => None,
-            Some(Value::String(s)) => Some(Provider::parse(&s).ok_or_else(|| {
+            Some(Value::String(s)) => Some(s.parse::<ProviderKind>().map_err(|_| {
                 ApiError::invalid_field("provider", "must be `openai` or `anthropic`")
             })?),
             Some(_) => {
@@ -368,8 +323,9 @@ fn row_to_project(row: &sqlx::any::AnyRow) -> Result<ProjectRow, ApiError> {
         organization_id: row.try_get("organization_id")?,
         name: row.try_get("name")?,
         project_key: row.try_get("project_key")?,
-        provider: Provider::parse(&provider)
-            .ok_or_else(|| ApiError::internal(format!("stored provider `{provider}`")))?,
+        provider: provider
+            .parse::<ProviderKind>()
+            .map_err(|_| ApiError::internal(format!("stored provider `{provider}`")))?,
         base_url: row.try_get("base_url")?,
         provider_api_key_encrypted: row.try_get("provider_api_key_encrypted")?,
         provider_api_key_preview: row.try_get("provider_api_key_preview")?,
@@ -437,12 +393,16 @@ impl ProjectDirectory {
         let provider_api_key = row
             .provider_api_key_encrypted
             .as_deref()
-            .map(|sealed| self.cipher.decrypt(sealed, &row.id).map(ProviderApiKey))
+            .map(|sealed| {
+                self.cipher
+                    .decrypt(sealed, &row.id)
+                    .map(ProviderApiKey::new)
+            })
             .transpose()
             .map_err(ApiError::internal)?;
         let upstream_url = row.base_url.clone().unwrap_or_else(|| match row.provider {
-            Provider::Openai => self.openai_default.clone(),
-            Provider::Anthropic => self.anthropic_default.clone(),
+            ProviderKind::OpenAi => self.openai_default.clone(),
+            ProviderKind::Anthropic => self.anthropic_default.clone(),
         });
         Ok(ProjectRecord {
             id: row.id.clone(),
@@ -521,7 +481,7 @@ impl ProjectDirectory {
             organization_id: organization_id.map(str::to_owned),
             name,
             project_key: crypto::project_key(),
-            provider: input.provider.unwrap_or(Provider::Openai),
+            provider: input.provider.unwrap_or(ProviderKind::OpenAi),
             base_url: input.base_url.flatten(),
             provider_api_key_encrypted: encrypted,
             provider_api_key_preview: preview,
@@ -630,7 +590,7 @@ impl ProjectDirectory {
     /// Deletes a project and its request log.
     pub async fn delete(&self, id: &str, owner: Owner<'_>) -> Result<(), ApiError> {
         let row = self.get(id, owner).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::db::begin_write(&self.pool).await?;
         sqlx::query("DELETE FROM request_log WHERE project_id = $1")
             .bind(&row.id)
             .execute(&mut *tx)
@@ -797,7 +757,7 @@ mod tests {
         })))
         .expect("valid");
         assert_eq!(input.name.as_deref(), Some("App"));
-        assert_eq!(input.provider, Some(Provider::Anthropic));
+        assert_eq!(input.provider, Some(ProviderKind::Anthropic));
         assert_eq!(input.base_url, Some(None));
         assert_eq!(input.key, KeyChange::Set("sk-x".into()));
         assert_eq!(input.policy.len(), 1);

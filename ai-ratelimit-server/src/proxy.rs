@@ -20,8 +20,8 @@ use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
 use crate::json::ApiJson;
-use crate::projects::{ProjectRecord, Provider};
-use crate::provider::{ChatRequest, ProviderApiKey, ProviderError, ProviderKind};
+use crate::projects::ProjectRecord;
+use crate::provider::{ChatRequest, ProviderError};
 use crate::request_log::{RequestLogEntry, RequestOutcome};
 use crate::state::AppState;
 
@@ -213,13 +213,6 @@ async fn project_for(state: &AppState, key: Option<&str>) -> Result<Arc<ProjectR
         .ok_or(ApiError::InvalidProjectKey)
 }
 
-fn provider_kind(provider: Provider) -> ProviderKind {
-    match provider {
-        Provider::Openai => ProviderKind::OpenAi,
-        Provider::Anthropic => ProviderKind::Anthropic,
-    }
-}
-
 /// What the request log needs to know about a call besides its outcome.
 #[derive(Debug, Clone)]
 struct LogContext {
@@ -265,7 +258,7 @@ async fn forward(state: &AppState, call: ProxyCall) -> Response {
         started: Instant::now(),
     };
     let project = &call.project;
-    let kind = provider_kind(project.provider);
+    let kind = project.provider;
     let url = match state
         .providers
         .upstream_url(kind, Some(&project.upstream_url))
@@ -310,10 +303,7 @@ async fn forward(state: &AppState, call: ProxyCall) -> Response {
     let chat = ChatRequest {
         body,
         url,
-        api_key: project
-            .provider_api_key
-            .as_ref()
-            .map(|key| ProviderApiKey::new(key.expose())),
+        api_key: project.provider_api_key.clone(),
     };
     if call.stream {
         match state.providers.chat_stream(kind, chat).await {

@@ -46,7 +46,8 @@ use openai::OpenAiProvider;
 use upstream::UpstreamClient;
 
 /// Which upstream API a project uses (the project's `provider` field).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Provider)]
 pub enum ProviderKind {
     /// OpenAI's chat-completions API, or any compatible upstream.
     #[serde(rename = "openai")]
@@ -84,8 +85,9 @@ impl FromStr for ProviderKind {
     }
 }
 
-/// A decrypted provider API key. Its `Debug` output is redacted so it cannot leak into logs.
-#[derive(Clone)]
+/// A decrypted provider API key (a project's, or one given directly to a [`ChatRequest`]).
+/// Its `Debug` output is redacted so it cannot leak into logs.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProviderApiKey(String);
 
 impl ProviderApiKey {
@@ -94,7 +96,8 @@ impl ProviderApiKey {
         Self(key.into())
     }
 
-    pub(crate) fn expose(&self) -> &str {
+    /// The key, for the upstream request only.
+    pub fn expose(&self) -> &str {
         &self.0
     }
 }
