@@ -58,7 +58,7 @@ pub async fn create_organization_with_user(
     now: DateTime<Utc>,
 ) -> Result<User, ApiError> {
     let name_key = organization_name.to_lowercase();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let email_taken = sqlx::query("SELECT 1 FROM users WHERE email = $1")
         .bind(email)
         .fetch_optional(&mut *tx)

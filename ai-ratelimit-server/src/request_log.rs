@@ -159,7 +159,7 @@ async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<Command>) {
 }
 
 async fn write_batch(pool: &AnyPool, batch: &[RequestLogEntry]) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     for e in batch {
         sqlx::query(
             "INSERT INTO request_log (id, project_id, identity, tier, model, status, tokens, latency_ms, day, created_at) \
