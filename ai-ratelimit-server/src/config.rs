@@ -12,6 +12,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use clap::Parser;
 use rand::RngCore as _;
 
+use crate::provider::{ProviderOptions, ProviderOptionsConfig};
+
 /// Development-only JWT secret, used when `JWT_SECRET` is unset outside production.
 const DEV_JWT_SECRET: &str = "ai-ratelimit-development-only-jwt-secret-do-not-use";
 /// Shortest `JWT_SECRET` production accepts, in bytes.
@@ -101,6 +103,19 @@ pub struct RawConfig {
     /// Server extra: log format, `text` or `json` (filter with `RUST_LOG`, default `info`).
     #[arg(long, env = "LOG_FORMAT", default_value = "text")]
     pub log_format: String,
+    /// Server extra: time allowed to open a connection (TCP and TLS) to the provider, in
+    /// milliseconds (default 10000).
+    #[arg(long, env = "PROVIDER_CONNECT_TIMEOUT_MS")]
+    pub provider_connect_timeout_ms: Option<u64>,
+    /// Server extra: time from sending a request to the provider until its response headers,
+    /// in milliseconds, connecting included (default 300000). Non-streaming completions send
+    /// their headers only when fully generated, so this also bounds their generation time.
+    #[arg(long, env = "PROVIDER_FIRST_BYTE_TIMEOUT_MS")]
+    pub provider_first_byte_timeout_ms: Option<u64>,
+    /// Server extra: longest silence allowed between two chunks of a provider's response, in
+    /// milliseconds (default 60000).
+    #[arg(long, env = "PROVIDER_IDLE_TIMEOUT_MS")]
+    pub provider_idle_timeout_ms: Option<u64>,
 }
 
 impl RawConfig {
@@ -134,6 +149,9 @@ impl RawConfig {
             max_body_bytes: 1024 * 1024,
             usage_store_schema: "ai_ratelimit".to_owned(),
             log_format: "text".to_owned(),
+            provider_connect_timeout_ms: None,
+            provider_first_byte_timeout_ms: None,
+            provider_idle_timeout_ms: None,
         }
     }
 }
@@ -240,6 +258,8 @@ pub struct Config {
     pub usage_store_schema: String,
     /// Log format.
     pub log_format: LogFormat,
+    /// The upstream client's settings: default provider URLs and timeouts.
+    pub providers: ProviderOptions,
 }
 
 impl Config {
@@ -453,14 +473,26 @@ impl TryFrom<RawConfig> for Config {
             (None, _) => None,
         };
 
-        for (variable, url) in [
-            ("OPENAI_BASE_URL", &raw.openai_base_url),
-            ("ANTHROPIC_BASE_URL", &raw.anthropic_base_url),
-        ] {
-            if reqwest::Url::parse(url).is_err() {
-                return Err(invalid(variable, "must be an absolute URL"));
-            }
-        }
+        let providers = ProviderOptions::try_from(ProviderOptionsConfig {
+            openai_base_url: Some(raw.openai_base_url.clone()),
+            anthropic_base_url: Some(raw.anthropic_base_url.clone()),
+            connect_timeout_ms: raw.provider_connect_timeout_ms,
+            first_byte_timeout_ms: raw.provider_first_byte_timeout_ms,
+            idle_timeout_ms: raw.provider_idle_timeout_ms,
+            ..ProviderOptionsConfig::default()
+        })
+        .map_err(|e| {
+            // Name the environment variable, not the option's internal name.
+            let (variable, unit) = match e.field {
+                "openaiBaseUrl" => ("OPENAI_BASE_URL", ""),
+                "anthropicBaseUrl" => ("ANTHROPIC_BASE_URL", ""),
+                "connectTimeoutMs" => ("PROVIDER_CONNECT_TIMEOUT_MS", " milliseconds"),
+                "firstByteTimeoutMs" => ("PROVIDER_FIRST_BYTE_TIMEOUT_MS", " milliseconds"),
+                "idleTimeoutMs" => ("PROVIDER_IDLE_TIMEOUT_MS", " milliseconds"),
+                _ => ("provider settings", ""),
+            };
+            invalid(variable, format!("{}{unit}", e.message))
+        })?;
         let public_url = non_empty(raw.public_url)
             .unwrap_or_else(|| format!("http://localhost:{}", raw.port))
             .trim_end_matches('/')
@@ -513,6 +545,7 @@ impl TryFrom<RawConfig> for Config {
             max_body_bytes: raw.max_body_bytes,
             usage_store_schema: raw.usage_store_schema,
             log_format,
+            providers,
         })
     }
 }

@@ -91,9 +91,8 @@ pub async fn build_app_with(config: Config, options: AppOptions) -> Result<App, 
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| ServerError::Startup(format!("HTTP client: {e}")))?;
-    let providers =
-        provider::ProviderRouter::new(&provider::ProviderOptions::default(), options.clock.clone())
-            .map_err(|e| ServerError::Startup(format!("providers: {e}")))?;
+    let providers = provider::ProviderRouter::new(&config.providers, options.clock.clone())
+        .map_err(|e| ServerError::Startup(format!("providers: {e}")))?;
     let cipher = KeyCipher::new(&config.encryption_key);
     let (request_log, request_log_task) = RequestLogWriter::start(db.pool().clone());
     let state = AppState::new(state::SharedState {

@@ -77,6 +77,63 @@ fn production_refuses_missing_or_weak_secrets() {
     assert!(refusal(raw).contains("JWT_EXPIRES_IN"));
 }
 
+#[test]
+fn provider_timeouts_come_from_the_environment_and_are_validated() {
+    let mut raw = RawConfig::defaults();
+    // In memory: a valid development config on a file would write its key file here.
+    raw.database_url = "sqlite::memory:".to_owned();
+    raw.provider_connect_timeout_ms = Some(1_500);
+    raw.provider_first_byte_timeout_ms = Some(20_000);
+    raw.provider_idle_timeout_ms = Some(2_500);
+    let config = Config::try_from(raw).expect("valid");
+    assert_eq!(config.providers.connect_timeout().as_millis(), 1_500);
+    assert_eq!(config.providers.first_byte_timeout().as_millis(), 20_000);
+    assert_eq!(config.providers.idle_timeout().as_millis(), 2_500);
+
+    for (variable, tweak) in [
+        (
+            "PROVIDER_CONNECT_TIMEOUT_MS",
+            (|r: &mut RawConfig| r.provider_connect_timeout_ms = Some(0)) as fn(&mut RawConfig),
+        ),
+        ("PROVIDER_FIRST_BYTE_TIMEOUT_MS", |r| {
+            r.provider_first_byte_timeout_ms = Some(0)
+        }),
+        ("PROVIDER_IDLE_TIMEOUT_MS", |r| {
+            r.provider_idle_timeout_ms = Some(10 * 3_600_000)
+        }),
+        ("OPENAI_BASE_URL", |r| {
+            r.openai_base_url = "ftp://example.com/x".to_owned()
+        }),
+    ] {
+        let mut raw = RawConfig::defaults();
+        raw.database_url = "sqlite::memory:".to_owned();
+        tweak(&mut raw);
+        let message = refusal(raw);
+        assert!(message.contains(variable), "{message}");
+    }
+}
+
+#[test]
+fn the_binary_names_a_bad_provider_timeout() {
+    let output = server_command()
+        .env("DATABASE_URL", "sqlite::memory:")
+        .env("PROVIDER_IDLE_TIMEOUT_MS", "0")
+        .output()
+        .expect("binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("PROVIDER_IDLE_TIMEOUT_MS"), "{stderr}");
+
+    let output = server_command()
+        .env("DATABASE_URL", "sqlite::memory:")
+        .env("PROVIDER_CONNECT_TIMEOUT_MS", "soon")
+        .output()
+        .expect("binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("PROVIDER_CONNECT_TIMEOUT_MS"), "{stderr}");
+}
+
 fn server_command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ai-ratelimit-server"));
     for (name, _) in std::env::vars() {
@@ -148,6 +205,9 @@ fn help_documents_every_variable() {
         "RESEND_API_KEY",
         "EMAIL_FROM",
         "MAX_BODY_BYTES",
+        "PROVIDER_CONNECT_TIMEOUT_MS",
+        "PROVIDER_FIRST_BYTE_TIMEOUT_MS",
+        "PROVIDER_IDLE_TIMEOUT_MS",
     ] {
         assert!(help.contains(variable), "--help lacks {variable}:\n{help}");
     }
