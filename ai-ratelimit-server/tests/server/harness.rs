@@ -15,11 +15,14 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing_subscriber::EnvFilter;
 
-/// Where accounts and projects live.
+/// Where accounts, projects and usage counters live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
+    /// Accounts and projects on SQLite, usage counters in the test Redis (`REDIS_URL`). Each
+    /// project's counters are keyed by its fresh uuid, so tests never share a counter.
+    Redis,
 }
 
 /// Runs each named `async fn name(backend: Backend)` on SQLite and on PostgreSQL.
@@ -92,6 +95,30 @@ pub fn start_time() -> DateTime<Utc> {
     "2026-03-10T12:00:00Z".parse().expect("valid time")
 }
 
+pub fn redis_url() -> String {
+    std::env::var("AIRL_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// Whether the test Redis answers; `false` (with a note) when it does not, outside CI.
+pub async fn redis_reachable() -> bool {
+    let url = redis_url();
+    let address = reqwest::Url::parse(&url)
+        .ok()
+        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port().unwrap_or(6379))))
+        .expect("redis URL");
+    match tokio::net::TcpStream::connect(&address).await {
+        Ok(_) => true,
+        Err(e) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "Redis at {url} unreachable under CI=true: {e}"
+            );
+            eprintln!("SKIPPED: Redis at {url} is unreachable ({e})");
+            false
+        }
+    }
+}
+
 pub fn postgres_url() -> String {
     std::env::var("AIRL_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
@@ -99,7 +126,7 @@ pub fn postgres_url() -> String {
 
 /// A fresh schema on the test PostgreSQL, or `None` (with a note) when it is unreachable
 /// outside CI.
-async fn postgres_schema() -> Option<(String, String)> {
+pub async fn postgres_schema() -> Option<(String, String)> {
     let base = postgres_url();
     let mut conn = match sqlx::PgConnection::connect(&base).await {
         Ok(c) => c,
@@ -159,6 +186,13 @@ impl TestServer {
         let mut schema = None;
         raw.database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}/server.db", dir.path().display()),
+            Backend::Redis => {
+                if !redis_reachable().await {
+                    return None;
+                }
+                raw.redis_url = Some(redis_url());
+                format!("sqlite://{}/server.db", dir.path().display())
+            }
             Backend::Postgres => {
                 let (url, name) = postgres_schema().await?;
                 schema = Some(name);

@@ -5,8 +5,11 @@ mod harness;
 
 mod admin;
 mod auth;
+mod openai_python;
 mod ops;
+mod processes;
 mod projects;
 mod proxy;
+mod proxy_anthropic;
 mod startup;
 mod usage;

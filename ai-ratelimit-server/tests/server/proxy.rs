@@ -16,12 +16,12 @@ use serde_json::{Value, json};
 use crate::harness::{Backend, Reply, TestServer, unique_email, unique_org};
 
 /// Tokens the mock reports for every completion.
-const MOCK_TOKENS: u64 = 42;
+pub(crate) const MOCK_TOKENS: u64 = 42;
 
 /// A mock OpenAI chat-completions upstream on an ephemeral port.
-struct MockUpstream {
-    base: String,
-    hits: Arc<AtomicUsize>,
+pub(crate) struct MockUpstream {
+    pub(crate) base: String,
+    pub(crate) hits: Arc<AtomicUsize>,
 }
 
 async fn mock_chat(hits: Arc<AtomicUsize>, body: Value) -> Response {
@@ -53,7 +53,7 @@ async fn mock_chat(hits: Arc<AtomicUsize>, body: Value) -> Response {
 }
 
 impl MockUpstream {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let hits = Arc::new(AtomicUsize::new(0));
         let ok_hits = hits.clone();
         let fail_hits = hits.clone();
@@ -88,6 +88,14 @@ impl MockUpstream {
                 }),
             )
             .route(
+                "/slow/v1/chat/completions",
+                // Answers long after the short first-byte timeout of the test that uses it.
+                post(|Json(body): Json<Value>| async move {
+                    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+                    mock_chat(Arc::default(), body).await
+                }),
+            )
+            .route(
                 "/fail/v1/chat/completions",
                 post(move || {
                     let hits = fail_hits.clone();
@@ -107,11 +115,11 @@ impl MockUpstream {
         Self { base, hits }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("{}/v1/chat/completions", self.base)
     }
 
-    fn at(&self, prefix: &str) -> String {
+    pub(crate) fn at(&self, prefix: &str) -> String {
         format!("{}/{prefix}/v1/chat/completions", self.base)
     }
 
@@ -121,7 +129,7 @@ impl MockUpstream {
 }
 
 /// A signed-in owner and one project of theirs: (jwt, project id, project key).
-async fn project(s: &TestServer, body: Value) -> (String, String, String) {
+pub(crate) async fn project(s: &TestServer, body: Value) -> (String, String, String) {
     let jwt = s
         .sign_in_new(&unique_email("proxy"), &unique_org("Proxy"))
         .await;
@@ -132,7 +140,12 @@ async fn project(s: &TestServer, body: Value) -> (String, String, String) {
     (jwt, id, key)
 }
 
-async fn proxy_post(s: &TestServer, path: &str, key: Option<&str>, body: &Value) -> Reply {
+pub(crate) async fn proxy_post(
+    s: &TestServer,
+    path: &str,
+    key: Option<&str>,
+    body: &Value,
+) -> Reply {
     let mut request = s.client.post(format!("{}{path}", s.base)).json(body);
     if let Some(key) = key {
         request = request.header("x-project-key", key);
@@ -140,13 +153,13 @@ async fn proxy_post(s: &TestServer, path: &str, key: Option<&str>, body: &Value)
     TestServer::reply(request.send().await.expect("request sent")).await
 }
 
-fn chat(identity: &str) -> Value {
+pub(crate) fn chat(identity: &str) -> Value {
     json!({"identity": identity, "model": "gpt-test", "messages": [{"role": "user", "content": "Hi"}]})
 }
 
 /// Polls the by-identity row of `identity` until its tokens equal `expected` (settlement after
 /// a stream runs in a background task) and returns the last value seen.
-async fn wait_for_tokens(
+pub(crate) async fn wait_for_tokens(
     s: &TestServer,
     jwt: &str,
     id: &str,
@@ -167,7 +180,12 @@ async fn wait_for_tokens(
 }
 
 /// The by-identity usage row of `identity`, if any.
-async fn identity_usage(s: &TestServer, jwt: &str, id: &str, identity: &str) -> Option<Value> {
+pub(crate) async fn identity_usage(
+    s: &TestServer,
+    jwt: &str,
+    id: &str,
+    identity: &str,
+) -> Option<Value> {
     let r = s
         .get(&format!("/api/projects/{id}/usage/by-identity"), Some(jwt))
         .await;
@@ -372,19 +390,20 @@ async fn openai_drop_in_streams_with_user_as_identity() {
     s.stop().await;
 }
 
-#[tokio::test]
-async fn concurrent_requests_admit_exactly_the_limit() {
-    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+/// 100 concurrent proxy requests of one identity against a limit of 20: exactly 20 reach the
+/// upstream, 80 get 429, on each usage store.
+async fn concurrent_requests_admit_exactly_the_limit(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
         return;
     };
     let mock = MockUpstream::start().await;
-    let (_jwt, _id, key) = project(
+    let (jwt, id, key) = project(
         &s,
         json!({"name": "p", "baseUrl": mock.url(), "limitType": "requests", "dailyRequestLimit": 20}),
     )
     .await;
     let url = format!("{}/api/v1/proxy/chat", s.base);
-    let tasks: Vec<_> = (0..60)
+    let tasks: Vec<_> = (0..100)
         .map(|_| {
             let request = s
                 .client
@@ -403,9 +422,31 @@ async fn concurrent_requests_admit_exactly_the_limit() {
             other => panic!("unexpected status {other}"),
         }
     }
-    assert_eq!((ok, limited), (20, 40));
+    assert_eq!((ok, limited), (20, 80));
     assert_eq!(mock.hits.load(Ordering::SeqCst), 20);
+    let row = identity_usage(&s, &jwt, &id, "crowd").await.expect("row");
+    assert_eq!(row["requestsUsed"], 20);
+    assert_eq!(row["tokensUsed"], 20 * MOCK_TOKENS);
     s.stop().await;
+}
+
+mod concurrent_requests_admit_exactly_the_limit {
+    use crate::harness::Backend;
+
+    #[tokio::test]
+    async fn sqlite() {
+        super::concurrent_requests_admit_exactly_the_limit(Backend::Sqlite).await
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        super::concurrent_requests_admit_exactly_the_limit(Backend::Postgres).await
+    }
+
+    #[tokio::test]
+    async fn redis() {
+        super::concurrent_requests_admit_exactly_the_limit(Backend::Redis).await
+    }
 }
 
 #[tokio::test]
@@ -557,4 +598,35 @@ async fn stream_tokens_survive_an_immediate_stop_and_restart() {
     assert_eq!((usage.requests, usage.tokens), (1, MOCK_TOKENS));
     again.stop().await;
     drop(dir);
+}
+
+#[tokio::test]
+async fn first_byte_timeout_from_the_environment_is_502_and_not_counted() {
+    let Some(s) = TestServer::start_with(Backend::Sqlite, |raw| {
+        raw.provider_first_byte_timeout_ms = Some(200);
+    })
+    .await
+    else {
+        return;
+    };
+    assert_eq!(
+        s.state.config.providers.first_byte_timeout(),
+        std::time::Duration::from_millis(200)
+    );
+    let mock = MockUpstream::start().await;
+    let (jwt, id, key) = project(
+        &s,
+        json!({"name": "p", "baseUrl": mock.at("slow"), "dailyRequestLimit": 1}),
+    )
+    .await;
+    for path in ["/api/v1/proxy/chat", "/api/v1/proxy/chat/stream"] {
+        let r = proxy_post(&s, path, Some(&key), &chat("tim")).await;
+        assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{path}: {}", r.text);
+        assert_eq!(r.body["error"], "upstream_error");
+    }
+    let used = identity_usage(&s, &jwt, &id, "tim")
+        .await
+        .map_or(0, |row| row["requestsUsed"].as_u64().expect("number"));
+    assert_eq!(used, 0, "a timed-out request is released");
+    s.stop().await;
 }

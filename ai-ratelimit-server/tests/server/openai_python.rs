@@ -1,0 +1,84 @@
+//! The official Python `openai` package against the drop-in endpoint: a completion, a stream,
+//! and the limit's 429 surfacing as `openai.RateLimitError` (tests/python/openai_dropin.py).
+//!
+//! The interpreter is `AIRL_TEST_PYTHON` (scripts/test.sh points it at a virtualenv with
+//! `openai` installed), else `python3`. Without the package the test is skipped outside CI and
+//! fails under `CI=true`.
+
+use serde_json::json;
+
+use crate::harness::{Backend, TestServer};
+use crate::proxy::{MockUpstream, project};
+
+fn python() -> String {
+    std::env::var("AIRL_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
+/// Whether `openai` imports in the test interpreter; `false` (with a note) outside CI.
+async fn openai_importable(python: &str) -> bool {
+    let probe = tokio::process::Command::new(python)
+        .args(["-c", "import openai"])
+        .output()
+        .await;
+    let ok = probe.as_ref().is_ok_and(|o| o.status.success());
+    if !ok {
+        let why = match &probe {
+            Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "the openai package is not importable by {python} under CI=true (run scripts/test.sh): {why}"
+        );
+        eprintln!("SKIPPED: the openai package is not importable by {python}: {why}");
+    }
+    ok
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_python_sdk_drives_the_drop_in() {
+    let python = python();
+    if !openai_importable(&python).await {
+        return;
+    }
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let mock = MockUpstream::start().await;
+    let (_jwt, _id, key) = project(
+        &s,
+        json!({"name": "py", "baseUrl": mock.url(), "limitType": "requests", "dailyRequestLimit": 2}),
+    )
+    .await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/openai_dropin.py");
+    let output = tokio::process::Command::new(&python)
+        .arg(script)
+        .arg(format!("{}/api/v1/openai", s.base))
+        .arg(&key)
+        // The SDK must not pick up a real key or endpoint of the developer's shell.
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("OPENAI_BASE_URL")
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status.code()
+    );
+    let steps: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        steps,
+        ["OK chat", "OK stream", "OK rate_limit limit_exceeded"],
+        "{stderr}"
+    );
+    assert_eq!(
+        mock.hits.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "the 429 was not forwarded"
+    );
+    s.stop().await;
+}
