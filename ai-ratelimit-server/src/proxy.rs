@@ -4,6 +4,34 @@
 //! Every route only reads its own request shape into a [`ProxyCall`]; admission, forwarding,
 //! settlement and the request log live in one function, [`forward`], so the three surfaces
 //! cannot drift apart. Nothing here logs or stores a message, prompt or completion.
+//!
+//! # One enforcement path: the core engine, not the `ai-ratelimit-tower` layer
+//! The proxy admits through the same [`Limiter`](ai_ratelimit_core::Limiter) (the server's
+//! shared store) and in the same calls as the layer does: `Limiter::check`, then
+//! `Limiter::settle` with the reported tokens or `Limiter::release` on upstream failure; the
+//! headers come from `LimitState::headers()` and `Admission::warning_header()`, `Retry-After`
+//! from `Denial::retry_after_secs()` (only on 429/503, as the layer). The decision logic
+//! itself lives only in core. Wrapping these routes in `RateLimitLayer` was weighed and
+//! rejected for now, because the layer (as of this commit) cannot express five things the
+//! proxy must do:
+//! 1. The drop-in's errors (401, 400, 429, 503) must be OpenAI's
+//!    `{"error": {"message", "type", "code"}}` so SDKs see `RateLimitError` etc. with the
+//!    right `type`; the layer writes its own `{"error", "message"}` bodies with no renderer
+//!    hook, so a second middleware would have to re-parse and rewrite each of them.
+//! 2. The handler needs the whole project (provider, upstream URL, decrypted provider key);
+//!    `PolicySource::resolve` sees only `&Parts` and yields a `ScopedPolicy`, so the handler
+//!    would look the key up a second time (and the drop-in's key comes from
+//!    `Authorization: Bearer`, another custom source).
+//! 3. Graceful shutdown must wait for the token settlement of streams that end during it
+//!    (the `settlements` lock, tested by a stop-and-restart); the layer settles an abandoned
+//!    body from `Drop` on a detached task that nothing can wait for.
+//! 4. An upstream 4xx (the provider refused the request) is released, not counted; the layer
+//!    releases only on 5xx or an inner error.
+//! 5. The request log keeps the model, which the layer's `RequestRecord` does not carry.
+//!
+//! Each is a small extension of the layer (an error renderer, a policy source that can attach
+//! extensions, a release predicate, a settlement tracker, a free-form record field); once the
+//! layer has them the three routes can become one handler behind it.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -291,9 +319,13 @@ async fn forward(state: &AppState, call: ProxyCall) -> Response {
             };
             let mut response = (status, axum::Json(body)).into_response();
             add_limit_headers(response.headers_mut(), &denial.state, None);
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            // As the tower layer: a rule's custom status (e.g. 402) is not "retry later".
+            if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
+            {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
             return response;
         }
         Err(e) => return ProxyError::Api(e.into()).into_response(surface),

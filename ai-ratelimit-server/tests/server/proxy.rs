@@ -630,3 +630,37 @@ async fn first_byte_timeout_from_the_environment_is_502_and_not_counted() {
     assert_eq!(used, 0, "a timed-out request is released");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_blocking_rule_answers_its_own_status_without_retry_after() {
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let mock = MockUpstream::start().await;
+    let (_jwt, _id, key) = project(
+        &s,
+        json!({"name": "p", "baseUrl": mock.url(),
+            "rules": [{"id": "r1", "name": "pay", "enabled": true,
+                "condition": {"type": "tier_match", "value": "free"},
+                "action": {"type": "custom_response", "status": 402,
+                    "response": {"error": "payment_required", "message": "Upgrade"}}}]}),
+    )
+    .await;
+    let mut body = chat("pat");
+    body["tier"] = json!("free");
+    let blocked = proxy_post(&s, "/api/v1/proxy/chat", Some(&key), &body).await;
+    assert_eq!(
+        blocked.status,
+        StatusCode::PAYMENT_REQUIRED,
+        "{}",
+        blocked.text
+    );
+    assert_eq!(blocked.body["error"], "payment_required");
+    assert!(
+        !blocked.headers.contains_key("retry-after"),
+        "a 402 is not a retry-later answer"
+    );
+    assert!(blocked.headers.contains_key("x-ratelimit-reset"));
+    assert_eq!(mock.hits.load(Ordering::SeqCst), 0);
+    s.stop().await;
+}
