@@ -1,10 +1,13 @@
 //! The decision: effective limits → rules on prior usage → base limits → atomic admission.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
+use bytes::Bytes;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
 use crate::clock::{Clock, SystemClock};
@@ -13,7 +16,7 @@ use crate::store::{
     AdmitOutcome, AdmitRequest, MAX_IDENTITY_LEN, Reservation, StoreError, Usage, UsageKey,
     UsageStore,
 };
-use crate::window::Period;
+use crate::window::{Period, seconds_until};
 
 /// Default lifetime of a reservation that is never settled.
 pub const DEFAULT_RESERVATION_TTL: StdDuration = StdDuration::from_secs(600);
@@ -124,37 +127,177 @@ impl LimitState {
         .filter_map(|(m, _)| self.limits.of(m).map(|l| (m, l)))
     }
 
-    /// The rate-limit headers of the HTTP API for this state: for each enforced, limited
-    /// metric, `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers-09)
-    /// and `x-ratelimit-limit-*` / `x-ratelimit-remaining-*`, then `x-ratelimit-reset`.
-    pub fn headers(&self) -> Vec<(&'static str, String)> {
+    /// Inserts the rate-limit headers of the HTTP API for this state into `headers`: for each
+    /// enforced, limited metric, `x-ratelimit-limit-*` / `x-ratelimit-remaining-*`, then
+    /// `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers-09), then
+    /// `x-ratelimit-reset`. Existing values of these headers are replaced.
+    pub fn insert_headers(&self, headers: &mut HeaderMap) {
         let window = self.period.length_seconds();
-        let mut policy = Vec::new();
-        let mut state = Vec::new();
-        let mut out = Vec::with_capacity(6);
-        for (metric, limit) in self.enforced() {
-            let remaining = self.remaining(metric).unwrap_or(0);
-            policy.push(format!("\"{metric}\";q={limit};w={window}"));
-            state.push(format!(
-                "\"{metric}\";r={remaining};t={}",
-                self.reset_after_secs
-            ));
-            let (limit_name, remaining_name) = match metric {
-                Metric::Requests => (
-                    "x-ratelimit-limit-requests",
-                    "x-ratelimit-remaining-requests",
-                ),
-                Metric::Tokens => ("x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens"),
+        let key = PolicyHeadersKey {
+            limit_type: self.limit_type,
+            limits: self.limits,
+            window,
+        };
+        LAST_POLICY_HEADERS.with_borrow_mut(|last| {
+            let policy = match last {
+                Some(cached) if cached.key == key => cached,
+                _ => last.insert(self.policy_headers(key)),
             };
-            out.push((limit_name, limit.to_string()));
-            out.push((remaining_name, remaining.to_string()));
+            for (name, value) in &policy.values {
+                headers.insert((*name).clone(), value.clone());
+            }
+        });
+        let mut text = HeaderText::default();
+        let mut listed = 0;
+        for (metric, _) in self.enforced() {
+            let remaining_name = match metric {
+                Metric::Requests => &REMAINING_REQUESTS,
+                Metric::Tokens => &REMAINING_TOKENS,
+            };
+            text.number(self.remaining(metric).unwrap_or(0));
+            text.end(remaining_name);
+            listed += 1;
         }
-        if !policy.is_empty() {
-            out.push(("ratelimit-policy", policy.join(", ")));
-            out.push(("ratelimit", state.join(", ")));
+        if listed > 0 {
+            for (i, (metric, _)) in self.enforced().enumerate() {
+                text.list_item(i, metric);
+                text.push(b";r=");
+                text.number(self.remaining(metric).unwrap_or(0));
+                text.push(b";t=");
+                text.number(self.reset_after_secs);
+            }
+            text.end(&RATELIMIT);
         }
-        out.push(("x-ratelimit-reset", self.reset_after_secs.to_string()));
-        out
+        text.number(self.reset_after_secs);
+        text.end(&RESET);
+        for (name, value) in text.into_values() {
+            headers.insert(name.clone(), value);
+        }
+    }
+
+    /// `x-ratelimit-limit-*` and `RateLimit-Policy`: what depends only on `key`.
+    fn policy_headers(&self, key: PolicyHeadersKey) -> PolicyHeaders {
+        let mut text = HeaderText::default();
+        let mut listed = 0;
+        for (metric, limit) in self.enforced() {
+            text.number(limit);
+            text.end(match metric {
+                Metric::Requests => &LIMIT_REQUESTS,
+                Metric::Tokens => &LIMIT_TOKENS,
+            });
+            listed += 1;
+        }
+        if listed > 0 {
+            for (i, (metric, limit)) in self.enforced().enumerate() {
+                text.list_item(i, metric);
+                text.push(b";q=");
+                text.number(limit);
+                text.push(b";w=");
+                text.number(key.window);
+            }
+            text.end(&RATELIMIT_POLICY);
+        }
+        PolicyHeaders {
+            key,
+            values: text.into_values().collect(),
+        }
+    }
+}
+
+/// What the policy headers of a state depend on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PolicyHeadersKey {
+    limit_type: LimitType,
+    limits: Limits,
+    window: u64,
+}
+
+/// The policy headers made for `key`.
+struct PolicyHeaders {
+    key: PolicyHeadersKey,
+    values: Vec<(&'static HeaderName, HeaderValue)>,
+}
+
+thread_local! {
+    /// The policy headers last made on this thread. They are the same on every response of
+    /// one policy and tier, so most responses only format their remaining counts and reset
+    /// (headers are made on every response; formatting and validating values was a third of
+    /// their cost). One entry per thread: no lock, no unbounded growth.
+    static LAST_POLICY_HEADERS: RefCell<Option<PolicyHeaders>> = const { RefCell::new(None) };
+}
+
+static LIMIT_REQUESTS: HeaderName = HeaderName::from_static("x-ratelimit-limit-requests");
+static REMAINING_REQUESTS: HeaderName = HeaderName::from_static("x-ratelimit-remaining-requests");
+static LIMIT_TOKENS: HeaderName = HeaderName::from_static("x-ratelimit-limit-tokens");
+static REMAINING_TOKENS: HeaderName = HeaderName::from_static("x-ratelimit-remaining-tokens");
+static RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+static RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+static RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+
+/// At most 2 metrics × remaining + state + reset (or 2 limits + policy).
+const MAX_LIMIT_HEADERS: usize = 4;
+
+/// The values of one state's headers, written back to back into one buffer that they then
+/// share (as slices of one `Bytes`): one allocation for all of them instead of one each —
+/// they are made on every response.
+struct HeaderText {
+    buf: Vec<u8>,
+    ends: [(&'static HeaderName, usize); MAX_LIMIT_HEADERS],
+    count: usize,
+}
+
+impl Default for HeaderText {
+    fn default() -> Self {
+        Self {
+            // Enough for both metrics with 20-digit numbers.
+            buf: Vec::with_capacity(192),
+            ends: [(&RESET, 0); MAX_LIMIT_HEADERS],
+            count: 0,
+        }
+    }
+}
+
+impl HeaderText {
+    fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    fn number(&mut self, n: u64) {
+        self.buf
+            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    }
+
+    /// `"metric"`, preceded by `, ` unless it is the first item of a list.
+    fn list_item(&mut self, index: usize, metric: Metric) {
+        if index > 0 {
+            self.push(b", ");
+        }
+        self.push(b"\"");
+        self.push(metric.as_str().as_bytes());
+        self.push(b"\"");
+    }
+
+    /// Ends the value of header `name` at the current position.
+    fn end(&mut self, name: &'static HeaderName) {
+        self.ends[self.count] = (name, self.buf.len());
+        self.count += 1;
+    }
+
+    /// The values, each a slice of the one buffer.
+    fn into_values(self) -> impl Iterator<Item = (&'static HeaderName, HeaderValue)> {
+        let bytes = Bytes::from(self.buf);
+        let mut start = 0;
+        self.ends
+            .into_iter()
+            .take(self.count)
+            .filter_map(move |(name, end)| {
+                let value = bytes.slice(start..end);
+                start = end;
+                // The text is ASCII digits, quotes and punctuation: always a valid value.
+                HeaderValue::from_maybe_shared(value)
+                    .ok()
+                    .map(|value| (name, value))
+            })
     }
 }
 
@@ -342,13 +485,14 @@ impl Limiter {
             period,
         };
         let reset_at = period.end();
+        let reset_after_secs = seconds_until(reset_at, now);
         let state = |usage| LimitState {
             limit_type: policy.limit_type(),
             limits,
             usage,
             period,
             reset_at,
-            reset_after_secs: period.seconds_until_end(now),
+            reset_after_secs,
         };
 
         let mut warning = None;

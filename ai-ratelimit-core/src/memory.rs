@@ -1,15 +1,16 @@
 //! `MemoryStore`: the embedded default for library users.
 
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use dashmap::DashMap;
+use dashmap::mapref::multiple::RefMulti;
 
 use crate::store::{
     AdmitOutcome, AdmitRequest, IdentityUsage, ListingCursor, PageRequest, PeriodTotals,
-    Reservation, StoreError, Usage, UsageKey, UsageStore,
+    PurgeSchedule, Reservation, StoreError, Usage, UsageKey, UsageStore,
 };
 use crate::window::Period;
 
@@ -55,23 +56,25 @@ impl Counter {
     }
 }
 
-/// identity -> counter, for one scope and period.
-type Identities = DashMap<String, Counter>;
-/// scope -> identities, for one period.
-type Scopes = DashMap<String, Arc<Identities>>;
+/// How often (on the callers' clock) the store looks for ended periods to evict.
+const EVICTION_INTERVAL_SECS: i64 = 3600;
 
-/// An in-process [`UsageStore`]: sharded maps (period → scope → identity), each admission
-/// atomic under its identity's shard lock; lookups borrow the caller's strings, so a hit
-/// allocates nothing.
+/// An in-process [`UsageStore`]: one sharded map from [`UsageKey`] to counter, so that each
+/// call hashes its key once and takes one shard lock (each admission is atomic under it),
+/// and a hit allocates nothing. Listings and totals scan the map: they are rare reads.
 ///
-/// Periods are evicted once they ended more than the retention ago, so memory stays
-/// bounded however many days the process runs. Counts are lost on restart: use a durable
-/// store when that matters.
+/// Periods are evicted once they ended more than the retention ago (checked at most hourly),
+/// so memory stays bounded however many days the process runs. Counts are lost on restart:
+/// use a durable store when that matters.
 #[derive(Debug)]
 pub struct MemoryStore {
-    periods: DashMap<Period, Arc<Scopes>>,
+    /// Hashed with foldhash rather than SipHash: every call hashes its key, and SipHash over
+    /// the key's eight small fields cost ~600 instructions a time. Foldhash's per-map random
+    /// seed still keeps precomputed collisions of identities (which clients choose) out of reach.
+    counters: DashMap<UsageKey, Counter, foldhash::fast::RandomState>,
     next_reservation: AtomicU64,
     retention: Duration,
+    eviction: PurgeSchedule,
 }
 
 impl Default for MemoryStore {
@@ -89,51 +92,34 @@ impl MemoryStore {
     /// An empty store keeping ended periods for `retention` (negative values count as zero).
     pub fn with_retention(retention: Duration) -> Self {
         Self {
-            periods: DashMap::new(),
+            counters: DashMap::default(),
             next_reservation: AtomicU64::new(1),
             retention: retention.max(Duration::zero()),
+            eviction: PurgeSchedule::every(EVICTION_INTERVAL_SECS),
         }
     }
 
     /// Drops every period that ended more than the retention before `now`.
     pub fn evict_expired(&self, now: DateTime<Utc>) {
-        self.periods
-            .retain(|period, _| period.end() + self.retention > now);
+        self.counters
+            .retain(|key, _| key.period.end() + self.retention > now);
     }
 
     /// Number of periods held (for tests of eviction and for metrics).
     pub fn period_count(&self) -> usize {
-        self.periods.len()
+        let periods: HashSet<Period> = self.counters.iter().map(|e| e.key().period).collect();
+        periods.len()
     }
 
-    fn scopes(&self, period: &Period, now: DateTime<Utc>) -> Arc<Scopes> {
-        if let Some(s) = self.periods.get(period) {
-            return Arc::clone(s.value());
-        }
-        // A new period is rare (once per window): a good moment to evict old ones.
-        self.evict_expired(now);
-        Arc::clone(self.periods.entry(*period).or_default().value())
-    }
-
-    fn identities(&self, period: &Period, scope: &str, now: DateTime<Utc>) -> Arc<Identities> {
-        let scopes = self.scopes(period, now);
-        if let Some(ids) = scopes.get(scope) {
-            return Arc::clone(ids.value());
-        }
-        Arc::clone(scopes.entry(scope.to_owned()).or_default().value())
-    }
-
-    fn existing(&self, period: &Period, scope: &str) -> Option<Arc<Identities>> {
-        let scopes = Arc::clone(self.periods.get(period)?.value());
-        scopes.get(scope).map(|ids| Arc::clone(ids.value()))
-    }
-
-    fn with_counter(&self, key: &UsageKey, f: impl FnOnce(&mut Counter)) {
-        if let Some(ids) = self.existing(&key.period, &key.scope)
-            && let Some(mut counter) = ids.get_mut(key.identity.as_str())
-        {
-            f(&mut counter);
-        }
+    /// The counters of `scope` in `period`.
+    fn scope_counters<'a>(
+        &'a self,
+        scope: &'a str,
+        period: &'a Period,
+    ) -> impl Iterator<Item = RefMulti<'a, UsageKey, Counter>> + 'a {
+        self.counters
+            .iter()
+            .filter(move |e| e.key().period == *period && e.key().scope == scope)
     }
 }
 
@@ -147,11 +133,14 @@ fn reservation_id(reservation: &Reservation) -> Result<u64, StoreError> {
 #[async_trait]
 impl UsageStore for MemoryStore {
     async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+        // Before taking a shard lock: eviction locks every shard in turn.
+        if self.eviction.claim(request.now) {
+            self.evict_expired(request.now);
+        }
         let key = &request.key;
-        let ids = self.identities(&key.period, &key.scope, request.now);
-        let mut counter = match ids.get_mut(key.identity.as_str()) {
+        let mut counter = match self.counters.get_mut(key) {
             Some(c) => c,
-            None => ids.entry(key.identity.clone()).or_default(),
+            None => self.counters.entry(key.clone()).or_default(),
         };
         counter.purge_expired(request.now);
         let usage = counter.usage();
@@ -163,9 +152,13 @@ impl UsageStore for MemoryStore {
         if counter.tier.as_deref() != request.tier.as_deref() {
             counter.tier.clone_from(&request.tier);
         }
-        counter
-            .reservations
-            .push((id, request.reserve_tokens, request.reservation_expires_at));
+        // A reservation of no tokens changes no usage: settling or releasing it only
+        // adjusts the counts, so it need not be tracked.
+        if request.reserve_tokens > 0 {
+            counter
+                .reservations
+                .push((id, request.reserve_tokens, request.reservation_expires_at));
+        }
         let usage = counter.usage();
         drop(counter);
         Ok(AdmitOutcome::Admitted {
@@ -180,26 +173,27 @@ impl UsageStore for MemoryStore {
 
     async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
         let id = reservation_id(reservation)?;
-        self.with_counter(&reservation.key, |c| {
+        if let Some(mut c) = self.counters.get_mut(&reservation.key) {
             c.take_reservation(id);
             c.tokens = c.tokens.saturating_add(tokens);
-        });
+        }
         Ok(())
     }
 
     async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
         let id = reservation_id(reservation)?;
-        self.with_counter(&reservation.key, |c| {
+        if let Some(mut c) = self.counters.get_mut(&reservation.key) {
             c.take_reservation(id);
             c.requests = c.requests.saturating_sub(1);
-        });
+        }
         Ok(())
     }
 
     async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
         Ok(self
-            .existing(&key.period, &key.scope)
-            .and_then(|ids| ids.get(key.identity.as_str()).map(|c| c.live_usage(now)))
+            .counters
+            .get(key)
+            .map(|c| c.live_usage(now))
             .unwrap_or_default())
     }
 
@@ -215,23 +209,19 @@ impl UsageStore for MemoryStore {
             .map(ListingCursor::decode)
             .transpose()?;
         let mut items: Vec<IdentityUsage> = self
-            .existing(period, scope)
-            .map(|ids| {
-                ids.iter()
-                    .filter(|e| {
-                        cursor
-                            .as_ref()
-                            .is_none_or(|c| c.is_before(e.value().requests, e.key()))
-                    })
-                    .map(|e| IdentityUsage {
-                        identity: e.key().clone(),
-                        tier: e.value().tier.clone(),
-                        requests: e.value().requests,
-                        tokens: e.value().tokens,
-                    })
-                    .collect()
+            .scope_counters(scope, period)
+            .filter(|e| {
+                cursor
+                    .as_ref()
+                    .is_none_or(|c| c.is_before(e.value().requests, &e.key().identity))
             })
-            .unwrap_or_default();
+            .map(|e| IdentityUsage {
+                identity: e.key().identity.clone(),
+                tier: e.value().tier.clone(),
+                requests: e.value().requests,
+                tokens: e.value().tokens,
+            })
+            .collect();
         items.sort_by(|a, b| {
             b.requests
                 .cmp(&a.requests)
@@ -256,16 +246,13 @@ impl UsageStore for MemoryStore {
 
     async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError> {
         Ok(self
-            .existing(period, scope)
-            .map(|ids| {
-                ids.iter().fold(PeriodTotals::default(), |mut t, e| {
-                    t.requests += e.value().requests;
-                    t.tokens += e.value().tokens;
-                    t.identities += 1;
-                    t
-                })
-            })
-            .unwrap_or_default())
+            .scope_counters(scope, period)
+            .fold(PeriodTotals::default(), |mut t, e| {
+                t.requests += e.value().requests;
+                t.tokens += e.value().tokens;
+                t.identities += 1;
+                t
+            }))
     }
 }
 
@@ -300,5 +287,73 @@ mod tests {
                 store.period_count()
             );
         }
+    }
+
+    fn request_at(scope: &str, identity: &str, now: DateTime<Utc>, reserve: u64) -> AdmitRequest {
+        AdmitRequest {
+            key: UsageKey {
+                scope: scope.into(),
+                identity: identity.into(),
+                period: Window::Day.period_at(now),
+            },
+            tier: None,
+            request_limit: Some(2),
+            token_limit: None,
+            reserve_tokens: reserve,
+            reservation_expires_at: now + Duration::minutes(10),
+            now,
+        }
+    }
+
+    async fn admitted(store: &MemoryStore, request: &AdmitRequest) -> Reservation {
+        match store.admit(request).await.expect("admit") {
+            AdmitOutcome::Admitted { reservation, .. } => reservation,
+            AdmitOutcome::Denied { usage } => panic!("denied at {usage:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn untracked_zero_token_reservations_still_settle_and_release() {
+        let store = MemoryStore::new();
+        let now: DateTime<Utc> = "2026-01-01T12:00:00Z".parse().expect("timestamp");
+        let request = request_at("s", "u", now, 0);
+        let first = admitted(&store, &request).await;
+        let second = admitted(&store, &request).await;
+        assert!(matches!(
+            store.admit(&request).await.expect("admit"),
+            AdmitOutcome::Denied { .. }
+        ));
+        store.settle(&first, 7).await.expect("settle");
+        store.release(&second).await.expect("release");
+        let usage = store.usage(&request.key, now).await.expect("usage");
+        assert_eq!(
+            (usage.requests, usage.tokens, usage.reserved_tokens),
+            (1, 7, 0)
+        );
+        admitted(&store, &request).await;
+    }
+
+    #[tokio::test]
+    async fn listings_and_totals_see_only_their_scope_and_period() {
+        let store = MemoryStore::new();
+        let now: DateTime<Utc> = "2026-01-01T12:00:00Z".parse().expect("timestamp");
+        for (scope, identity, at) in [
+            ("s", "a", now),
+            ("s", "b", now),
+            ("other", "a", now),
+            ("s", "a", now + Duration::days(1)),
+        ] {
+            admitted(&store, &request_at(scope, identity, at, 0)).await;
+        }
+        let today = Window::Day.period_at(now);
+        let totals = store.totals("s", &today).await.expect("totals");
+        assert_eq!((totals.requests, totals.identities), (2, 2));
+        let page = store
+            .list_usage("s", &today, &PageRequest::first(10))
+            .await
+            .expect("list");
+        let identities: Vec<&str> = page.items.iter().map(|i| i.identity.as_str()).collect();
+        assert_eq!(identities, ["a", "b"]);
+        assert_eq!(store.period_count(), 2);
     }
 }

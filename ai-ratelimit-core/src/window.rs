@@ -115,13 +115,18 @@ impl Period {
 
     /// The period's length in whole seconds (the `w` of `RateLimit-Policy`).
     pub fn length_seconds(&self) -> u64 {
-        u64::try_from((self.end() - self.start).num_seconds()).unwrap_or(0)
+        // Constants where the calendar does not matter: this runs on every response.
+        match self.window {
+            Window::Hour => 3_600,
+            Window::Day => 86_400,
+            Window::Week => 604_800,
+            Window::Month => u64::try_from((self.end() - self.start).num_seconds()).unwrap_or(0),
+        }
     }
 
     /// Whole seconds from `now` until the period ends, rounded up, at least 0.
     pub fn seconds_until_end(&self, now: DateTime<Utc>) -> u64 {
-        let ms = (self.end() - now).num_milliseconds().max(0);
-        u64::try_from(ms).unwrap_or(0).div_ceil(1000)
+        seconds_until(self.end(), now)
     }
 
     /// The date the period starts on (the API's `periodStart`).
@@ -142,6 +147,16 @@ impl Period {
     pub fn next(&self) -> Period {
         self.window.period_at(self.end())
     }
+}
+
+/// Whole seconds from `now` until `end`, rounded up, at least 0 (plain millisecond
+/// arithmetic: cheaper than a chrono `TimeDelta`, and this runs on every request).
+pub(crate) fn seconds_until(end: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    let ms = end
+        .timestamp_millis()
+        .saturating_sub(now.timestamp_millis())
+        .max(0);
+    u64::try_from(ms).unwrap_or(0).div_ceil(1000)
 }
 
 impl fmt::Display for Period {
@@ -177,6 +192,11 @@ mod tests {
         let w = Window::Week.period_at(at("2026-11-28T13:45:00Z"));
         assert_eq!(w.start(), at("2026-11-23T00:00:00Z"));
         assert_eq!(w.end(), at("2026-11-30T00:00:00Z"));
+        for p in [h, w] {
+            let length = (p.end() - p.start()).num_seconds();
+            assert_eq!(p.length_seconds(), u64::try_from(length).expect("positive"));
+        }
+        assert_eq!(w.seconds_until_end(at("2026-11-29T23:59:58.5Z")), 2);
         let m = Window::Month.period_at(at("2026-12-31T23:00:00Z"));
         assert_eq!(m.start(), at("2026-12-01T00:00:00Z"));
         assert_eq!(m.end(), at("2027-01-01T00:00:00Z"));

@@ -6,11 +6,12 @@ use std::time::Duration as StdDuration;
 use ai_ratelimit_core::store::{PageRequest, PeriodTotals, UsagePage};
 use ai_ratelimit_core::{
     AdmitOutcome, AdmitRequest, Decision, DenialReason, FailureMode, FakeClock, LimitError,
-    LimitRequest, Limiter, MemoryStore, Period, Policy, Reservation, StoreError, Usage, UsageKey,
-    UsageStore,
+    LimitRequest, LimitState, LimitType, Limiter, Limits, MemoryStore, Period, Policy, Reservation,
+    StoreError, Usage, UsageKey, UsageStore, Window,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use http::HeaderMap;
 use serde_json::json;
 
 fn noon() -> DateTime<Utc> {
@@ -35,11 +36,14 @@ fn req<'a>(identity: &'a str, tier: Option<&'a str>) -> LimitRequest<'a> {
     }
 }
 
-fn header<'a>(headers: &'a [(&'static str, String)], name: &str) -> Option<&'a str> {
+fn headers_of(state: &LimitState) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    state.insert_headers(&mut headers);
     headers
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.as_str())
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).map(|v| v.to_str().expect("ASCII header"))
 }
 
 #[tokio::test]
@@ -53,7 +57,7 @@ async fn default_denial_body_and_headers() {
     else {
         panic!("first admitted")
     };
-    let h = a.state.headers();
+    let h = headers_of(&a.state);
     assert_eq!(header(&h, "x-ratelimit-limit-requests"), Some("1"));
     assert_eq!(header(&h, "x-ratelimit-remaining-requests"), Some("0"));
     assert_eq!(header(&h, "x-ratelimit-reset"), Some("43200"));
@@ -109,7 +113,7 @@ async fn token_limits_deny_on_tokens_and_template_the_metric() {
     else {
         panic!("admitted")
     };
-    let h = a.state.headers();
+    let h = headers_of(&a.state);
     assert_eq!(
         header(&h, "x-ratelimit-remaining-tokens"),
         Some("50"),
@@ -118,6 +122,17 @@ async fn token_limits_deny_on_tokens_and_template_the_metric() {
     assert_eq!(
         header(&h, "ratelimit-policy"),
         Some("\"requests\";q=100;w=86400, \"tokens\";q=150;w=86400")
+    );
+    assert_eq!(
+        header(&h, "ratelimit"),
+        Some("\"requests\";r=99;t=43200, \"tokens\";r=50;t=43200")
+    );
+    assert_eq!(header(&h, "x-ratelimit-limit-tokens"), Some("150"));
+    assert_eq!(header(&h, "x-ratelimit-remaining-requests"), Some("99"));
+    assert_eq!(
+        h.len(),
+        7,
+        "limit and remaining of both metrics, policy, state, reset"
     );
     limiter
         .settle(a.reservation.expect("reservation"), 160)
@@ -348,4 +363,56 @@ fn builder_rejects_zero_durations() {
 async fn in_process_stores_say_so() {
     assert!(MemoryStore::new().is_in_process());
     assert!(!BrokenStore { hang: false }.is_in_process());
+}
+
+#[test]
+fn headers_follow_the_limits_and_window_of_each_state() {
+    let now = noon();
+    let state = |limit_type, requests, tokens, window: Window| LimitState {
+        limit_type,
+        limits: Limits { requests, tokens },
+        usage: Usage {
+            requests: 3,
+            tokens: 10,
+            reserved_tokens: 5,
+        },
+        period: window.period_at(now),
+        reset_at: window.period_at(now).end(),
+        reset_after_secs: 60,
+    };
+    // Alternating on one thread: the remembered policy headers of one state must never
+    // leak into another's.
+    let day = state(LimitType::Requests, Some(10), None, Window::Day);
+    let hour = state(LimitType::Requests, Some(10), None, Window::Hour);
+    let both = state(LimitType::Both, Some(20), Some(100), Window::Day);
+    let unlimited = state(LimitType::Requests, None, None, Window::Day);
+    for _ in 0..2 {
+        let h = headers_of(&day);
+        assert_eq!(
+            header(&h, "ratelimit-policy"),
+            Some("\"requests\";q=10;w=86400")
+        );
+        assert_eq!(header(&h, "x-ratelimit-limit-requests"), Some("10"));
+        assert_eq!(header(&h, "x-ratelimit-remaining-requests"), Some("7"));
+        assert_eq!(h.len(), 5);
+        let h = headers_of(&hour);
+        assert_eq!(
+            header(&h, "ratelimit-policy"),
+            Some("\"requests\";q=10;w=3600")
+        );
+        let h = headers_of(&both);
+        assert_eq!(
+            header(&h, "ratelimit-policy"),
+            Some("\"requests\";q=20;w=86400, \"tokens\";q=100;w=86400")
+        );
+        assert_eq!(
+            header(&h, "ratelimit"),
+            Some("\"requests\";r=17;t=60, \"tokens\";r=85;t=60")
+        );
+        assert_eq!(header(&h, "x-ratelimit-limit-tokens"), Some("100"));
+        assert_eq!(h.len(), 7);
+        let h = headers_of(&unlimited);
+        assert_eq!(header(&h, "x-ratelimit-reset"), Some("60"));
+        assert_eq!(h.len(), 1, "no limit, no limit headers");
+    }
 }

@@ -444,11 +444,7 @@ fn denial_as_openai(status: StatusCode, body: &Value) -> Value {
 }
 
 fn add_limit_headers(headers: &mut HeaderMap, state: &LimitState, warning: Option<&str>) {
-    for (name, value) in state.headers() {
-        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::from_str(&value)) {
-            headers.insert(name, value);
-        }
-    }
+    state.insert_headers(headers);
     if let Some(value) = warning.and_then(|w| HeaderValue::from_str(w).ok()) {
         headers.insert(HeaderName::from_static("x-ratelimit-warning"), value);
     }

@@ -45,6 +45,17 @@ pub trait SubjectExtractor<B>: Send + Sync + 'static {
         request: Request<B>,
         policy: &'a ScopedPolicy,
     ) -> BoxFuture<'a, Result<(Request<B>, Subject), Rejection>>;
+
+    /// The subject read from the request's head without waiting, for extractors that can
+    /// (headers, extensions): the layer then skips [`extract`](Self::extract) and its boxed
+    /// future. `None` (the default) means "call `extract`".
+    fn extract_now(
+        &self,
+        _request: &Request<B>,
+        _policy: &ScopedPolicy,
+    ) -> Option<Result<Subject, Rejection>> {
+        None
+    }
 }
 
 /// Where to find the client address when a request carries no identity.
@@ -192,6 +203,14 @@ impl<B: Send + 'static> SubjectExtractor<B> for HeaderExtractor {
         let subject = self.subject(&request);
         Box::pin(ready(subject.map(|s| (request, s))))
     }
+
+    fn extract_now(
+        &self,
+        request: &Request<B>,
+        _policy: &ScopedPolicy,
+    ) -> Option<Result<Subject, Rejection>> {
+        Some(self.subject(request))
+    }
 }
 
 /// An extractor from a synchronous closure over the request: a JWT claim, an extension set
@@ -228,5 +247,13 @@ where
     ) -> BoxFuture<'a, Result<(Request<B>, Subject), Rejection>> {
         let subject = (self.f)(&request);
         Box::pin(ready(subject.map(|s| (request, s))))
+    }
+
+    fn extract_now(
+        &self,
+        request: &Request<B>,
+        _policy: &ScopedPolicy,
+    ) -> Option<Result<Subject, Rejection>> {
+        Some((self.f)(request))
     }
 }

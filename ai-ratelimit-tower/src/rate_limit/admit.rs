@@ -1,9 +1,12 @@
 //! The asynchronous half of `call`: policy, subject, decision.
 
+use std::future::ready;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 
 use ai_ratelimit_core::{Decision, DenialReason, LimitError, LimitRequest, LimitState};
 use bytes::Bytes;
+use futures::future::BoxFuture;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode, header};
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -12,12 +15,31 @@ use super::body::RateLimitBody;
 use super::layer::Config;
 use super::settlement::{Observation, Settlement};
 use crate::observe::{Outcome, RequestRecord};
+use crate::policy_source::ScopedPolicy;
 use crate::rejection::{APPLICATION_JSON, Rejection};
 use crate::subject::{Subject, SubjectExtractor};
 use crate::tokens::TokenReporter;
 
-/// Headers the layer adds to a response.
-pub(crate) type LimitHeaders = Vec<(HeaderName, HeaderValue)>;
+/// The headers the layer adds to a response, kept as numbers until the response exists
+/// and then written straight into its header map (no intermediate strings or list).
+#[derive(Default)]
+pub(crate) struct LimitHeaders {
+    /// The rate-limit headers of this state.
+    state: Option<LimitState>,
+    /// `x-ratelimit-warning` of an admission or `Retry-After` of a denial.
+    extra: Option<(HeaderName, HeaderValue)>,
+}
+
+impl LimitHeaders {
+    pub(crate) fn insert_into(self, headers: &mut http::HeaderMap) {
+        if let Some(state) = &self.state {
+            state.insert_headers(headers);
+        }
+        if let Some((name, value)) = self.extra {
+            headers.insert(name, value);
+        }
+    }
+}
 
 const WARNING_HEADER: HeaderName = HeaderName::from_static("x-ratelimit-warning");
 
@@ -55,7 +77,11 @@ impl Answer {
     }
 
     fn rejection(rejection: &Rejection) -> Self {
-        Self::json(rejection.status(), Vec::new(), rejection.body())
+        Self::json(
+            rejection.status(),
+            LimitHeaders::default(),
+            rejection.body(),
+        )
     }
 
     pub(crate) fn into_response<B>(self) -> Response<RateLimitBody<B>> {
@@ -63,29 +89,9 @@ impl Answer {
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
         headers.insert(APPLICATION_JSON.0, APPLICATION_JSON.1);
-        insert_all(headers, self.headers);
+        self.headers.insert_into(headers);
         response
     }
-}
-
-pub(crate) fn insert_all(headers: &mut http::HeaderMap, add: LimitHeaders) {
-    headers.reserve(add.len());
-    for (name, value) in add {
-        headers.insert(name, value);
-    }
-}
-
-/// `LimitState::headers()` as header values.
-fn limit_headers(state: &LimitState, extra: usize) -> LimitHeaders {
-    let pairs = state.headers();
-    let mut out = Vec::with_capacity(pairs.len() + extra);
-    for (name, value) in pairs {
-        // Taking the String's buffer avoids a copy; the values are ASCII by construction.
-        if let Ok(value) = HeaderValue::from_maybe_shared(Bytes::from(value)) {
-            out.push((HeaderName::from_static(name), value));
-        }
-    }
-    out
 }
 
 fn observe_now<E>(
@@ -109,8 +115,103 @@ fn observe_now<E>(
     }
 }
 
+/// The admission of one request, waited on by the response future.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "the request is moved in anyway; boxing it would cost an allocation per request"
+)]
+pub(crate) enum Admitting<B> {
+    /// Fixed policy, subject read from the head: only the limiter's check is waited on,
+    /// and the request stays out of the (smaller) boxed future.
+    Checking {
+        check: BoxFuture<'static, Checked>,
+        request: Option<Request<B>>,
+    },
+    /// Policy resolution and subject extraction may wait too.
+    Whole(BoxFuture<'static, Admit<B>>),
+}
+
+impl<B> Admitting<B> {
+    /// Starts the admission of `request`.
+    pub(crate) fn start<E>(config: &Arc<Config<E>>, request: Request<B>) -> Self
+    where
+        E: SubjectExtractor<B>,
+        B: Send + 'static,
+    {
+        if let Some(scoped) = config.source.fixed()
+            && let Some(subject) = config.extractor.extract_now(&request, scoped)
+        {
+            let started = config.observer.as_ref().map(|_| Instant::now());
+            let check: BoxFuture<'static, Checked> = match subject {
+                Ok(subject) => Box::pin(check(config.clone(), scoped.clone(), subject, started)),
+                Err(rejection) => {
+                    let scope = Some(scoped.scope.clone());
+                    let status = rejection.status();
+                    observe_now(config, started, scope, None, Outcome::Rejected, status);
+                    Box::pin(ready(Checked::Respond(Answer::rejection(&rejection))))
+                }
+            };
+            return Self::Checking {
+                check,
+                request: Some(request),
+            };
+        }
+        Self::Whole(Box::pin(admit(config.clone(), request)))
+    }
+
+    pub(crate) fn poll_admit(&mut self, cx: &mut Context<'_>) -> Poll<Admit<B>> {
+        match self {
+            Self::Checking { check, request } => {
+                let checked = ready!(check.as_mut().poll(cx));
+                let request = request.take().expect("the request is kept until checked");
+                Poll::Ready(checked.apply(request))
+            }
+            Self::Whole(admit) => admit.as_mut().poll(cx),
+        }
+    }
+}
+
+/// The limiter's answer for a subject, before it is applied to the request.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "moved once per request; boxing would cost an allocation on the hot path"
+)]
+pub(crate) enum Checked {
+    /// Forward the request with these extensions, then settle.
+    Admitted {
+        subject: Subject,
+        reporter: TokenReporter,
+        settlement: Settlement,
+        headers: LimitHeaders,
+    },
+    /// Answer without calling the inner service.
+    Respond(Answer),
+}
+
+impl Checked {
+    fn apply<B>(self, mut request: Request<B>) -> Admit<B> {
+        match self {
+            Checked::Admitted {
+                subject,
+                reporter,
+                settlement,
+                headers,
+            } => {
+                request.extensions_mut().insert(reporter);
+                request.extensions_mut().insert(subject);
+                Admit::Forward {
+                    request,
+                    settlement,
+                    headers,
+                }
+            }
+            Checked::Respond(answer) => Admit::Respond(answer),
+        }
+    }
+}
+
 /// Resolves the policy, extracts the subject and asks the limiter.
-pub(crate) async fn admit<E, B>(config: Arc<Config<E>>, request: Request<B>) -> Admit<B>
+async fn admit<E, B>(config: Arc<Config<E>>, request: Request<B>) -> Admit<B>
 where
     E: SubjectExtractor<B>,
     B: Send + 'static,
@@ -130,21 +231,29 @@ where
             }
         }
     };
-    let (mut request, subject) = match config.extractor.extract(request, &scoped).await {
-        Ok(extracted) => extracted,
+    let extracted = match config.extractor.extract_now(&request, &scoped) {
+        Some(subject) => subject.map(|subject| (request, subject)),
+        None => config.extractor.extract(request, &scoped).await,
+    };
+    match extracted {
+        Ok((request, subject)) => check(config, scoped, subject, started).await.apply(request),
         Err(rejection) => {
             let scope = Some(scoped.scope.clone());
-            observe_now(
-                &config,
-                started,
-                scope,
-                None,
-                Outcome::Rejected,
-                rejection.status(),
-            );
-            return Admit::Respond(Answer::rejection(&rejection));
+            let status = rejection.status();
+            observe_now(&config, started, scope, None, Outcome::Rejected, status);
+            Admit::Respond(Answer::rejection(&rejection))
         }
-    };
+    }
+}
+
+/// Asks the limiter about `subject` and turns its decision into headers and a settlement,
+/// or into the answer.
+async fn check<E>(
+    config: Arc<Config<E>>,
+    scoped: ScopedPolicy,
+    subject: Subject,
+    started: Option<Instant>,
+) -> Checked {
     let decision = config
         .limiter
         .check(
@@ -157,16 +266,16 @@ where
             },
         )
         .await;
-    let scope = Some(scoped.scope.clone());
     let (outcome, answer) = match decision {
         Ok(Decision::Admitted(admission)) => {
-            let warning = admission.warning_header();
-            let mut headers = limit_headers(&admission.state, 1);
-            if let Some(value) = warning.and_then(|w| HeaderValue::try_from(w).ok()) {
-                headers.push((WARNING_HEADER, value));
-            }
+            let headers = LimitHeaders {
+                extra: admission
+                    .warning_header()
+                    .and_then(|w| HeaderValue::try_from(w).ok())
+                    .map(|value| (WARNING_HEADER, value)),
+                state: Some(admission.state),
+            };
             let reporter = TokenReporter::new();
-            request.extensions_mut().insert(reporter.clone());
             let observation = config
                 .observer
                 .clone()
@@ -178,15 +287,15 @@ where
                     tier: subject.tier.clone(),
                     started,
                 });
-            request.extensions_mut().insert(subject);
             let settlement = Settlement::new(
                 config.limiter.clone(),
                 admission.reservation,
-                reporter,
+                reporter.clone(),
                 observation,
             );
-            return Admit::Forward {
-                request,
+            return Checked::Admitted {
+                subject,
+                reporter,
                 settlement,
                 headers,
             };
@@ -194,11 +303,12 @@ where
         Ok(Decision::Denied(denial)) => {
             let status =
                 StatusCode::from_u16(denial.status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
-            let mut headers = limit_headers(&denial.state, 1);
-            if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
-            {
-                headers.push((header::RETRY_AFTER, denial.retry_after_secs().into()));
-            }
+            let retry = status == StatusCode::TOO_MANY_REQUESTS
+                || status == StatusCode::SERVICE_UNAVAILABLE;
+            let headers = LimitHeaders {
+                extra: retry.then(|| (header::RETRY_AFTER, denial.retry_after_secs().into())),
+                state: Some(denial.state),
+            };
             let outcome = match denial.reason {
                 DenialReason::StoreUnavailable => Outcome::Unavailable,
                 _ => Outcome::Limited,
@@ -216,13 +326,17 @@ where
         Err(LimitError::Store(error)) => {
             tracing::error!(%error, "usage store failed");
             let body = json!({"error": "store_unavailable", "message": "Usage limits cannot be checked right now; try again shortly"});
-            let headers = vec![(header::RETRY_AFTER, HeaderValue::from_static("1"))];
+            let headers = LimitHeaders {
+                state: None,
+                extra: Some((header::RETRY_AFTER, HeaderValue::from_static("1"))),
+            };
             (
                 Outcome::Unavailable,
                 Answer::json(StatusCode::SERVICE_UNAVAILABLE, headers, &body),
             )
         }
     };
+    let scope = Some(scoped.scope.clone());
     observe_now(
         &config,
         started,
@@ -231,5 +345,5 @@ where
         outcome,
         answer.status,
     );
-    Admit::Respond(answer)
+    Checked::Respond(answer)
 }

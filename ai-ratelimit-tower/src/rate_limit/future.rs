@@ -8,7 +8,7 @@ use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower::Service;
 
-use super::admit::{Admit, LimitHeaders, insert_all};
+use super::admit::{Admit, Admitting, LimitHeaders};
 use super::body::RateLimitBody;
 use super::settlement::{Finish, Settlement};
 use crate::tokens::TokensUsed;
@@ -32,7 +32,7 @@ pin_project! {
     #[project = StateProj]
     enum State<S, F, ReqBody, O> {
         Admitting {
-            admit: BoxFuture<'static, Admit<ReqBody>>,
+            admitting: Admitting<ReqBody>,
             inner: Option<S>,
         },
         Calling {
@@ -55,12 +55,12 @@ where
 {
     pub(crate) fn new(
         inner: S,
-        admit: BoxFuture<'static, Admit<ReqBody>>,
+        admitting: Admitting<ReqBody>,
         release_on_server_error: bool,
     ) -> Self {
         Self {
             state: State::Admitting {
-                admit,
+                admitting,
                 inner: Some(inner),
             },
             release_on_server_error,
@@ -95,7 +95,8 @@ where
         let mut this = self.project();
         loop {
             match this.state.as_mut().project() {
-                StateProj::Admitting { admit, inner } => match ready!(admit.as_mut().poll(cx)) {
+                StateProj::Admitting { admitting, inner } => match ready!(admitting.poll_admit(cx))
+                {
                     Admit::Respond(answer) => {
                         this.state.set(State::Done);
                         return Poll::Ready(Ok(answer.into_response()));
@@ -137,7 +138,7 @@ where
                         }
                         Ok(response) => {
                             let (mut parts, body) = response.into_parts();
-                            insert_all(&mut parts.headers, headers);
+                            headers.insert_into(&mut parts.headers);
                             settlement.set_status(parts.status);
                             let work = if parts.status.is_server_error()
                                 && *this.release_on_server_error

@@ -7,7 +7,7 @@ use http::{Request, Response};
 use http_body::Body;
 use tower::Service;
 
-use super::admit::admit;
+use super::admit::Admitting;
 use super::body::RateLimitBody;
 use super::future::ResponseFuture;
 use super::layer::Config;
@@ -84,7 +84,7 @@ where
         let ready = std::mem::replace(&mut self.inner, clone);
         ResponseFuture::new(
             ready,
-            Box::pin(admit(self.config.clone(), request)),
+            Admitting::start(&self.config, request),
             self.config.release_on_server_error,
         )
     }

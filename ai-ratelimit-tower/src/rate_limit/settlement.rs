@@ -42,7 +42,9 @@ pub(crate) struct Settlement {
 struct Pending {
     limiter: Limiter,
     reservation: Option<Reservation>,
-    observation: Option<Observation>,
+    /// Boxed: only with an observer, and it keeps the settlement (moved a few times per
+    /// request) small.
+    observation: Option<Box<Observation>>,
 }
 
 impl Settlement {
@@ -56,7 +58,7 @@ impl Settlement {
             pending: Some(Pending {
                 limiter,
                 reservation,
-                observation,
+                observation: observation.map(Box::new),
             }),
             reporter,
             status: None,
@@ -134,7 +136,7 @@ impl Pending {
                 (None, Outcome::Error)
             }
         };
-        if let Some(o) = self.observation {
+        if let Some(o) = self.observation.map(|o| *o) {
             o.observer.observe(&RequestRecord {
                 scope: Some(o.scope),
                 identity: Some(o.identity),
