@@ -1,6 +1,6 @@
 //! The decision: effective limits → rules on prior usage → base limits → atomic admission.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -16,7 +16,7 @@ use crate::store::{
     AdmitOutcome, AdmitRequest, MAX_IDENTITY_LEN, Reservation, StoreError, Usage, UsageKey,
     UsageStore,
 };
-use crate::window::{Period, seconds_until};
+use crate::window::{Period, Window, seconds_until};
 
 /// Default lifetime of a reservation that is never settled.
 pub const DEFAULT_RESERVATION_TTL: StdDuration = StdDuration::from_secs(600);
@@ -477,14 +477,13 @@ impl Limiter {
             return Err(LimitError::InvalidTier);
         }
         let now = self.clock.now();
-        let period = policy.window().period_at(now);
+        let (period, reset_at) = period_at(policy.window(), now);
         let limits = policy.limits_for(request.tier);
         let key = UsageKey {
             scope: request.scope.to_owned(),
             identity: request.identity.to_owned(),
             period,
         };
-        let reset_at = period.end();
         let reset_after_secs = seconds_until(reset_at, now);
         let state = |usage| LimitState {
             limit_type: policy.limit_type(),
@@ -667,6 +666,27 @@ impl Limiter {
         };
         Ok((period, self.call(self.store.usage(&key, now)).await?))
     }
+}
+
+thread_local! {
+    /// The period last computed on this thread, with its end: the requests of a period all
+    /// ask for the same one, and the calendar arithmetic cost more than the rest of the check.
+    static LAST_PERIOD: Cell<Option<(Period, DateTime<Utc>)>> = const { Cell::new(None) };
+}
+
+/// The period of `window` containing `now`, and its end.
+fn period_at(window: Window, now: DateTime<Utc>) -> (Period, DateTime<Utc>) {
+    LAST_PERIOD.with(|last| match last.get() {
+        Some((period, end)) if period.window() == window && period.start() <= now && now < end => {
+            (period, end)
+        }
+        _ => {
+            let period = window.period_at(now);
+            let end = period.end();
+            last.set(Some((period, end)));
+            (period, end)
+        }
+    })
 }
 
 /// Checks the API's identity rule: 1–256 characters.

@@ -416,3 +416,31 @@ fn headers_follow_the_limits_and_window_of_each_state() {
         assert_eq!(h.len(), 1, "no limit, no limit headers");
     }
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_check_gets_the_period_of_its_window_at_its_time() {
+    let (limiter, clock) = limiter_at(noon());
+    let day = Policy::from_json(&json!({"dailyRequestLimit": 100})).expect("policy");
+    let hour =
+        Policy::from_json(&json!({"dailyRequestLimit": 100, "window": "hour"})).expect("policy");
+    let at = |s: &str| -> DateTime<Utc> { s.parse().expect("timestamp") };
+    // Windows alternate and the clock moves forward and back across boundaries on one
+    // thread: a remembered period must never answer for another window or time.
+    for (policy, window, now, reset) in [
+        (&day, Window::Day, "2026-11-28T12:00:00Z", 43_200),
+        (&hour, Window::Hour, "2026-11-28T12:00:00Z", 3_600),
+        (&day, Window::Day, "2026-11-29T00:00:00Z", 86_400),
+        (&day, Window::Day, "2026-11-28T23:59:59Z", 1),
+        (&hour, Window::Hour, "2026-11-28T12:30:00Z", 1_800),
+        (&hour, Window::Hour, "2026-11-28T13:00:00Z", 3_600),
+    ] {
+        clock.set(at(now));
+        let Decision::Admitted(a) = limiter.check(policy, &req("p", None)).await.expect("check")
+        else {
+            panic!("admitted")
+        };
+        assert_eq!(a.state.period, window.period_at(at(now)), "{now}");
+        assert_eq!(a.state.reset_at, window.period_at(at(now)).end(), "{now}");
+        assert_eq!(a.state.reset_after_secs, reset, "{now}");
+    }
+}

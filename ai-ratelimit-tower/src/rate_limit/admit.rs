@@ -1,4 +1,4 @@
-//! The asynchronous half of `call`: policy, subject, decision.
+//! Admitting a request: policy, subject, decision — without waiting when it can.
 
 use std::future::ready;
 use std::sync::Arc;
