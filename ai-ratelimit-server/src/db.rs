@@ -60,6 +60,23 @@ impl Database {
         } else {
             AnyPoolOptions::new().max_connections(if is_sqlite { 5 } else { 10 })
         };
+        // The usage store writes to the same SQLite file on every request. In WAL mode,
+        // `synchronous = NORMAL` commits without an fsync (durable across a process crash; a
+        // power loss may drop the last commits), so the request log's batches no longer hold
+        // the file's write lock through an fsync while admissions wait for it. The setting is
+        // per connection, hence on every connect.
+        let options = if is_sqlite && !in_memory {
+            options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(conn)
+                        .await
+                        .map(|_| ())
+                })
+            })
+        } else {
+            options
+        };
         let pool = options
             .acquire_timeout(Duration::from_secs(5))
             .connect(&url)
