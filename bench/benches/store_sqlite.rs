@@ -12,9 +12,8 @@
 //! seconds per case, default 3).
 
 use ai_ratelimit_bench::store_load::{
-    CONCURRENCY, Identities, SPREAD, admit_request, case_duration, measure,
+    CONCURRENCY, Identities, SPREAD, case_duration, measure, store_rate,
 };
-use ai_ratelimit_core::{AdmitOutcome, UsageStore};
 use ai_ratelimit_store_sqlite::SqliteStore;
 use chrono::{DateTime, Utc};
 
@@ -61,25 +60,8 @@ async fn main() {
                 }
             })
             .await;
-            let scope = format!("bench-{identities:?}-c{concurrency}");
-            // The ceiling's rows exist beforehand: so do the store's (one admission to each
-            // identity; `row(SPREAD - 1)` is how many there are).
-            for seq in 0..identities.row(SPREAD - 1) {
-                let req = admit_request(&scope, identities, base, seq, concurrency);
-                store.admit(&req).await.expect("admit");
-            }
-            let store_for_case = store.clone();
-            let admissions = measure(concurrency, duration, move |seq| {
-                let (store, req) = (
-                    store_for_case.clone(),
-                    admit_request(&scope, identities, base, seq, concurrency),
-                );
-                async move {
-                    let outcome = store.admit(&req).await.expect("admit");
-                    assert!(matches!(outcome, AdmitOutcome::Admitted { .. }));
-                }
-            })
-            .await;
+            let admissions =
+                store_rate(store.clone(), identities, concurrency, duration, base).await;
             println!(
                 "{:<15} concurrency {concurrency:>2}: ceiling (UPDATE … RETURNING) {ceiling:>8.0}/s | \
                  SqliteStore::admit {admissions:>8.0}/s | ratio {:.2}",

@@ -8,7 +8,7 @@ pub mod store_load {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::time::{Duration, Instant};
 
-    use ai_ratelimit_core::{AdmitRequest, UsageKey, Window};
+    use ai_ratelimit_core::{AdmitOutcome, AdmitRequest, UsageKey, UsageStore, Window};
     use chrono::{DateTime, Utc};
 
     /// The concurrencies measured.
@@ -123,5 +123,34 @@ pub mod store_load {
             reservation_expires_at: now + lifetime,
             now,
         }
+    }
+
+    /// Admissions per second of `store` in one case: first one admission to each of the
+    /// case's identities (the ceiling's rows exist beforehand, so the store's counters do
+    /// too), then `measure` of admissions that must all be admitted.
+    pub async fn store_rate<S: UsageStore + Clone + 'static>(
+        store: S,
+        identities: Identities,
+        concurrency: usize,
+        duration: Duration,
+        base: DateTime<Utc>,
+    ) -> f64 {
+        let scope = format!("bench-{identities:?}-c{concurrency}");
+        // `row(SPREAD - 1)` is how many identities the case has.
+        for seq in 0..identities.row(SPREAD - 1) {
+            let req = admit_request(&scope, identities, base, seq, concurrency);
+            store.admit(&req).await.expect("admit");
+        }
+        measure(concurrency, duration, move |seq| {
+            let (store, req) = (
+                store.clone(),
+                admit_request(&scope, identities, base, seq, concurrency),
+            );
+            async move {
+                let outcome = store.admit(&req).await.expect("admit");
+                assert!(matches!(outcome, AdmitOutcome::Admitted { .. }));
+            }
+        })
+        .await
     }
 }
