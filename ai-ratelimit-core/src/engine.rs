@@ -340,6 +340,12 @@ impl Denial {
             _ => self.state.reset_after_secs.max(1),
         }
     }
+
+    /// The `Retry-After` seconds to send with this denial: only when its status means "try
+    /// again later" (429, or 503 for a failed store); a rule's own status (402, 403…) is not.
+    pub fn retry_after(&self) -> Option<u64> {
+        matches!(self.status, 429 | 503).then(|| self.retry_after_secs())
+    }
 }
 
 /// The engine's answer.

@@ -9,8 +9,8 @@
 //! The proxy admits through the same [`Limiter`](ai_ratelimit_core::Limiter) (the server's
 //! shared store) and in the same calls as the layer does: `Limiter::check`, then
 //! `Limiter::settle` with the reported tokens or `Limiter::release` on upstream failure; the
-//! headers come from `LimitState::headers()` and `Admission::warning_header()`, `Retry-After`
-//! from `Denial::retry_after_secs()` (only on 429/503, as the layer). The decision logic
+//! headers come from `LimitState::insert_headers()` and `Admission::warning_header()`,
+//! `Retry-After` from `Denial::retry_after()` (only on 429/503). The decision logic
 //! itself lives only in core. Wrapping these routes in `RateLimitLayer` was weighed and
 //! rejected for now, because the layer (as of this commit) cannot express five things the
 //! proxy must do:
@@ -312,19 +312,17 @@ async fn forward(state: &AppState, call: ProxyCall) -> Response {
             log.record(RequestOutcome::Limited, 0);
             let status =
                 StatusCode::from_u16(denial.status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
-            let retry_after = denial.retry_after_secs();
+            let retry_after = denial.retry_after();
             let body = match surface {
                 Surface::Proxy => denial.body,
                 Surface::OpenAi => denial_as_openai(status, &denial.body),
             };
             let mut response = (status, axum::Json(body)).into_response();
             add_limit_headers(response.headers_mut(), &denial.state, None);
-            // As the tower layer: a rule's custom status (e.g. 402) is not "retry later".
-            if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
-            {
+            if let Some(secs) = retry_after {
                 response
                     .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             return response;
         }

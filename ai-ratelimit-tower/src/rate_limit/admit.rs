@@ -303,10 +303,10 @@ async fn check<E>(
         Ok(Decision::Denied(denial)) => {
             let status =
                 StatusCode::from_u16(denial.status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
-            let retry = status == StatusCode::TOO_MANY_REQUESTS
-                || status == StatusCode::SERVICE_UNAVAILABLE;
             let headers = LimitHeaders {
-                extra: retry.then(|| (header::RETRY_AFTER, denial.retry_after_secs().into())),
+                extra: denial
+                    .retry_after()
+                    .map(|secs| (header::RETRY_AFTER, secs.into())),
                 state: Some(denial.state),
             };
             let outcome = match denial.reason {
