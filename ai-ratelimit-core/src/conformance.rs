@@ -122,8 +122,8 @@ fn scope() -> String {
 
 fn key(scope: &str, identity: &str, period: Period) -> UsageKey {
     UsageKey {
-        scope: scope.to_owned(),
-        identity: identity.to_owned(),
+        scope: scope.into(),
+        identity: identity.into(),
         period,
     }
 }
@@ -777,7 +777,7 @@ pub async fn concurrent_settles_and_releases_add_up(store: Arc<dyn UsageStore>) 
         .into_iter()
         .map(|r| r.expect("task").expect("admitted"))
         .collect();
-    let ids: HashSet<&str> = reservations.iter().map(|r| r.id.as_str()).collect();
+    let ids: HashSet<u64> = reservations.iter().map(|r| r.id).collect();
     assert_eq!(ids.len(), 60, "reservation ids are unique");
     let done = futures::future::join_all(reservations.into_iter().enumerate().map(|(i, r)| {
         let store = store.clone();

@@ -14,7 +14,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::policy::{Action, LimitType, Limits, Metric, Policy, RuleContext, TemplateValues};
 use crate::store::{
     AdmitOutcome, AdmitRequest, MAX_IDENTITY_LEN, Reservation, StoreError, Usage, UsageKey,
-    UsageStore,
+    UsageKeyRef, UsageStore,
 };
 use crate::window::{Period, Window, seconds_until};
 
@@ -461,12 +461,15 @@ impl Limiter {
         &self,
         f: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        if self.store.is_in_process() {
-            return f.await;
-        }
         tokio::time::timeout(self.store_timeout, f)
             .await
             .unwrap_or(Err(StoreError::Timeout(self.store_timeout)))
+    }
+
+    /// Whether the store answers in-process, so that [`check_now`](Self::check_now),
+    /// [`settle_now`](Self::settle_now) and [`release_now`](Self::release_now) answer.
+    pub fn is_in_process(&self) -> bool {
+        self.store.in_process().is_some()
     }
 
     /// Decides on one request, in the order of the HTTP API: effective limits, rules on the
@@ -476,151 +479,65 @@ impl Limiter {
         policy: &Policy,
         request: &LimitRequest<'_>,
     ) -> Result<Decision, LimitError> {
-        validate_identity(request.identity)?;
-        if let Some(t) = request.tier
-            && (t.is_empty() || t.chars().count() > crate::policy::MAX_TIER_LEN)
-        {
-            return Err(LimitError::InvalidTier);
+        if let Some(decided) = self.check_now(policy, request) {
+            return decided;
         }
-        let now = self.clock.now();
-        let (period, reset_at) = period_at(policy.window(), now);
-        let limits = policy.limits_for(request.tier);
-        let key = UsageKey {
-            scope: request.scope.to_owned(),
-            identity: request.identity.to_owned(),
-            period,
-        };
-        let reset_after_secs = seconds_until(reset_at, now);
-        let state = |usage| LimitState {
-            limit_type: policy.limit_type(),
-            limits,
-            usage,
-            period,
-            reset_at,
-            reset_after_secs,
-        };
-
+        let check = Check::new(self, policy, request)?;
+        let key = UsageKey::new(request.scope, request.identity, check.period);
         let mut warning = None;
-        if !policy.rules().is_empty() {
-            let usage = if policy.rules().reads_usage() {
-                match self.call(self.store.usage(&key, now)).await {
+        if check.has_rules() {
+            let usage = if check.rules_read_usage() {
+                match self.call(self.store.usage(&key, check.now)).await {
                     Ok(u) => u,
-                    Err(e) => return Ok(self.on_store_error(e, state(Usage::default()))),
+                    Err(e) => return Ok(check.store_failed(e)),
                 }
             } else {
                 Usage::default()
             };
-            let ctx = RuleContext {
-                usage,
-                limits,
-                tier: request.tier,
-            };
-            if let Some(rule) = policy.rules().first_match(&ctx) {
-                let metric = rule
-                    .condition
-                    .metric()
-                    .unwrap_or_else(|| primary_metric(policy.limit_type()));
-                let values = TemplateValues {
-                    used: ctx.used(metric),
-                    limit: limits.of(metric),
-                    tier: request.tier.map(str::to_owned),
-                    metric,
-                    reset_at,
-                };
-                match &rule.action {
-                    Action::Allow => {}
-                    Action::Block { message } => {
-                        let message = message.clone().unwrap_or_else(|| {
-                            if rule.name.is_empty() {
-                                "Request blocked by a usage rule".to_owned()
-                            } else {
-                                format!("Request blocked by rule \"{}\"", rule.name)
-                            }
-                        });
-                        return Ok(Decision::Denied(Denial {
-                            status: 429,
-                            body: json!({"error": "blocked", "message": values.render(&Value::String(message))}),
-                            reason: DenialReason::RuleBlocked {
-                                rule_id: rule.id.clone(),
-                            },
-                            state: state(usage),
-                        }));
-                    }
-                    Action::CustomResponse {
-                        response,
-                        status,
-                        block: true,
-                    } => {
-                        return Ok(Decision::Denied(Denial {
-                            status: *status,
-                            body: values.render(response),
-                            reason: DenialReason::RuleResponse {
-                                rule_id: rule.id.clone(),
-                            },
-                            state: state(usage),
-                        }));
-                    }
-                    Action::CustomResponse {
-                        response,
-                        block: false,
-                        ..
-                    } => warning = Some(values.render(response)),
-                }
+            match check.apply_rules(usage) {
+                RuleVerdict::Proceed(w) => warning = w,
+                RuleVerdict::Deny(denial) => return Ok(Decision::Denied(denial)),
             }
         }
+        let admit = check.admit_request(key);
+        let outcome = self.call(self.store.admit(&admit)).await;
+        Ok(check.conclude(outcome, warning))
+    }
 
-        let lt = policy.limit_type();
-        let admit = AdmitRequest {
-            key,
-            tier: request.tier.map(str::to_owned),
-            request_limit: limits.requests.filter(|_| lt.enforces_requests()),
-            token_limit: limits.tokens.filter(|_| lt.enforces_tokens()),
-            reserve_tokens: request.estimated_tokens,
-            reservation_expires_at: now + self.reservation_ttl,
-            now,
+    /// [`check`](Self::check) without waiting, when the store is in-process (`None`
+    /// otherwise): what the tower layer calls on its hot path.
+    pub fn check_now(
+        &self,
+        policy: &Policy,
+        request: &LimitRequest<'_>,
+    ) -> Option<Result<Decision, LimitError>> {
+        let store = self.store.in_process()?;
+        let check = match Check::new(self, policy, request) {
+            Ok(check) => check,
+            Err(e) => return Some(Err(e)),
         };
-        let outcome = match self.call(self.store.admit(&admit)).await {
-            Ok(o) => o,
-            Err(e) => return Ok(self.on_store_error(e, state(Usage::default()))),
+        let key = UsageKeyRef {
+            scope: request.scope,
+            identity: request.identity,
+            period: check.period,
         };
-        Ok(match outcome {
-            AdmitOutcome::Admitted { reservation, usage } => Decision::Admitted(Admission {
-                reservation: Some(reservation),
-                state: state(usage),
-                warning,
-            }),
-            AdmitOutcome::Denied { usage } => {
-                let metric = if admit
-                    .request_limit
-                    .is_some_and(|l| usage.requests.saturating_add(1) > l)
-                {
-                    Metric::Requests
-                } else {
-                    Metric::Tokens
-                };
-                let st = state(usage);
-                let body = match policy.limit_exceeded_response() {
-                    Some(template) => TemplateValues {
-                        used: match metric {
-                            Metric::Requests => usage.requests,
-                            Metric::Tokens => usage.tokens,
-                        },
-                        limit: limits.of(metric),
-                        tier: request.tier.map(str::to_owned),
-                        metric,
-                        reset_at,
-                    }
-                    .render(template),
-                    None => default_exceeded_body(policy, &st),
-                };
-                Decision::Denied(Denial {
-                    status: 429,
-                    body,
-                    reason: DenialReason::LimitExceeded { metric },
-                    state: st,
-                })
+        let mut warning = None;
+        if check.has_rules() {
+            let usage = if check.rules_read_usage() {
+                match store.usage_now(key, check.now) {
+                    Ok(u) => u,
+                    Err(e) => return Some(Ok(check.store_failed(e))),
+                }
+            } else {
+                Usage::default()
+            };
+            match check.apply_rules(usage) {
+                RuleVerdict::Proceed(w) => warning = w,
+                RuleVerdict::Deny(denial) => return Some(Ok(Decision::Denied(denial))),
             }
-        })
+        }
+        let outcome = store.admit_now(&check.admit_request(key));
+        Some(Ok(check.conclude(outcome, warning)))
     }
 
     fn on_store_error(&self, error: StoreError, state: LimitState) -> Decision {
@@ -647,12 +564,40 @@ impl Limiter {
 
     /// Replaces the admission's reservation by the real token count.
     pub async fn settle(&self, reservation: Reservation, tokens: u64) -> Result<(), LimitError> {
+        if let Some(settled) = self.settle_now(&reservation, tokens) {
+            return settled;
+        }
         Ok(self.call(self.store.settle(&reservation, tokens)).await?)
+    }
+
+    /// [`settle`](Self::settle) without waiting, when the store is in-process (`None`
+    /// otherwise, and nothing is done).
+    pub fn settle_now(
+        &self,
+        reservation: &Reservation,
+        tokens: u64,
+    ) -> Option<Result<(), LimitError>> {
+        let store = self.store.in_process()?;
+        Some(
+            store
+                .settle_now(reservation, tokens)
+                .map_err(LimitError::from),
+        )
     }
 
     /// Un-counts an admitted request whose upstream failed.
     pub async fn release(&self, reservation: Reservation) -> Result<(), LimitError> {
+        if let Some(released) = self.release_now(&reservation) {
+            return released;
+        }
         Ok(self.call(self.store.release(&reservation)).await?)
+    }
+
+    /// [`release`](Self::release) without waiting, when the store is in-process (`None`
+    /// otherwise, and nothing is done).
+    pub fn release_now(&self, reservation: &Reservation) -> Option<Result<(), LimitError>> {
+        let store = self.store.in_process()?;
+        Some(store.release_now(reservation).map_err(LimitError::from))
     }
 
     /// An identity's usage in the current period of `policy`.
@@ -665,12 +610,211 @@ impl Limiter {
         validate_identity(identity)?;
         let now = self.clock.now();
         let period = policy.window().period_at(now);
-        let key = UsageKey {
-            scope: scope.to_owned(),
-            identity: identity.to_owned(),
-            period,
-        };
+        let key = UsageKey::new(scope, identity, period);
+        if let Some(store) = self.store.in_process() {
+            return Ok((period, store.usage_now(key.as_ref(), now)?));
+        }
         Ok((period, self.call(self.store.usage(&key, now)).await?))
+    }
+}
+
+/// What the rules say about a request.
+enum RuleVerdict {
+    /// Go on to the admission, with a non-blocking rule's warning if one applied.
+    Proceed(Option<Value>),
+    /// A blocking rule applied.
+    Deny(Denial),
+}
+
+/// One decision in progress: what [`Limiter::check`] and [`Limiter::check_now`] share
+/// around their store calls (the one waits on them, the other does not).
+struct Check<'a> {
+    limiter: &'a Limiter,
+    policy: &'a Policy,
+    request: &'a LimitRequest<'a>,
+    now: DateTime<Utc>,
+    period: Period,
+    reset_at: DateTime<Utc>,
+    reset_after_secs: u64,
+    limits: Limits,
+}
+
+impl<'a> Check<'a> {
+    /// Validates the request and finds its period and effective limits.
+    fn new(
+        limiter: &'a Limiter,
+        policy: &'a Policy,
+        request: &'a LimitRequest<'a>,
+    ) -> Result<Self, LimitError> {
+        validate_identity(request.identity)?;
+        if let Some(t) = request.tier
+            && (t.is_empty() || t.chars().count() > crate::policy::MAX_TIER_LEN)
+        {
+            return Err(LimitError::InvalidTier);
+        }
+        let now = limiter.clock.now();
+        let (period, reset_at) = period_at(policy.window(), now);
+        Ok(Self {
+            limiter,
+            policy,
+            request,
+            now,
+            period,
+            reset_at,
+            reset_after_secs: seconds_until(reset_at, now),
+            limits: policy.limits_for(request.tier),
+        })
+    }
+
+    fn state(&self, usage: Usage) -> LimitState {
+        LimitState {
+            limit_type: self.policy.limit_type(),
+            limits: self.limits,
+            usage,
+            period: self.period,
+            reset_at: self.reset_at,
+            reset_after_secs: self.reset_after_secs,
+        }
+    }
+
+    fn has_rules(&self) -> bool {
+        !self.policy.rules().is_empty()
+    }
+
+    fn rules_read_usage(&self) -> bool {
+        self.policy.rules().reads_usage()
+    }
+
+    fn store_failed(&self, error: StoreError) -> Decision {
+        self.limiter
+            .on_store_error(error, self.state(Usage::default()))
+    }
+
+    /// The rules on the usage before the request: a warning to attach, or the denial.
+    fn apply_rules(&self, usage: Usage) -> RuleVerdict {
+        let request = self.request;
+        let limits = self.limits;
+        let ctx = RuleContext {
+            usage,
+            limits,
+            tier: request.tier,
+        };
+        let Some(rule) = self.policy.rules().first_match(&ctx) else {
+            return RuleVerdict::Proceed(None);
+        };
+        let metric = rule
+            .condition
+            .metric()
+            .unwrap_or_else(|| primary_metric(self.policy.limit_type()));
+        let values = TemplateValues {
+            used: ctx.used(metric),
+            limit: limits.of(metric),
+            tier: request.tier.map(str::to_owned),
+            metric,
+            reset_at: self.reset_at,
+        };
+        match &rule.action {
+            Action::Allow => RuleVerdict::Proceed(None),
+            Action::Block { message } => {
+                let message = message.clone().unwrap_or_else(|| {
+                    if rule.name.is_empty() {
+                        "Request blocked by a usage rule".to_owned()
+                    } else {
+                        format!("Request blocked by rule \"{}\"", rule.name)
+                    }
+                });
+                RuleVerdict::Deny(Denial {
+                    status: 429,
+                    body: json!({"error": "blocked", "message": values.render(&Value::String(message))}),
+                    reason: DenialReason::RuleBlocked {
+                        rule_id: rule.id.clone(),
+                    },
+                    state: self.state(usage),
+                })
+            }
+            Action::CustomResponse {
+                response,
+                status,
+                block: true,
+            } => RuleVerdict::Deny(Denial {
+                status: *status,
+                body: values.render(response),
+                reason: DenialReason::RuleResponse {
+                    rule_id: rule.id.clone(),
+                },
+                state: self.state(usage),
+            }),
+            Action::CustomResponse {
+                response,
+                block: false,
+                ..
+            } => RuleVerdict::Proceed(Some(values.render(response))),
+        }
+    }
+
+    /// The atomic admission to ask the store for, on `key`.
+    fn admit_request<K>(&self, key: K) -> AdmitRequest<K> {
+        let lt = self.policy.limit_type();
+        AdmitRequest {
+            key,
+            tier: self.request.tier.map(str::to_owned),
+            request_limit: self.limits.requests.filter(|_| lt.enforces_requests()),
+            token_limit: self.limits.tokens.filter(|_| lt.enforces_tokens()),
+            reserve_tokens: self.request.estimated_tokens,
+            reservation_expires_at: self.now + self.limiter.reservation_ttl,
+            now: self.now,
+        }
+    }
+
+    /// The decision from the store's answer to the admission.
+    fn conclude(
+        &self,
+        outcome: Result<AdmitOutcome, StoreError>,
+        warning: Option<Value>,
+    ) -> Decision {
+        let usage = match outcome {
+            Ok(AdmitOutcome::Admitted { reservation, usage }) => {
+                return Decision::Admitted(Admission {
+                    reservation: Some(reservation),
+                    state: self.state(usage),
+                    warning,
+                });
+            }
+            Ok(AdmitOutcome::Denied { usage }) => usage,
+            Err(e) => return self.store_failed(e),
+        };
+        let limits = self.limits;
+        let requests_enforced = self.policy.limit_type().enforces_requests();
+        let metric = if requests_enforced
+            && limits
+                .requests
+                .is_some_and(|l| usage.requests.saturating_add(1) > l)
+        {
+            Metric::Requests
+        } else {
+            Metric::Tokens
+        };
+        let state = self.state(usage);
+        let body = match self.policy.limit_exceeded_response() {
+            Some(template) => TemplateValues {
+                used: match metric {
+                    Metric::Requests => usage.requests,
+                    Metric::Tokens => usage.tokens,
+                },
+                limit: limits.of(metric),
+                tier: self.request.tier.map(str::to_owned),
+                metric,
+                reset_at: self.reset_at,
+            }
+            .render(template),
+            None => default_exceeded_body(self.policy, &state),
+        };
+        Decision::Denied(Denial {
+            status: 429,
+            body,
+            reason: DenialReason::LimitExceeded { metric },
+            state,
+        })
     }
 }
 

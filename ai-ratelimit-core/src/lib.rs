@@ -61,7 +61,7 @@ pub use engine::{
 pub use memory::MemoryStore;
 pub use policy::{LimitType, Limits, Metric, Policy, PolicyConfig, PolicyError, TierLimits};
 pub use store::{
-    AdmitOutcome, AdmitRequest, IdentityUsage, PageRequest, PeriodTotals, Reservation, StoreError,
-    Usage, UsageKey, UsagePage, UsageStore,
+    AdmitOutcome, AdmitRequest, IdentityUsage, InProcessUsageStore, PageRequest, PeriodTotals,
+    Reservation, StoreError, Usage, UsageKey, UsageKeyRef, UsagePage, UsageStore,
 };
 pub use window::{Period, Window};

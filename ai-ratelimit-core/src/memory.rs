@@ -1,6 +1,8 @@
 //! `MemoryStore`: the embedded default for library users.
 
+use std::borrow::Borrow;
 use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
@@ -9,8 +11,8 @@ use dashmap::DashMap;
 use dashmap::mapref::multiple::RefMulti;
 
 use crate::store::{
-    AdmitOutcome, AdmitRequest, IdentityUsage, ListingCursor, PageRequest, PeriodTotals,
-    PurgeSchedule, Reservation, StoreError, Usage, UsageKey, UsageStore,
+    AdmitOutcome, AdmitRequest, IdentityUsage, InProcessUsageStore, ListingCursor, PageRequest,
+    PeriodTotals, PurgeSchedule, Reservation, StoreError, Usage, UsageKey, UsageKeyRef, UsageStore,
 };
 use crate::window::Period;
 
@@ -56,12 +58,52 @@ impl Counter {
     }
 }
 
+/// A key as the map compares it, so that a borrowed [`UsageKeyRef`] finds the [`UsageKey`]
+/// stored in the map (through `Borrow<dyn MapKey>`) without allocating an owned one.
+trait MapKey {
+    fn key(&self) -> UsageKeyRef<'_>;
+}
+
+impl MapKey for UsageKey {
+    fn key(&self) -> UsageKeyRef<'_> {
+        self.as_ref()
+    }
+}
+
+impl MapKey for UsageKeyRef<'_> {
+    fn key(&self) -> UsageKeyRef<'_> {
+        *self
+    }
+}
+
+// `UsageKey` hashes as its `UsageKeyRef` (see its `Hash`), as `Borrow` requires.
+impl Hash for dyn MapKey + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl PartialEq for dyn MapKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for dyn MapKey + '_ {}
+
+impl<'a> Borrow<dyn MapKey + 'a> for UsageKey {
+    fn borrow(&self) -> &(dyn MapKey + 'a) {
+        self
+    }
+}
+
 /// How often (on the callers' clock) the store looks for ended periods to evict.
 const EVICTION_INTERVAL_SECS: i64 = 3600;
 
 /// An in-process [`UsageStore`]: one sharded map from [`UsageKey`] to counter, so that each
 /// call hashes its key once and takes one shard lock (each admission is atomic under it),
-/// and a hit allocates nothing. Listings and totals scan the map: they are rare reads.
+/// and a hit allocates nothing (it is searched with the borrowed key, and reservations share
+/// the stored key's names). Listings and totals scan the map: they are rare reads.
 ///
 /// Periods are evicted once they ended more than the retention ago (checked at most hourly),
 /// so memory stays bounded however many days the process runs. Counts are lost on restart:
@@ -119,28 +161,32 @@ impl MemoryStore {
     ) -> impl Iterator<Item = RefMulti<'a, UsageKey, Counter>> + 'a {
         self.counters
             .iter()
-            .filter(move |e| e.key().period == *period && e.key().scope == scope)
+            .filter(move |e| e.key().period == *period && &*e.key().scope == scope)
+    }
+
+    /// Adjusts the counter of `reservation` (if it still exists) under its shard lock.
+    fn with_reserved_counter(&self, reservation: &Reservation, adjust: impl FnOnce(&mut Counter)) {
+        let key: &dyn MapKey = &reservation.key;
+        if let Some(mut counter) = self.counters.get_mut(key) {
+            counter.take_reservation(reservation.id);
+            adjust(&mut counter);
+        }
     }
 }
 
-fn reservation_id(reservation: &Reservation) -> Result<u64, StoreError> {
-    reservation
-        .id
-        .parse()
-        .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))
-}
-
-#[async_trait]
-impl UsageStore for MemoryStore {
-    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+impl InProcessUsageStore for MemoryStore {
+    fn admit_now(
+        &self,
+        request: &AdmitRequest<UsageKeyRef<'_>>,
+    ) -> Result<AdmitOutcome, StoreError> {
         // Before taking a shard lock: eviction locks every shard in turn.
         if self.eviction.claim(request.now) {
             self.evict_expired(request.now);
         }
-        let key = &request.key;
-        let mut counter = match self.counters.get_mut(key) {
+        let lookup: &dyn MapKey = &request.key;
+        let mut counter = match self.counters.get_mut(lookup) {
             Some(c) => c,
-            None => self.counters.entry(key.clone()).or_default(),
+            None => self.counters.entry(request.key.to_owned()).or_default(),
         };
         counter.purge_expired(request.now);
         let usage = counter.usage();
@@ -160,41 +206,62 @@ impl UsageStore for MemoryStore {
                 .push((id, request.reserve_tokens, request.reservation_expires_at));
         }
         let usage = counter.usage();
+        let key = counter.key().clone();
         drop(counter);
         Ok(AdmitOutcome::Admitted {
             reservation: Reservation {
-                key: key.clone(),
-                id: id.to_string(),
+                key,
+                id,
                 tokens: request.reserve_tokens,
             },
             usage,
         })
     }
 
-    async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
-        let id = reservation_id(reservation)?;
-        if let Some(mut c) = self.counters.get_mut(&reservation.key) {
-            c.take_reservation(id);
-            c.tokens = c.tokens.saturating_add(tokens);
-        }
+    fn settle_now(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
+        self.with_reserved_counter(reservation, |c| c.tokens = c.tokens.saturating_add(tokens));
         Ok(())
+    }
+
+    fn release_now(&self, reservation: &Reservation) -> Result<(), StoreError> {
+        self.with_reserved_counter(reservation, |c| c.requests = c.requests.saturating_sub(1));
+        Ok(())
+    }
+
+    fn usage_now(&self, key: UsageKeyRef<'_>, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+        let lookup: &dyn MapKey = &key;
+        Ok(self
+            .counters
+            .get(lookup)
+            .map(|c| c.live_usage(now))
+            .unwrap_or_default())
+    }
+}
+
+#[async_trait]
+impl UsageStore for MemoryStore {
+    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+        self.admit_now(&AdmitRequest {
+            key: request.key.as_ref(),
+            tier: request.tier.clone(),
+            request_limit: request.request_limit,
+            token_limit: request.token_limit,
+            reserve_tokens: request.reserve_tokens,
+            reservation_expires_at: request.reservation_expires_at,
+            now: request.now,
+        })
+    }
+
+    async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
+        self.settle_now(reservation, tokens)
     }
 
     async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
-        let id = reservation_id(reservation)?;
-        if let Some(mut c) = self.counters.get_mut(&reservation.key) {
-            c.take_reservation(id);
-            c.requests = c.requests.saturating_sub(1);
-        }
-        Ok(())
+        self.release_now(reservation)
     }
 
     async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
-        Ok(self
-            .counters
-            .get(key)
-            .map(|c| c.live_usage(now))
-            .unwrap_or_default())
+        self.usage_now(key.as_ref(), now)
     }
 
     async fn list_usage(
@@ -216,7 +283,7 @@ impl UsageStore for MemoryStore {
                     .is_none_or(|c| c.is_before(e.value().requests, &e.key().identity))
             })
             .map(|e| IdentityUsage {
-                identity: e.key().identity.clone(),
+                identity: e.key().identity.to_string(),
                 tier: e.value().tier.clone(),
                 requests: e.value().requests,
                 tokens: e.value().tokens,
@@ -240,8 +307,8 @@ impl UsageStore for MemoryStore {
         Ok(crate::store::UsagePage { items, next_cursor })
     }
 
-    fn is_in_process(&self) -> bool {
-        true
+    fn in_process(&self) -> Option<&dyn InProcessUsageStore> {
+        Some(self)
     }
 
     async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError> {

@@ -1,6 +1,8 @@
 //! The `UsageStore` trait every backend implements, and the types it speaks.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -12,14 +14,64 @@ use crate::window::Period;
 pub const MAX_IDENTITY_LEN: usize = 256;
 
 /// Where a counter lives: a scope (a project), one of its identities, and a period.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// The names are shared (`Arc<str>`): a key is copied into every reservation, and an
+/// in-process store hands out the copy it keeps instead of allocating new strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageKey {
     /// The tenant, e.g. a project id. Stores keep scopes apart.
-    pub scope: String,
+    pub scope: Arc<str>,
     /// The end user (user, session, device…), 1–256 characters.
-    pub identity: String,
+    pub identity: Arc<str>,
     /// The period the counter belongs to.
     pub period: Period,
+}
+
+impl UsageKey {
+    /// The key of `identity` of `scope` in `period`.
+    pub fn new(scope: impl Into<Arc<str>>, identity: impl Into<Arc<str>>, period: Period) -> Self {
+        Self {
+            scope: scope.into(),
+            identity: identity.into(),
+            period,
+        }
+    }
+
+    /// The key, borrowed.
+    pub fn as_ref(&self) -> UsageKeyRef<'_> {
+        UsageKeyRef {
+            scope: &self.scope,
+            identity: &self.identity,
+            period: self.period,
+        }
+    }
+}
+
+/// Hashes exactly as its [`UsageKeyRef`], so that maps keyed by `UsageKey` can be searched
+/// with a borrowed key.
+impl Hash for UsageKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_ref().hash(state);
+    }
+}
+
+/// A [`UsageKey`] whose names are borrowed: what an in-process store is asked with, so that
+/// a request for a counter that exists allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UsageKeyRef<'a> {
+    /// The tenant.
+    pub scope: &'a str,
+    /// The end user.
+    pub identity: &'a str,
+    /// The period.
+    pub period: Period,
+}
+
+impl UsageKeyRef<'_> {
+    /// The owned key.
+    pub fn to_owned(&self) -> UsageKey {
+        UsageKey::new(self.scope, self.identity, self.period)
+    }
 }
 
 /// An identity's usage in one period.
@@ -34,10 +86,12 @@ pub struct Usage {
 }
 
 /// One atomic admission: count the request and reserve its tokens only if under the limits.
+///
+/// Remote stores are asked with an owned key; an [`InProcessUsageStore`] with a borrowed one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AdmitRequest {
+pub struct AdmitRequest<K = UsageKey> {
     /// The counter.
-    pub key: UsageKey,
+    pub key: K,
     /// The tier to record beside the counter (shown in listings).
     pub tier: Option<String>,
     /// Admit only if `requests + 1 <= limit`; `None` = not enforced.
@@ -52,7 +106,7 @@ pub struct AdmitRequest {
     pub now: DateTime<Utc>,
 }
 
-impl AdmitRequest {
+impl<K> AdmitRequest<K> {
     /// The admission rule every store implements atomically: whether `usage`
     /// (live reservations only) leaves room for one more request.
     pub fn fits(&self, usage: &Usage) -> bool {
@@ -75,7 +129,7 @@ pub struct Reservation {
     /// The counter it belongs to.
     pub key: UsageKey,
     /// The store's id of the reservation, unique within the key.
-    pub id: String,
+    pub id: u64,
     /// Tokens reserved.
     pub tokens: u64,
 }
@@ -237,11 +291,34 @@ pub trait UsageStore: Send + Sync + fmt::Debug {
     /// Totals of a scope in `period`.
     async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError>;
 
-    /// Whether the store answers in-process without I/O (it cannot hang), so the engine
-    /// skips arming its per-call timeout timer. Remote stores keep the default `false`.
-    fn is_in_process(&self) -> bool {
-        false
+    /// The store's synchronous face, if it answers in-process without I/O (it cannot hang):
+    /// the engine then calls it directly, with no future, no timeout timer and no owned key.
+    /// Remote stores keep the default `None`.
+    fn in_process(&self) -> Option<&dyn InProcessUsageStore> {
+        None
     }
+}
+
+/// A store that answers in the calling thread without I/O (e.g. [`crate::MemoryStore`]).
+///
+/// The same operations as [`UsageStore`], with the same atomicity, called synchronously:
+/// the per-request cost of the embedded default is then a map lookup, not a boxed future
+/// and the strings of an owned key.
+pub trait InProcessUsageStore: Send + Sync {
+    /// [`UsageStore::admit`], with a borrowed key.
+    fn admit_now(
+        &self,
+        request: &AdmitRequest<UsageKeyRef<'_>>,
+    ) -> Result<AdmitOutcome, StoreError>;
+
+    /// [`UsageStore::settle`].
+    fn settle_now(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError>;
+
+    /// [`UsageStore::release`].
+    fn release_now(&self, reservation: &Reservation) -> Result<(), StoreError>;
+
+    /// [`UsageStore::usage`], with a borrowed key.
+    fn usage_now(&self, key: UsageKeyRef<'_>, now: DateTime<Utc>) -> Result<Usage, StoreError>;
 }
 
 /// Decides when a durable store purges ended periods: at most once per interval of the

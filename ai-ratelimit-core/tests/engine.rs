@@ -361,8 +361,8 @@ fn builder_rejects_zero_durations() {
 
 #[tokio::test]
 async fn in_process_stores_say_so() {
-    assert!(MemoryStore::new().is_in_process());
-    assert!(!BrokenStore { hang: false }.is_in_process());
+    assert!(MemoryStore::new().in_process().is_some());
+    assert!(BrokenStore { hang: false }.in_process().is_none());
 }
 
 #[test]

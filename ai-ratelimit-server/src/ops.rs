@@ -99,8 +99,8 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
         Ok(Ok(()))
     );
     let probe = UsageKey {
-        scope: "readiness-probe".to_owned(),
-        identity: "probe".to_owned(),
+        scope: "readiness-probe".into(),
+        identity: "probe".into(),
         period: Window::Day.period_at(state.clock.now()),
     };
     let store = matches!(

@@ -282,9 +282,9 @@ fn admit_query<'q>(
 ) -> sqlx::query::QueryAs<'q, sqlx::Postgres, AdmitRow, sqlx::postgres::PgArguments> {
     let key = &request.key;
     sqlx::query_as(sql)
-        .bind(&key.scope)
+        .bind(&*key.scope)
         .bind(period_id)
-        .bind(&key.identity)
+        .bind(&*key.identity)
         .bind(request.tier.as_deref())
         .bind(to_i64(request.reserve_tokens))
         .bind(request.reservation_expires_at)
@@ -295,9 +295,7 @@ fn admit_query<'q>(
 }
 
 fn reservation_id(reservation: &Reservation) -> Result<i64, StoreError> {
-    reservation
-        .id
-        .parse()
+    i64::try_from(reservation.id)
         .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))
 }
 
@@ -393,7 +391,7 @@ impl UsageStore for PostgresStore {
             AdmitOutcome::Admitted {
                 reservation: Reservation {
                     key: key.clone(),
-                    id: seq.to_string(),
+                    id: to_u64(seq),
                     tokens: request.reserve_tokens,
                 },
                 usage,
@@ -407,9 +405,9 @@ impl UsageStore for PostgresStore {
         let id = reservation_id(reservation)?;
         let key = &reservation.key;
         sqlx::query(&self.statements.settle)
-            .bind(&key.scope)
+            .bind(&*key.scope)
             .bind(key.period.id())
-            .bind(&key.identity)
+            .bind(&*key.identity)
             .bind(id)
             .bind(to_i64(tokens))
             .execute(&self.pool)
@@ -422,9 +420,9 @@ impl UsageStore for PostgresStore {
         let id = reservation_id(reservation)?;
         let key = &reservation.key;
         sqlx::query(&self.statements.release)
-            .bind(&key.scope)
+            .bind(&*key.scope)
             .bind(key.period.id())
-            .bind(&key.identity)
+            .bind(&*key.identity)
             .bind(id)
             .execute(&self.pool)
             .await
@@ -434,9 +432,9 @@ impl UsageStore for PostgresStore {
 
     async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
         let row: Option<(i64, i64, i64)> = sqlx::query_as(&self.statements.usage)
-            .bind(&key.scope)
+            .bind(&*key.scope)
             .bind(key.period.id())
-            .bind(&key.identity)
+            .bind(&*key.identity)
             .bind(now)
             .fetch_optional(&self.pool)
             .await

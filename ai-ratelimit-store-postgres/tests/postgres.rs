@@ -141,8 +141,8 @@ fn now() -> DateTime<Utc> {
 
 fn key(identity: &str) -> UsageKey {
     UsageKey {
-        scope: random_name("scope-"),
-        identity: identity.to_owned(),
+        scope: random_name("scope-").into(),
+        identity: identity.into(),
         period: Window::Day.period_at(now()),
     }
 }
@@ -376,7 +376,7 @@ async fn statement_timeout_is_a_typed_timeout() {
         "SELECT 1 FROM \"{}\".airl_usage_counters WHERE scope = $1 FOR UPDATE",
         store.schema
     ))
-    .bind(&k.scope)
+    .bind(&*k.scope)
     .execute(&mut *tx)
     .await
     .expect("lock the row");
@@ -520,7 +520,8 @@ async fn odd_input_is_an_error_not_a_panic() {
     assert!(store.list_usage(&k.scope, &k.period, &page).await.is_ok());
     let bogus = Reservation {
         key: k,
-        id: "nope".into(),
+        // Beyond the ids the store issues (positive 64-bit SQL integers).
+        id: u64::MAX,
         tokens: 1,
     };
     assert!(matches!(

@@ -107,8 +107,8 @@ mod tests {
 
     fn usage_key(scope: &str, identity: &str) -> UsageKey {
         UsageKey {
-            scope: scope.to_owned(),
-            identity: identity.to_owned(),
+            scope: scope.into(),
+            identity: identity.into(),
             period: Window::Day.period_at("2030-01-15T10:20:00Z".parse().expect("time")),
         }
     }

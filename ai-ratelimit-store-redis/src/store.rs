@@ -209,11 +209,6 @@ fn usage_of(reply: &[i64], from: usize) -> Result<Usage, RedisStoreError> {
 
 /// The counter-hash field of a reservation: `<id>:<tokens>`.
 fn reservation_member(reservation: &Reservation) -> Result<(String, u64), StoreError> {
-    if reservation.id.is_empty() || !reservation.id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(StoreError::Data(
-            "reservation id not issued by this store".into(),
-        ));
-    }
     let tokens = exact(reservation.tokens);
     Ok((format!("{}:{tokens}", reservation.id), tokens))
 }
@@ -240,7 +235,7 @@ impl UsageStore for RedisStore {
                     .as_deref()
                     .map_or(String::new(), |t| format!("={t}")),
             )
-            .arg(&key.identity)
+            .arg(&*key.identity)
             .arg(self.ttl_ms(&key.period, request.now))
             // A reservation without tokens, or expired already, would never count: not stored.
             .arg(
@@ -256,7 +251,7 @@ impl UsageStore for RedisStore {
             Some(1) => Ok(AdmitOutcome::Admitted {
                 reservation: Reservation {
                     key: key.clone(),
-                    id: count(&reply, 4)?.to_string(),
+                    id: count(&reply, 4)?,
                     tokens: request.reserve_tokens,
                 },
                 usage: usage_of(&reply, 1)?,
@@ -293,7 +288,7 @@ impl UsageStore for RedisStore {
             .key(&keys.totals)
             .arg(member)
             .arg(reserved)
-            .arg(&reservation.key.identity);
+            .arg(&*reservation.key.identity);
         let mut conn = self.conn.clone();
         self.run(invocation.invoke_async::<i64>(&mut conn)).await?;
         Ok(())

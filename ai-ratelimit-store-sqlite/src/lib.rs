@@ -232,9 +232,7 @@ fn to_u64(n: i64) -> u64 {
 }
 
 fn reservation_id(reservation: &Reservation) -> Result<i64, StoreError> {
-    reservation
-        .id
-        .parse()
+    i64::try_from(reservation.id)
         .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))
 }
 
@@ -307,9 +305,9 @@ impl UsageStore for SqliteStore {
     async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
         let key = &request.key;
         let row: (bool, i64, i64, i64, i64) = sqlx::query_as(statements::ADMIT)
-            .bind(&key.scope)
+            .bind(&*key.scope)
             .bind(key.period.id())
-            .bind(&key.identity)
+            .bind(&*key.identity)
             .bind(key.period.end().timestamp_micros())
             .bind(request.tier.as_deref())
             .bind(to_i64(request.reserve_tokens))
@@ -334,7 +332,7 @@ impl UsageStore for SqliteStore {
             AdmitOutcome::Admitted {
                 reservation: Reservation {
                     key: key.clone(),
-                    id: seq.to_string(),
+                    id: to_u64(seq),
                     tokens: request.reserve_tokens,
                 },
                 usage,
@@ -348,9 +346,9 @@ impl UsageStore for SqliteStore {
         let id = reservation_id(reservation)?;
         let key = &reservation.key;
         sqlx::query(statements::SETTLE)
-            .bind(&key.scope)
+            .bind(&*key.scope)
             .bind(key.period.id())
-            .bind(&key.identity)
+            .bind(&*key.identity)
             .bind(id)
             .bind(to_i64(tokens))
             .execute(&self.writer)
@@ -363,9 +361,9 @@ impl UsageStore for SqliteStore {
         let id = reservation_id(reservation)?;
         let key = &reservation.key;
         sqlx::query(statements::RELEASE)
-            .bind(&key.scope)
+            .bind(&*key.scope)
             .bind(key.period.id())
-            .bind(&key.identity)
+            .bind(&*key.identity)
             .bind(id)
             .execute(&self.writer)
             .await
@@ -375,9 +373,9 @@ impl UsageStore for SqliteStore {
 
     async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
         let row: Option<(i64, i64, i64)> = sqlx::query_as(statements::USAGE)
-            .bind(&key.scope)
+            .bind(&*key.scope)
             .bind(key.period.id())
-            .bind(&key.identity)
+            .bind(&*key.identity)
             .bind(now.timestamp_micros())
             .fetch_optional(&self.reader)
             .await

@@ -77,8 +77,8 @@ fn now() -> DateTime<Utc> {
 
 fn key(scope: &str, identity: &str) -> UsageKey {
     UsageKey {
-        scope: scope.to_owned(),
-        identity: identity.to_owned(),
+        scope: scope.into(),
+        identity: identity.into(),
         period: Window::Day.period_at(now()),
     }
 }
@@ -361,7 +361,8 @@ async fn odd_input_is_an_error_not_a_panic() {
     assert!(store.list_usage(&k.scope, &k.period, &page).await.is_ok());
     let bogus = Reservation {
         key: k,
-        id: "nope".into(),
+        // Beyond the ids the store issues (positive 64-bit SQL integers).
+        id: u64::MAX,
         tokens: 1,
     };
     assert!(matches!(

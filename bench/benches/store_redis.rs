@@ -78,8 +78,8 @@ async fn store_rate(store: Arc<RedisStore>, scope: Arc<String>, concurrency: u64
             let now = Utc::now();
             let request = AdmitRequest {
                 key: UsageKey {
-                    scope: scope.to_string(),
-                    identity: identity(worker, i),
+                    scope: scope.as_str().into(),
+                    identity: identity(worker, i).into(),
                     period: Window::Day.period_at(now),
                 },
                 tier: Some("free".to_owned()),

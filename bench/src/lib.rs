@@ -112,8 +112,8 @@ pub mod store_load {
         };
         AdmitRequest {
             key: UsageKey {
-                scope: scope.to_owned(),
-                identity: format!("user-{}", identities.row(seq)),
+                scope: scope.into(),
+                identity: format!("user-{}", identities.row(seq)).into(),
                 period: Window::Day.period_at(now),
             },
             tier: Some("free".to_owned()),

@@ -4,7 +4,7 @@ use std::future::ready;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use ai_ratelimit_core::{Decision, DenialReason, LimitError, LimitRequest, LimitState};
+use ai_ratelimit_core::{Decision, DenialReason, LimitError, LimitRequest, LimitState, StoreError};
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode, header};
@@ -120,7 +120,14 @@ fn observe_now<E>(
     clippy::large_enum_variant,
     reason = "the request is moved in anyway; boxing it would cost an allocation per request"
 )]
-pub(crate) enum Admitting<B> {
+pub(crate) enum Admitting<B, E> {
+    /// Fixed policy, subject read from the head, in-process store: the limiter answers on
+    /// the first poll without waiting, so nothing is boxed.
+    Deciding {
+        config: Arc<Config<E>>,
+        subject: Option<(ScopedPolicy, Subject, Option<Instant>)>,
+        request: Option<Request<B>>,
+    },
     /// Fixed policy, subject read from the head: only the limiter's check is waited on,
     /// and the request stays out of the (smaller) boxed future.
     Checking {
@@ -131,18 +138,25 @@ pub(crate) enum Admitting<B> {
     Whole(BoxFuture<'static, Admit<B>>),
 }
 
-impl<B> Admitting<B> {
-    /// Starts the admission of `request`.
-    pub(crate) fn start<E>(config: &Arc<Config<E>>, request: Request<B>) -> Self
-    where
-        E: SubjectExtractor<B>,
-        B: Send + 'static,
-    {
+impl<B, E> Admitting<B, E>
+where
+    E: SubjectExtractor<B>,
+    B: Send + 'static,
+{
+    /// Starts the admission of `request`. Nothing is decided until the first poll.
+    pub(crate) fn start(config: &Arc<Config<E>>, request: Request<B>) -> Self {
         if let Some(scoped) = config.source.fixed()
             && let Some(subject) = config.extractor.extract_now(&request, scoped)
         {
             let started = config.observer.as_ref().map(|_| Instant::now());
             let check: BoxFuture<'static, Checked> = match subject {
+                Ok(subject) if config.limiter.is_in_process() => {
+                    return Self::Deciding {
+                        config: config.clone(),
+                        subject: Some((scoped.clone(), subject, started)),
+                        request: Some(request),
+                    };
+                }
                 Ok(subject) => Box::pin(check(config.clone(), scoped.clone(), subject, started)),
                 Err(rejection) => {
                     let scope = Some(scoped.scope.clone());
@@ -161,6 +175,16 @@ impl<B> Admitting<B> {
 
     pub(crate) fn poll_admit(&mut self, cx: &mut Context<'_>) -> Poll<Admit<B>> {
         match self {
+            Self::Deciding {
+                config,
+                subject,
+                request,
+            } => {
+                let (scoped, subject, started) =
+                    subject.take().expect("the subject is decided once");
+                let request = request.take().expect("the request is kept until checked");
+                Poll::Ready(decide(config, &scoped, subject, started).apply(request))
+            }
             Self::Checking { check, request } => {
                 let checked = ready!(check.as_mut().poll(cx));
                 let request = request.take().expect("the request is kept until checked");
@@ -254,18 +278,49 @@ async fn check<E>(
     subject: Subject,
     started: Option<Instant>,
 ) -> Checked {
+    let request = LimitRequest {
+        scope: &scoped.scope,
+        identity: &subject.identity,
+        tier: subject.tier.as_deref(),
+        estimated_tokens: subject.estimated_tokens,
+    };
+    let decision = config.limiter.check(&scoped.policy, &request).await;
+    decided(&config, &scoped, subject, started, decision)
+}
+
+/// [`check`] for an in-process store: `check_now` answers without waiting.
+fn decide<E>(
+    config: &Config<E>,
+    scoped: &ScopedPolicy,
+    subject: Subject,
+    started: Option<Instant>,
+) -> Checked {
+    let request = LimitRequest {
+        scope: &scoped.scope,
+        identity: &subject.identity,
+        tier: subject.tier.as_deref(),
+        estimated_tokens: subject.estimated_tokens,
+    };
     let decision = config
         .limiter
-        .check(
-            &scoped.policy,
-            &LimitRequest {
-                scope: &scoped.scope,
-                identity: &subject.identity,
-                tier: subject.tier.as_deref(),
-                estimated_tokens: subject.estimated_tokens,
-            },
-        )
-        .await;
+        .check_now(&scoped.policy, &request)
+        .unwrap_or_else(|| {
+            // Only reached if a store stopped being in-process, which none does.
+            Err(LimitError::Store(StoreError::Unavailable(
+                "the usage store is not in-process".into(),
+            )))
+        });
+    decided(config, scoped, subject, started, decision)
+}
+
+/// Turns the limiter's decision into headers and a settlement, or into the answer.
+fn decided<E>(
+    config: &Config<E>,
+    scoped: &ScopedPolicy,
+    subject: Subject,
+    started: Option<Instant>,
+    decision: Result<Decision, LimitError>,
+) -> Checked {
     let (outcome, answer) = match decision {
         Ok(Decision::Admitted(admission)) => {
             let headers = LimitHeaders {
@@ -338,7 +393,7 @@ async fn check<E>(
     };
     let scope = Some(scoped.scope.clone());
     observe_now(
-        &config,
+        config,
         started,
         scope,
         Some(&subject),

@@ -11,6 +11,7 @@ use tower::Service;
 use super::admit::{Admit, Admitting, LimitHeaders};
 use super::body::RateLimitBody;
 use super::settlement::{Finish, Settlement};
+use crate::subject::SubjectExtractor;
 use crate::tokens::TokensUsed;
 
 type Output<ResBody, Error> = Result<Response<RateLimitBody<ResBody>>, Error>;
@@ -18,21 +19,21 @@ type Output<ResBody, Error> = Result<Response<RateLimitBody<ResBody>>, Error>;
 pin_project! {
     /// The future of [`RateLimit`](super::RateLimit): checks the limit, then calls the inner
     /// service if admitted, then settles or releases (or hands that to the body).
-    pub struct ResponseFuture<S, ReqBody, ResBody>
+    pub struct ResponseFuture<S, E, ReqBody, ResBody>
     where
         S: Service<Request<ReqBody>>,
     {
         #[pin]
-        state: State<S, S::Future, ReqBody, Output<ResBody, S::Error>>,
+        state: State<S, S::Future, E, ReqBody, Output<ResBody, S::Error>>,
         release_on_server_error: bool,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<S, F, ReqBody, O> {
+    enum State<S, F, E, ReqBody, O> {
         Admitting {
-            admitting: Admitting<ReqBody>,
+            admitting: Admitting<ReqBody, E>,
             inner: Option<S>,
         },
         Calling {
@@ -49,13 +50,13 @@ pin_project! {
     }
 }
 
-impl<S, ReqBody, ResBody> ResponseFuture<S, ReqBody, ResBody>
+impl<S, E, ReqBody, ResBody> ResponseFuture<S, E, ReqBody, ResBody>
 where
     S: Service<Request<ReqBody>>,
 {
     pub(crate) fn new(
         inner: S,
-        admitting: Admitting<ReqBody>,
+        admitting: Admitting<ReqBody, E>,
         release_on_server_error: bool,
     ) -> Self {
         Self {
@@ -68,7 +69,7 @@ where
     }
 }
 
-impl<S, ReqBody, ResBody> fmt::Debug for ResponseFuture<S, ReqBody, ResBody>
+impl<S, E, ReqBody, ResBody> fmt::Debug for ResponseFuture<S, E, ReqBody, ResBody>
 where
     S: Service<Request<ReqBody>>,
 {
@@ -85,9 +86,11 @@ where
     }
 }
 
-impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody, ResBody>
+impl<S, E, ReqBody, ResBody> Future for ResponseFuture<S, E, ReqBody, ResBody>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    E: SubjectExtractor<ReqBody>,
+    ReqBody: Send + 'static,
 {
     type Output = Output<ResBody, S::Error>;
 
