@@ -1,6 +1,5 @@
 //! Admitting a request: policy, subject, decision — without waiting when it can.
 
-use std::future::ready;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
@@ -115,19 +114,24 @@ fn observe_now<E>(
     }
 }
 
+/// How an admission starts: decided at once, or to be waited on by the response future.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "moved once per request; boxing would cost an allocation on the hot path"
+)]
+pub(crate) enum Start<B> {
+    /// Decided without waiting: a rejected subject, or an in-process store's answer.
+    Now(Admit<B>),
+    /// The store (or the policy source, or the extractor) must be waited on.
+    Later(Admitting<B>),
+}
+
 /// The admission of one request, waited on by the response future.
 #[allow(
     clippy::large_enum_variant,
     reason = "the request is moved in anyway; boxing it would cost an allocation per request"
 )]
-pub(crate) enum Admitting<B, E> {
-    /// Fixed policy, subject read from the head, in-process store: the limiter answers on
-    /// the first poll without waiting, so nothing is boxed.
-    Deciding {
-        config: Arc<Config<E>>,
-        subject: Option<(ScopedPolicy, Subject, Option<Instant>)>,
-        request: Option<Request<B>>,
-    },
+pub(crate) enum Admitting<B> {
     /// Fixed policy, subject read from the head: only the limiter's check is waited on,
     /// and the request stays out of the (smaller) boxed future.
     Checking {
@@ -138,53 +142,41 @@ pub(crate) enum Admitting<B, E> {
     Whole(BoxFuture<'static, Admit<B>>),
 }
 
-impl<B, E> Admitting<B, E>
+/// Starts the admission of `request`: decides at once when nothing needs waiting for (a
+/// fixed policy, a subject in the head and an in-process store), else hands the wait to
+/// the response future.
+pub(crate) fn start<B, E>(config: &Arc<Config<E>>, request: Request<B>) -> Start<B>
 where
     E: SubjectExtractor<B>,
     B: Send + 'static,
 {
-    /// Starts the admission of `request`. Nothing is decided until the first poll.
-    pub(crate) fn start(config: &Arc<Config<E>>, request: Request<B>) -> Self {
-        if let Some(scoped) = config.source.fixed()
-            && let Some(subject) = config.extractor.extract_now(&request, scoped)
-        {
-            let started = config.observer.as_ref().map(|_| Instant::now());
-            let check: BoxFuture<'static, Checked> = match subject {
-                Ok(subject) if config.limiter.is_in_process() => {
-                    return Self::Deciding {
-                        config: config.clone(),
-                        subject: Some((scoped.clone(), subject, started)),
-                        request: Some(request),
-                    };
-                }
-                Ok(subject) => Box::pin(check(config.clone(), scoped.clone(), subject, started)),
-                Err(rejection) => {
-                    let scope = Some(scoped.scope.clone());
-                    let status = rejection.status();
-                    observe_now(config, started, scope, None, Outcome::Rejected, status);
-                    Box::pin(ready(Checked::Respond(Answer::rejection(&rejection))))
-                }
-            };
-            return Self::Checking {
-                check,
-                request: Some(request),
-            };
-        }
-        Self::Whole(Box::pin(admit(config.clone(), request)))
+    if let Some(scoped) = config.source.fixed()
+        && let Some(subject) = config.extractor.extract_now(&request, scoped)
+    {
+        let started = config.observer.as_ref().map(|_| Instant::now());
+        let check: BoxFuture<'static, Checked> = match subject {
+            Ok(subject) if config.limiter.is_in_process() => {
+                return Start::Now(decide(config, scoped, subject, started).apply(request));
+            }
+            Ok(subject) => Box::pin(check(config.clone(), scoped.clone(), subject, started)),
+            Err(rejection) => {
+                let scope = Some(scoped.scope.clone());
+                let status = rejection.status();
+                observe_now(config, started, scope, None, Outcome::Rejected, status);
+                return Start::Now(Admit::Respond(Answer::rejection(&rejection)));
+            }
+        };
+        return Start::Later(Admitting::Checking {
+            check,
+            request: Some(request),
+        });
     }
+    Start::Later(Admitting::Whole(Box::pin(admit(config.clone(), request))))
+}
 
+impl<B> Admitting<B> {
     pub(crate) fn poll_admit(&mut self, cx: &mut Context<'_>) -> Poll<Admit<B>> {
         match self {
-            Self::Deciding {
-                config,
-                subject,
-                request,
-            } => {
-                let (scoped, subject, started) =
-                    subject.take().expect("the subject is decided once");
-                let request = request.take().expect("the request is kept until checked");
-                Poll::Ready(decide(config, &scoped, subject, started).apply(request))
-            }
             Self::Checking { check, request } => {
                 let checked = ready!(check.as_mut().poll(cx));
                 let request = request.take().expect("the request is kept until checked");

@@ -8,10 +8,9 @@ use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower::Service;
 
-use super::admit::{Admit, Admitting, LimitHeaders};
+use super::admit::{Admit, Admitting, Answer, LimitHeaders};
 use super::body::RateLimitBody;
 use super::settlement::{Finish, Settlement};
-use crate::subject::SubjectExtractor;
 use crate::tokens::TokensUsed;
 
 type Output<ResBody, Error> = Result<Response<RateLimitBody<ResBody>>, Error>;
@@ -19,21 +18,24 @@ type Output<ResBody, Error> = Result<Response<RateLimitBody<ResBody>>, Error>;
 pin_project! {
     /// The future of [`RateLimit`](super::RateLimit): checks the limit, then calls the inner
     /// service if admitted, then settles or releases (or hands that to the body).
-    pub struct ResponseFuture<S, E, ReqBody, ResBody>
+    pub struct ResponseFuture<S, ReqBody, ResBody>
     where
         S: Service<Request<ReqBody>>,
     {
         #[pin]
-        state: State<S, S::Future, E, ReqBody, Output<ResBody, S::Error>>,
+        state: State<S, S::Future, ReqBody, Output<ResBody, S::Error>>,
         release_on_server_error: bool,
     }
 }
 
 pin_project! {
     #[project = StateProj]
-    enum State<S, F, E, ReqBody, O> {
+    enum State<S, F, ReqBody, O> {
+        Answering {
+            answer: Option<Answer>,
+        },
         Admitting {
-            admitting: Admitting<ReqBody, E>,
+            admitting: Admitting<ReqBody>,
             inner: Option<S>,
         },
         Calling {
@@ -50,13 +52,14 @@ pin_project! {
     }
 }
 
-impl<S, E, ReqBody, ResBody> ResponseFuture<S, E, ReqBody, ResBody>
+impl<S, ReqBody, ResBody> ResponseFuture<S, ReqBody, ResBody>
 where
     S: Service<Request<ReqBody>>,
 {
-    pub(crate) fn new(
+    /// Waits on `admitting`, then calls `inner` (the instance polled ready) if admitted.
+    pub(crate) fn admitting(
         inner: S,
-        admitting: Admitting<ReqBody, E>,
+        admitting: Admitting<ReqBody>,
         release_on_server_error: bool,
     ) -> Self {
         Self {
@@ -67,14 +70,42 @@ where
             release_on_server_error,
         }
     }
+
+    /// Waits on the inner service, already called for an admitted request.
+    pub(crate) fn calling(
+        future: S::Future,
+        settlement: Settlement,
+        headers: LimitHeaders,
+        release_on_server_error: bool,
+    ) -> Self {
+        Self {
+            state: State::Calling {
+                future,
+                settlement: Some(settlement),
+                headers,
+            },
+            release_on_server_error,
+        }
+    }
+
+    /// Answers without calling the inner service.
+    pub(crate) fn answering(answer: Answer) -> Self {
+        Self {
+            state: State::Answering {
+                answer: Some(answer),
+            },
+            release_on_server_error: false,
+        }
+    }
 }
 
-impl<S, E, ReqBody, ResBody> fmt::Debug for ResponseFuture<S, E, ReqBody, ResBody>
+impl<S, ReqBody, ResBody> fmt::Debug for ResponseFuture<S, ReqBody, ResBody>
 where
     S: Service<Request<ReqBody>>,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
+            State::Answering { .. } => "answering",
             State::Admitting { .. } => "admitting",
             State::Calling { .. } => "calling",
             State::Finishing { .. } => "finishing",
@@ -86,11 +117,9 @@ where
     }
 }
 
-impl<S, E, ReqBody, ResBody> Future for ResponseFuture<S, E, ReqBody, ResBody>
+impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody, ResBody>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    E: SubjectExtractor<ReqBody>,
-    ReqBody: Send + 'static,
 {
     type Output = Output<ResBody, S::Error>;
 
@@ -98,6 +127,11 @@ where
         let mut this = self.project();
         loop {
             match this.state.as_mut().project() {
+                StateProj::Answering { answer } => {
+                    let answer = answer.take().expect("the answer is given once");
+                    this.state.set(State::Done);
+                    return Poll::Ready(Ok(answer.into_response()));
+                }
                 StateProj::Admitting { admitting, inner } => match ready!(admitting.poll_admit(cx))
                 {
                     Admit::Respond(answer) => {

@@ -7,7 +7,7 @@ use http::{Request, Response};
 use http_body::Body;
 use tower::Service;
 
-use super::admit::Admitting;
+use super::admit::{self, Admit, Start};
 use super::body::RateLimitBody;
 use super::future::ResponseFuture;
 use super::layer::Config;
@@ -15,9 +15,11 @@ use crate::subject::{HeaderExtractor, SubjectExtractor};
 
 /// The middleware made by [`RateLimitLayer`](super::RateLimitLayer).
 ///
-/// `poll_ready` only asks the inner service. `call` checks the limit inside the returned
-/// future, on the very service instance that was polled ready (it is swapped out for a
-/// clone, the tower way), and calls it only when the request is admitted.
+/// `poll_ready` only asks the inner service. With a remote store, `call` checks the limit
+/// inside the returned future, on the very service instance that was polled ready (it is
+/// swapped out for a clone, the tower way), and calls it only when the request is admitted.
+/// With an in-process store the decision needs no waiting, so `call` makes it at once and
+/// either calls the ready instance or answers.
 pub struct RateLimit<S, E = HeaderExtractor> {
     inner: S,
     config: Arc<Config<E>>,
@@ -71,21 +73,30 @@ where
 {
     type Response = Response<RateLimitBody<ResBody>>;
     type Error = S::Error;
-    type Future = ResponseFuture<S, E, ReqBody, ResBody>;
+    type Future = ResponseFuture<S, ReqBody, ResBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        // The instance polled ready is the one that must serve this request; the clone
-        // stays behind and is polled for the next one.
-        let clone = self.inner.clone();
-        let ready = std::mem::replace(&mut self.inner, clone);
-        ResponseFuture::new(
-            ready,
-            Admitting::start(&self.config, request),
-            self.config.release_on_server_error,
-        )
+        let release = self.config.release_on_server_error;
+        match admit::start(&self.config, request) {
+            // Decided without waiting (an in-process store): like tower-http's synchronous
+            // `ValidateRequest`, call the instance polled ready right away, or answer.
+            Start::Now(Admit::Forward {
+                request,
+                settlement,
+                headers,
+            }) => ResponseFuture::calling(self.inner.call(request), settlement, headers, release),
+            Start::Now(Admit::Respond(answer)) => ResponseFuture::answering(answer),
+            // The check waits on the store inside the future, on the instance polled ready
+            // (the clone stays behind and is polled for the next request).
+            Start::Later(admitting) => {
+                let clone = self.inner.clone();
+                let ready = std::mem::replace(&mut self.inner, clone);
+                ResponseFuture::admitting(ready, admitting, release)
+            }
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ai_ratelimit_core::{Limiter, Reservation};
+use ai_ratelimit_core::{LimitError, Limiter, Reservation};
 use futures::future::BoxFuture;
 use http::StatusCode;
 use tokio::runtime::Handle;
@@ -54,6 +54,7 @@ impl Settlement {
         reporter: TokenReporter,
         observation: Option<Observation>,
     ) -> Self {
+        let limiter_in_process = limiter.is_in_process();
         Self {
             pending: Some(Pending {
                 limiter,
@@ -62,7 +63,12 @@ impl Settlement {
             }),
             reporter,
             status: None,
-            runtime: Handle::try_current().ok(),
+            // An in-process store settles in `Drop` itself: no runtime needed.
+            runtime: if limiter_in_process {
+                None
+            } else {
+                Handle::try_current().ok()
+            },
         }
     }
 
@@ -81,9 +87,14 @@ impl Settlement {
         })
     }
 
-    /// The work that ends the admission, once; `None` if it already ended.
+    /// Ends the admission, once: at once with an in-process store (`None`), else the work
+    /// to wait on. `None` too if it already ended.
     pub(crate) fn finish(&mut self, how: Finish) -> Option<BoxFuture<'static, ()>> {
         let pending = self.pending.take()?;
+        if pending.limiter.is_in_process() {
+            pending.run_now(how, self.status);
+            return None;
+        }
         Some(Box::pin(pending.run(how, self.status)))
     }
 
@@ -111,41 +122,58 @@ impl Drop for Settlement {
 }
 
 impl Pending {
-    async fn run(self, how: Finish, status: Option<StatusCode>) {
+    async fn run(mut self, how: Finish, status: Option<StatusCode>) {
+        if let Some(reservation) = self.reservation.take() {
+            let ended = match how {
+                Finish::Settle(tokens) => self.limiter.settle(reservation, tokens).await,
+                Finish::Release => self.limiter.release(reservation).await,
+            };
+            warn_if_failed(&how, ended);
+        }
+        self.observe(&how, status);
+    }
+
+    /// [`run`](Self::run) for an in-process store, which answers without waiting.
+    fn run_now(mut self, how: Finish, status: Option<StatusCode>) {
+        if let Some(reservation) = self.reservation.take() {
+            let ended = match how {
+                Finish::Settle(tokens) => self.limiter.settle_now(&reservation, tokens),
+                Finish::Release => self.limiter.release_now(&reservation),
+            };
+            if let Some(ended) = ended {
+                warn_if_failed(&how, ended);
+            }
+        }
+        self.observe(&how, status);
+    }
+
+    fn observe(self, how: &Finish, status: Option<StatusCode>) {
+        let Some(o) = self.observation.map(|o| *o) else {
+            return;
+        };
         let failed = status.is_none_or(|s| s.is_server_error());
         let (tokens, outcome) = match how {
-            Finish::Settle(tokens) => {
-                if let Some(reservation) = self.reservation
-                    && let Err(error) = self.limiter.settle(reservation, tokens).await
-                {
-                    tracing::warn!(%error, "could not settle a rate-limit admission");
-                }
-                let outcome = if failed {
-                    Outcome::Error
-                } else {
-                    Outcome::Allowed
-                };
-                (Some(tokens), outcome)
-            }
-            Finish::Release => {
-                if let Some(reservation) = self.reservation
-                    && let Err(error) = self.limiter.release(reservation).await
-                {
-                    tracing::warn!(%error, "could not release a rate-limit admission");
-                }
-                (None, Outcome::Error)
-            }
+            Finish::Settle(tokens) if !failed => (Some(*tokens), Outcome::Allowed),
+            Finish::Settle(tokens) => (Some(*tokens), Outcome::Error),
+            Finish::Release => (None, Outcome::Error),
         };
-        if let Some(o) = self.observation.map(|o| *o) {
-            o.observer.observe(&RequestRecord {
-                scope: Some(o.scope),
-                identity: Some(o.identity),
-                tier: o.tier,
-                outcome,
-                status: status.map(|s| s.as_u16()),
-                tokens,
-                latency: o.started.elapsed(),
-            });
+        o.observer.observe(&RequestRecord {
+            scope: Some(o.scope),
+            identity: Some(o.identity),
+            tier: o.tier,
+            outcome,
+            status: status.map(|s| s.as_u16()),
+            tokens,
+            latency: o.started.elapsed(),
+        });
+    }
+}
+
+fn warn_if_failed(how: &Finish, ended: Result<(), LimitError>) {
+    if let Err(error) = ended {
+        match how {
+            Finish::Settle(_) => tracing::warn!(%error, "could not settle a rate-limit admission"),
+            Finish::Release => tracing::warn!(%error, "could not release a rate-limit admission"),
         }
     }
 }
