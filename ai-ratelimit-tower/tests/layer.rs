@@ -95,6 +95,16 @@ fn observer_channel() -> (
     (move |r: &RequestRecord| drop(tx.send(r.clone())), rx)
 }
 
+/// A fresh in-memory limiter as each kind of store drives the layer: in-process (decided in
+/// `call`, settled synchronously) and remote (checked inside the response future, settled
+/// on futures and spawned tasks).
+fn limiters() -> [Limiter; 2] {
+    [
+        Limiter::new(Arc::new(MemoryStore::new())),
+        Limiter::new(Arc::new(RemoteMemory::default())),
+    ]
+}
+
 async fn usage_of(limiter: &Limiter, policy: &Policy, scope: &str, identity: &str) -> Usage {
     limiter
         .usage(policy, scope, identity)
@@ -495,8 +505,10 @@ async fn a_streaming_body_settles_the_reported_tokens_when_it_ends() {
 
 #[tokio::test(start_paused = true)]
 async fn a_body_dropped_early_still_settles_reported_tokens_or_the_estimate() {
-    for (reported, expected) in [(Some(7), 7), (None, 100)] {
-        let limiter = Limiter::new(Arc::new(MemoryStore::new()));
+    for ((reported, expected), limiter) in [(Some(7), 7), (None, 100)]
+        .into_iter()
+        .flat_map(|case| limiters().map(|limiter| (case, limiter)))
+    {
         let p =
             policy(json!({"limitType": "both", "dailyRequestLimit": 5, "dailyTokenLimit": 1000}));
         let (tx, rx) = mpsc::unbounded();
@@ -536,7 +548,12 @@ async fn a_body_dropped_early_still_settles_reported_tokens_or_the_estimate() {
 
 #[tokio::test]
 async fn a_tokens_used_extension_settles_before_the_response_returns() {
-    let limiter = Limiter::new(Arc::new(MemoryStore::new()));
+    for limiter in limiters() {
+        tokens_used_settles_before_the_response_returns(limiter).await;
+    }
+}
+
+async fn tokens_used_settles_before_the_response_returns(limiter: Limiter) {
     let p = policy(json!({"limitType": "tokens", "dailyTokenLimit": 100}));
     let inner = service_fn(|_req: Request<Full<Bytes>>| async {
         let mut response = Response::new(Full::new(Bytes::from("done")));
@@ -564,10 +581,15 @@ async fn a_tokens_used_extension_settles_before_the_response_returns() {
 
 #[tokio::test]
 async fn an_inner_error_or_a_5xx_releases_the_admission_unless_told_otherwise() {
+    for limiter in limiters() {
+        inner_errors_and_5xx_release(limiter).await;
+    }
+}
+
+async fn inner_errors_and_5xx_release(limiter: Limiter) {
     let p = policy(json!({"dailyRequestLimit": 3}));
 
     // Inner error: propagated as the error, not counted.
-    let limiter = Limiter::new(Arc::new(MemoryStore::new()));
     let (observer, mut records) = observer_channel();
     let failing = service_fn(|_req: Request<Full<Bytes>>| async {
         Err::<Response<Full<Bytes>>, _>(std::io::Error::other("upstream down"))
@@ -617,12 +639,17 @@ async fn an_inner_error_or_a_5xx_releases_the_admission_unless_told_otherwise() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn exactly_the_limit_reaches_the_inner_service_under_concurrency() {
+    for limiter in limiters() {
+        exactly_the_limit_under_concurrency(limiter).await;
+    }
+}
+
+async fn exactly_the_limit_under_concurrency(limiter: Limiter) {
     let calls = Arc::new(AtomicUsize::new(0));
     let service = ServiceBuilder::new()
-        .layer(RateLimitLayer::fixed(
-            "app",
-            policy(json!({"dailyRequestLimit": 20})),
-        ))
+        .layer(
+            RateLimitLayer::fixed("app", policy(json!({"dailyRequestLimit": 20}))).limiter(limiter),
+        )
         .service(counting_ok(calls.clone()));
 
     let tasks: Vec<_> = (0..200)
@@ -652,13 +679,20 @@ async fn exactly_the_limit_reaches_the_inner_service_under_concurrency() {
 
 #[tokio::test]
 async fn readiness_is_the_inner_services_and_the_ready_instance_serves() {
+    for limiter in limiters() {
+        the_ready_instance_serves(limiter).await;
+    }
+}
+
+async fn the_ready_instance_serves(limiter: Limiter) {
     // ConcurrencyLimit panics if called on an instance that was not polled ready, so this
     // also proves `call` uses the very instance `poll_ready` prepared.
     let inner = ServiceBuilder::new()
         .concurrency_limit(1)
         .service(counting_ok(Arc::new(AtomicUsize::new(0))));
-    let mut first =
-        RateLimitLayer::new(Policy::from_json(&json!({})).expect("policy")).layer_over(inner);
+    let mut first = RateLimitLayer::new(Policy::from_json(&json!({})).expect("policy"))
+        .limiter(limiter)
+        .layer_over(inner);
     let mut second = first.clone();
 
     first.ready().await.expect("first is ready");
@@ -704,6 +738,61 @@ async fn limits_reset_with_the_window() {
     clock.advance(Duration::hours(1));
     let (status, _, _) = send(&mut service, request(Some("w"), None)).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// The in-memory store seen only through its async face, as the layer sees a remote store.
+#[derive(Debug, Default)]
+struct RemoteMemory(MemoryStore);
+
+#[async_trait::async_trait]
+impl UsageStore for RemoteMemory {
+    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+        self.0.admit(request).await
+    }
+    async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
+        self.0.settle(reservation, tokens).await
+    }
+    async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
+        self.0.release(reservation).await
+    }
+    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+        self.0.usage(key, now).await
+    }
+    async fn list_usage(
+        &self,
+        scope: &str,
+        period: &Period,
+        page: &PageRequest,
+    ) -> Result<UsagePage, StoreError> {
+        self.0.list_usage(scope, period, page).await
+    }
+    async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError> {
+        self.0.totals(scope, period).await
+    }
+}
+
+#[tokio::test]
+async fn a_remote_store_is_checked_inside_the_future_and_an_in_process_one_in_call() {
+    let p = policy(json!({"dailyRequestLimit": 1}));
+    for (limiter, decided_in_call) in limiters().into_iter().zip([true, false]) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut service = RateLimitLayer::fixed("app", p.clone())
+            .limiter(limiter.clone())
+            .layer_over(counting_ok(calls.clone()));
+        let first = service
+            .ready()
+            .await
+            .expect("ready")
+            .call(request(Some("f"), None));
+        let counted_before_poll = usage_of(&limiter, &p, "app", "f").await.requests;
+        assert_eq!(counted_before_poll, u64::from(decided_in_call));
+        assert_eq!(calls.load(Ordering::SeqCst), usize::from(decided_in_call));
+        let response = first.await.expect("response");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let (status, _, _) = send(&mut service, request(Some("f"), None)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    }
 }
 
 /// A store that is always down.
