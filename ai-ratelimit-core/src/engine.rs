@@ -130,64 +130,95 @@ impl LimitState {
     /// Inserts the rate-limit headers of the HTTP API for this state into `headers`: for each
     /// enforced, limited metric, `x-ratelimit-limit-*` / `x-ratelimit-remaining-*`, then
     /// `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers-09), then
-    /// `x-ratelimit-reset`. Existing values of these headers are replaced.
+    /// `x-ratelimit-reset`. Existing values of these headers are replaced; other headers are
+    /// kept (after these).
     pub fn insert_headers(&self, headers: &mut HeaderMap) {
-        let window = self.period.length_seconds();
         let key = PolicyHeadersKey {
             limit_type: self.limit_type,
             limits: self.limits,
-            window,
+            window: self.period.length_seconds(),
         };
-        LAST_POLICY_HEADERS.with_borrow_mut(|last| {
-            let policy = match last {
+        LAST_HEADER_TEMPLATE.with_borrow_mut(|last| {
+            let template = match last {
                 Some(cached) if cached.key == key => cached,
-                _ => last.insert(self.policy_headers(key)),
+                _ => last.insert(self.header_template(key)),
             };
-            for (name, value) in &policy.values {
-                headers.insert((*name).clone(), value.clone());
+            // A copy of the template (made once per policy) carries every name already
+            // hashed and placed: cloning it costs far less than inserting each custom name
+            // (the http crate hashes custom names byte by byte on every insert).
+            let inner = std::mem::replace(headers, template.headers.clone());
+            self.fill_counts(headers, &template.slots);
+            if !inner.is_empty() {
+                let mut skipping = false;
+                headers.extend(inner.into_iter().filter(|(name, _)| {
+                    // `None` continues the previous name: skipped with it.
+                    if let Some(name) = name {
+                        skipping = template.headers.contains_key(name);
+                    }
+                    !skipping
+                }));
             }
         });
+    }
+
+    /// Writes the numbers of this state into the template's slots for them.
+    fn fill_counts(&self, headers: &mut HeaderMap, slots: &[Slot]) {
         let mut text = HeaderText::default();
-        let mut listed = 0;
-        for (metric, _) in self.enforced() {
-            let remaining_name = match metric {
-                Metric::Requests => &REMAINING_REQUESTS,
-                Metric::Tokens => &REMAINING_TOKENS,
-            };
-            text.number(self.remaining(metric).unwrap_or(0));
-            text.end(remaining_name);
-            listed += 1;
-        }
-        if listed > 0 {
-            for (i, (metric, _)) in self.enforced().enumerate() {
-                text.list_item(i, metric);
-                text.push(b";r=");
-                text.number(self.remaining(metric).unwrap_or(0));
-                text.push(b";t=");
-                text.number(self.reset_after_secs);
+        for slot in slots {
+            match *slot {
+                Slot::Fixed => {}
+                Slot::Remaining(metric) => {
+                    text.number(self.remaining(metric).unwrap_or(0));
+                    text.end();
+                }
+                Slot::State => {
+                    for (i, (metric, _)) in self.enforced().enumerate() {
+                        text.list_item(i, metric);
+                        text.push(b";r=");
+                        text.number(self.remaining(metric).unwrap_or(0));
+                        text.push(b";t=");
+                        text.number(self.reset_after_secs);
+                    }
+                    text.end();
+                }
+                Slot::Reset => {
+                    text.number(self.reset_after_secs);
+                    text.end();
+                }
             }
-            text.end(&RATELIMIT);
         }
-        text.number(self.reset_after_secs);
-        text.end(&RESET);
-        for (name, value) in text.into_values() {
-            headers.insert(name.clone(), value);
+        let mut counts = text.into_values();
+        for ((_, value), slot) in headers.iter_mut().zip(slots) {
+            if !matches!(slot, Slot::Fixed)
+                && let Some(count) = counts.next()
+            {
+                *value = count;
+            }
         }
     }
 
-    /// `x-ratelimit-limit-*` and `RateLimit-Policy`: what depends only on `key`.
-    fn policy_headers(&self, key: PolicyHeadersKey) -> PolicyHeaders {
-        let mut text = HeaderText::default();
-        let mut listed = 0;
+    /// Every header of states with `key`, the numbers left as placeholders (`0`), and what
+    /// each entry holds, in the map's order.
+    fn header_template(&self, key: PolicyHeadersKey) -> HeaderTemplate {
+        let mut headers = HeaderMap::with_capacity(MAX_LIMIT_HEADERS);
+        let mut slots = Vec::with_capacity(MAX_LIMIT_HEADERS);
+        let placeholder = HeaderValue::from_static("0");
+        let mut add = |name: &HeaderName, value: HeaderValue, slot: Slot| {
+            headers.insert(name.clone(), value);
+            slots.push(slot);
+        };
+        let mut listed = false;
         for (metric, limit) in self.enforced() {
-            text.number(limit);
-            text.end(match metric {
-                Metric::Requests => &LIMIT_REQUESTS,
-                Metric::Tokens => &LIMIT_TOKENS,
-            });
-            listed += 1;
+            let (limit_name, remaining_name) = match metric {
+                Metric::Requests => (&LIMIT_REQUESTS, &REMAINING_REQUESTS),
+                Metric::Tokens => (&LIMIT_TOKENS, &REMAINING_TOKENS),
+            };
+            add(limit_name, HeaderValue::from(limit), Slot::Fixed);
+            add(remaining_name, placeholder.clone(), Slot::Remaining(metric));
+            listed = true;
         }
-        if listed > 0 {
+        if listed {
+            let mut text = HeaderText::default();
             for (i, (metric, limit)) in self.enforced().enumerate() {
                 text.list_item(i, metric);
                 text.push(b";q=");
@@ -195,11 +226,17 @@ impl LimitState {
                 text.push(b";w=");
                 text.number(key.window);
             }
-            text.end(&RATELIMIT_POLICY);
+            text.end();
+            if let Some(policy) = text.into_values().next() {
+                add(&RATELIMIT_POLICY, policy, Slot::Fixed);
+            }
+            add(&RATELIMIT, placeholder.clone(), Slot::State);
         }
-        PolicyHeaders {
+        add(&RESET, placeholder, Slot::Reset);
+        HeaderTemplate {
             key,
-            values: text.into_values().collect(),
+            headers,
+            slots,
         }
     }
 }
@@ -212,18 +249,31 @@ struct PolicyHeadersKey {
     window: u64,
 }
 
-/// The policy headers made for `key`.
-struct PolicyHeaders {
+/// What an entry of a [`HeaderTemplate`] holds.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    /// A value of the policy (a limit, `RateLimit-Policy`): kept as is.
+    Fixed,
+    /// `x-ratelimit-remaining-*` of the metric.
+    Remaining(Metric),
+    /// `RateLimit`.
+    State,
+    /// `x-ratelimit-reset`.
+    Reset,
+}
+
+/// The headers of every state of one policy key, numbers left to fill in.
+struct HeaderTemplate {
     key: PolicyHeadersKey,
-    values: Vec<(&'static HeaderName, HeaderValue)>,
+    headers: HeaderMap,
+    slots: Vec<Slot>,
 }
 
 thread_local! {
-    /// The policy headers last made on this thread. They are the same on every response of
-    /// one policy and tier, so most responses only format their remaining counts and reset
-    /// (headers are made on every response; formatting and validating values was a third of
-    /// their cost). One entry per thread: no lock, no unbounded growth.
-    static LAST_POLICY_HEADERS: RefCell<Option<PolicyHeaders>> = const { RefCell::new(None) };
+    /// The header template last made on this thread. The names and the policy values are
+    /// the same on every response of one policy and tier, so each response copies the
+    /// template and writes only its counts. One entry per thread: no lock, no unbounded growth.
+    static LAST_HEADER_TEMPLATE: RefCell<Option<HeaderTemplate>> = const { RefCell::new(None) };
 }
 
 static LIMIT_REQUESTS: HeaderName = HeaderName::from_static("x-ratelimit-limit-requests");
@@ -234,15 +284,15 @@ static RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy"
 static RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 static RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
-/// At most 2 metrics × remaining + state + reset (or 2 limits + policy).
-const MAX_LIMIT_HEADERS: usize = 4;
+/// At most 2 metrics × (limit + remaining) + policy + state + reset.
+const MAX_LIMIT_HEADERS: usize = 7;
 
-/// The values of one state's headers, written back to back into one buffer that they then
+/// The values of one state's counts, written back to back into one buffer that they then
 /// share (as slices of one `Bytes`): one allocation for all of them instead of one each —
 /// they are made on every response.
 struct HeaderText {
     buf: Vec<u8>,
-    ends: [(&'static HeaderName, usize); MAX_LIMIT_HEADERS],
+    ends: [usize; MAX_LIMIT_HEADERS],
     count: usize,
 }
 
@@ -251,7 +301,7 @@ impl Default for HeaderText {
         Self {
             // Enough for both metrics with 20-digit numbers.
             buf: Vec::with_capacity(192),
-            ends: [(&RESET, 0); MAX_LIMIT_HEADERS],
+            ends: [0; MAX_LIMIT_HEADERS],
             count: 0,
         }
     }
@@ -277,26 +327,24 @@ impl HeaderText {
         self.push(b"\"");
     }
 
-    /// Ends the value of header `name` at the current position.
-    fn end(&mut self, name: &'static HeaderName) {
-        self.ends[self.count] = (name, self.buf.len());
+    /// Ends the current value at the current position.
+    fn end(&mut self) {
+        self.ends[self.count] = self.buf.len();
         self.count += 1;
     }
 
     /// The values, each a slice of the one buffer.
-    fn into_values(self) -> impl Iterator<Item = (&'static HeaderName, HeaderValue)> {
+    fn into_values(self) -> impl Iterator<Item = HeaderValue> {
         let bytes = Bytes::from(self.buf);
         let mut start = 0;
         self.ends
             .into_iter()
             .take(self.count)
-            .filter_map(move |(name, end)| {
+            .filter_map(move |end| {
                 let value = bytes.slice(start..end);
                 start = end;
                 // The text is ASCII digits, quotes and punctuation: always a valid value.
-                HeaderValue::from_maybe_shared(value)
-                    .ok()
-                    .map(|value| (name, value))
+                HeaderValue::from_maybe_shared(value).ok()
             })
     }
 }

@@ -415,6 +415,35 @@ fn headers_follow_the_limits_and_window_of_each_state() {
         assert_eq!(header(&h, "x-ratelimit-reset"), Some("60"));
         assert_eq!(h.len(), 1, "no limit, no limit headers");
     }
+
+    // Into a response's own headers: they stay (every value of each), and stale values of
+    // these headers (e.g. set by an inner limiter) are replaced, not repeated.
+    let mut h = HeaderMap::new();
+    h.insert("content-type", "application/json".parse().expect("value"));
+    h.append("set-cookie", "a=1".parse().expect("value"));
+    h.append("set-cookie", "b=2".parse().expect("value"));
+    h.insert(
+        "x-ratelimit-remaining-requests",
+        "999".parse().expect("value"),
+    );
+    h.append(
+        "x-ratelimit-remaining-requests",
+        "998".parse().expect("value"),
+    );
+    h.insert("x-ratelimit-limit-tokens", "5".parse().expect("value"));
+    day.insert_headers(&mut h);
+    assert_eq!(header(&h, "content-type"), Some("application/json"));
+    let cookies: Vec<_> = h.get_all("set-cookie").iter().collect();
+    assert_eq!(cookies, ["a=1", "b=2"]);
+    let remaining: Vec<_> = h.get_all("x-ratelimit-remaining-requests").iter().collect();
+    assert_eq!(remaining, ["7"]);
+    assert_eq!(header(&h, "x-ratelimit-limit-requests"), Some("10"));
+    assert_eq!(
+        header(&h, "x-ratelimit-limit-tokens"),
+        Some("5"),
+        "a header this state does not set is left alone"
+    );
+    assert_eq!(h.len(), 5 + 2 + 2);
 }
 
 #[tokio::test(flavor = "current_thread")]
