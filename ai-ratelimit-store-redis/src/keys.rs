@@ -30,12 +30,13 @@ pub(crate) struct PeriodKeys {
     base: String,
 }
 
-/// The three keys an admission touches, all in the slot of the scope's hash tag.
+/// The keys an admission may touch, all in the slot of the scope's hash tag.
 #[derive(Debug)]
 pub(crate) struct IdentityKeys {
     pub(crate) counter: String,
     pub(crate) index: String,
     pub(crate) totals: String,
+    pub(crate) changed: String,
 }
 
 impl KeySpace {
@@ -66,6 +67,7 @@ impl KeySpace {
             counter: period.counter(&key.identity),
             index: period.index(),
             totals: period.totals(),
+            changed: period.changed(),
         }
     }
 }
@@ -89,6 +91,10 @@ impl PeriodKeys {
 
     pub(crate) fn totals(&self) -> String {
         format!("{}:tot", self.base)
+    }
+
+    pub(crate) fn changed(&self) -> String {
+        format!("{}:ch", self.base)
     }
 }
 
@@ -119,6 +125,7 @@ mod tests {
         assert_eq!(keys.counter, "airl:{proj-1}:day:2030-01-15:c:user%2042");
         assert_eq!(keys.index, "airl:{proj-1}:day:2030-01-15:ix");
         assert_eq!(keys.totals, "airl:{proj-1}:day:2030-01-15:tot");
+        assert_eq!(keys.changed, "airl:{proj-1}:day:2030-01-15:ch");
     }
 
     #[test]
@@ -129,7 +136,7 @@ mod tests {
             let mut tags = std::collections::HashSet::new();
             for identity in identities {
                 let k = KeySpace::new("airl").identity(&usage_key(scope, identity));
-                for key in [&k.counter, &k.index, &k.totals] {
+                for key in [&k.counter, &k.index, &k.totals, &k.changed] {
                     tags.insert(hash_tag(key).map(str::to_owned));
                 }
             }

@@ -15,12 +15,15 @@ use chrono::{DateTime, Utc};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::error::RedisStoreError;
-use crate::keys::KeySpace;
+use crate::keys::{KeySpace, PeriodKeys};
 use crate::options::RedisStoreOptions;
 use crate::scripts::Scripts;
 
 /// Largest count the scripts handle exactly (Lua numbers are doubles).
 const MAX_EXACT: u64 = (1 << 53) - 1;
+
+/// Changed identities read (`SSCAN COUNT`) and rewritten (one script call) at a time.
+const SYNC_CHUNK: usize = 500;
 
 /// A [`UsageStore`] in Redis, shared by any number of processes.
 ///
@@ -101,6 +104,43 @@ impl RedisStore {
         match tokio::time::timeout(self.call_timeout, call).await {
             Ok(result) => result.map_err(|e| RedisStoreError::from_call(e, self.call_timeout)),
             Err(_) => Err(RedisStoreError::Timeout(self.call_timeout)),
+        }
+    }
+
+    /// Rewrites the listing entries (and the totals) of every identity marked changed since
+    /// the last read: admissions and releases mark identities instead of updating the index.
+    /// Identities marked while this runs may be left for the next read.
+    async fn sync_listing(&self, keys: &PeriodKeys) -> Result<(), RedisStoreError> {
+        let (index, totals, changed) = (keys.index(), keys.totals(), keys.changed());
+        let mut conn = self.conn.clone();
+        let mut cursor = 0u64;
+        loop {
+            let (next, identities): (u64, Vec<String>) = self
+                .run(
+                    redis::cmd("SSCAN")
+                        .arg(&changed)
+                        .arg(cursor)
+                        .arg("COUNT")
+                        .arg(SYNC_CHUNK)
+                        .query_async(&mut conn),
+                )
+                .await?;
+            // SSCAN of a large set may return more than COUNT: bound each script call.
+            for chunk in identities.chunks(SYNC_CHUNK) {
+                let mut invocation = self.scripts.sync.prepare_invoke();
+                invocation.key(&index).key(&totals).key(&changed);
+                for identity in chunk {
+                    invocation.key(keys.counter(identity));
+                }
+                for identity in chunk {
+                    invocation.arg(identity);
+                }
+                self.run(invocation.invoke_async::<i64>(&mut conn)).await?;
+            }
+            if next == 0 {
+                return Ok(());
+            }
+            cursor = next;
         }
     }
 
@@ -224,6 +264,7 @@ impl UsageStore for RedisStore {
             .key(&keys.counter)
             .key(&keys.index)
             .key(&keys.totals)
+            .key(&keys.changed)
             .arg(micros(request.now))
             .arg(limit_arg(request.request_limit))
             .arg(limit_arg(request.token_limit))
@@ -236,15 +277,7 @@ impl UsageStore for RedisStore {
                     .map_or(String::new(), |t| format!("={t}")),
             )
             .arg(&*key.identity)
-            .arg(self.ttl_ms(&key.period, request.now))
-            // A reservation without tokens, or expired already, would never count: not stored.
-            .arg(
-                if reserve > 0 && request.reservation_expires_at > request.now {
-                    "1"
-                } else {
-                    "0"
-                },
-            );
+            .arg(self.ttl_ms(&key.period, request.now));
         let mut conn = self.conn.clone();
         let reply: Vec<i64> = self.run(invocation.invoke_async(&mut conn)).await?;
         match reply.first() {
@@ -284,8 +317,7 @@ impl UsageStore for RedisStore {
         let mut invocation = self.scripts.release.prepare_invoke();
         invocation
             .key(&keys.counter)
-            .key(&keys.index)
-            .key(&keys.totals)
+            .key(&keys.changed)
             .arg(member)
             .arg(reserved)
             .arg(&*reservation.key.identity);
@@ -316,6 +348,7 @@ impl UsageStore for RedisStore {
             .transpose()?;
         let limit = page.clamped_limit();
         let keys = self.keys.period(scope, period);
+        self.sync_listing(&keys).await?;
         let index = keys.index();
         let start = match &cursor {
             Some(c) => self.listing_start(&index, c).await?,
@@ -377,6 +410,7 @@ impl UsageStore for RedisStore {
 
     async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError> {
         let keys = self.keys.period(scope, period);
+        self.sync_listing(&keys).await?;
         let mut conn = self.conn.clone();
         let (requests, tokens, identities): (Option<u64>, Option<u64>, Option<u64>) = self
             .run(

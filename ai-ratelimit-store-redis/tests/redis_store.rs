@@ -92,8 +92,9 @@ async fn every_key_expires_after_its_period_and_shares_the_scope_slot() {
         }
         cursor = next;
     }
-    // 3 counters (holding their reservations) + "never"'s counter + index + totals.
-    assert_eq!(keys.len(), 6, "{keys:?}");
+    // 3 counters (holding their reservations) + "never"'s counter + index + totals + the
+    // changed set (no listing read has taken the marked identities out yet).
+    assert_eq!(keys.len(), 7, "{keys:?}");
     let day = Window::Day.period_at(start());
     let bound = (day.end() - start()).num_milliseconds() + 2 * 24 * 3600 * 1000;
     let mut tags = std::collections::HashSet::new();
@@ -546,4 +547,94 @@ async fn listing_resumes_after_a_cursor_whose_identity_changed() {
     );
     assert_eq!(m, ["c", "c2", "b", "d"]);
     assert_eq!(m, r);
+}
+
+/// Admissions and releases leave the listing index to the next read: every read (listing or
+/// totals) brings it up to date, round after round, and takes the identities out of the
+/// changed set; the results match the reference `MemoryStore` each time.
+#[tokio::test]
+async fn every_read_brings_listing_and_totals_up_to_date() {
+    let Some(redis) = common::store_or_skip("reads_bring_listing_up_to_date").await else {
+        return;
+    };
+    let memory = MemoryStore::new();
+    let stores: [&dyn UsageStore; 2] = [&memory, &redis];
+    let s = scope();
+    let day = Window::Day.period_at(start());
+    let mut steps = Steps(0x2545_F491_4F6C_DD1D);
+    let mut outstanding: Vec<Vec<Reservation>> = Vec::new();
+    for round in 0..6 {
+        for _ in 0..40 {
+            let identity =
+                ["a", "b", "c", "d", "用户"][usize::try_from(steps.below(5)).expect("small")];
+            let mut pair = Vec::new();
+            for store in stores {
+                match store
+                    .admit(&request(&key(&s, identity), Some(12), 3))
+                    .await
+                    .expect("admit")
+                {
+                    AdmitOutcome::Admitted { reservation, .. } => pair.push(reservation),
+                    AdmitOutcome::Denied { .. } => {}
+                }
+            }
+            assert!(
+                pair.len() != 1,
+                "round {round}: the stores disagree on {identity}"
+            );
+            if pair.len() == 2 {
+                outstanding.push(pair);
+            }
+            if steps.below(4) == 0 && !outstanding.is_empty() {
+                let at = usize::try_from(steps.below(outstanding.len() as u64)).expect("small");
+                for (store, reservation) in stores.iter().zip(outstanding.swap_remove(at)) {
+                    store.release(&reservation).await.expect("release");
+                }
+            }
+        }
+        // Totals first on odd rounds, the listing first on even ones: either read syncs.
+        let (m_totals, r_totals, m_page, r_page) = if round % 2 == 1 {
+            (
+                memory.totals(&s, &day).await.expect("memory"),
+                redis.totals(&s, &day).await.expect("redis"),
+                memory
+                    .list_usage(&s, &day, &PageRequest::first(100))
+                    .await
+                    .expect("memory"),
+                redis
+                    .list_usage(&s, &day, &PageRequest::first(100))
+                    .await
+                    .expect("redis"),
+            )
+        } else {
+            let (m_page, r_page) = (
+                memory
+                    .list_usage(&s, &day, &PageRequest::first(100))
+                    .await
+                    .expect("memory"),
+                redis
+                    .list_usage(&s, &day, &PageRequest::first(100))
+                    .await
+                    .expect("redis"),
+            );
+            (
+                memory.totals(&s, &day).await.expect("memory"),
+                redis.totals(&s, &day).await.expect("redis"),
+                m_page,
+                r_page,
+            )
+        };
+        assert_eq!(m_totals, r_totals, "round {round}: totals");
+        assert_eq!(m_page, r_page, "round {round}: listing");
+        let changed = format!("{}:{{{s}}}:{}:ch", common::prefix(), day.id());
+        let marked: u64 = redis::cmd("SCARD")
+            .arg(&changed)
+            .query_async(&mut common::inspector().await)
+            .await
+            .expect("scard");
+        assert_eq!(
+            marked, 0,
+            "round {round}: identities left marked after a read"
+        );
+    }
 }

@@ -4,14 +4,19 @@
 //!
 //! Each admission is the full store operation: one `EVALSHA` that purges expired
 //! reservations, checks a request limit and a token limit, counts the request, reserves 100
-//! tokens and updates the listing index and the totals. Callers rotate over 1000 identities.
+//! tokens and marks the identity changed for the listing (once between two listing reads).
+//! Callers rotate over 1000 identities.
 //!
-//! Because one INCR is far less work than an admission, it also measures the same four
-//! commands a common admission runs, sent as a plain (non-atomic) pipeline in one round trip:
-//! the service's ceiling for the admission's own work, without the decision.
+//! Because one INCR is less work than an admission, it also measures the two commands a
+//! common admission runs (HMGET and HSET of the counter), sent as a plain (non-atomic)
+//! pipeline in one round trip: the service's ceiling for the admission's own work, without
+//! the decision.
 //!
 //! For reference it also prints the rate of the cheapest possible script call (`EVALSHA` of
 //! `return 1`): the fixed cost of any Lua call, which the store's single script necessarily pays.
+//!
+//! Admissions leave the listing index to the next read, so after the runs it times the first
+//! `list_usage` and `totals` reads, which bring the index and totals up to date.
 //!
 //! Run: `cargo bench -p ai-ratelimit-bench --bench store_redis` (about 10 s). Redis comes from
 //! `AIRL_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`); keys use a fresh prefix and are
@@ -22,7 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ai_ratelimit_core::{AdmitOutcome, AdmitRequest, UsageKey, UsageStore, Window};
+use ai_ratelimit_core::{AdmitOutcome, AdmitRequest, PageRequest, UsageKey, UsageStore, Window};
 use ai_ratelimit_store_redis::{RedisStore, RedisStoreOptions};
 use chrono::Utc;
 use redis::aio::ConnectionManager;
@@ -113,35 +118,23 @@ async fn incr_rate(conn: ConnectionManager, prefix: Arc<String>, concurrency: u6
     .await
 }
 
-/// The same Redis work as a common admission, without its decision or atomicity: the four
-/// commands the script runs (HMGET and HSET of the counter, ZINCRBY of the index, HINCRBY
-/// of the totals) sent as one plain pipeline, so one round trip like the script.
+/// The same Redis work as a common admission, without its decision or atomicity: the two
+/// commands the script runs (HMGET and HSET of the counter) sent as one plain pipeline, so
+/// one round trip like the script.
 async fn same_commands_rate(conn: ConnectionManager, prefix: Arc<String>, concurrency: u64) -> f64 {
     rate(concurrency, move |worker, i| {
         let (mut conn, prefix) = (conn.clone(), prefix.clone());
         async move {
             let who = identity(worker, i);
             let counter = format!("{prefix}:{{pipeline}}:c:{who}");
-            let index = format!("{prefix}:{{pipeline}}:ix");
-            let totals = format!("{prefix}:{{pipeline}}:tot");
             let _: () = redis::pipe()
                 .cmd("HMGET")
                 .arg(&counter)
-                .arg(&["r", "t", "v", "n", "e", "g"])
+                .arg(&["r", "t", "v", "n", "e", "g", "d"])
                 .ignore()
                 .cmd("HSET")
                 .arg(&counter)
-                .arg(&["r", "1", "n", "1", "v", "100", "e", "1"])
-                .ignore()
-                .cmd("ZINCRBY")
-                .arg(&index)
-                .arg(-1)
-                .arg(&who)
-                .ignore()
-                .cmd("HINCRBY")
-                .arg(&totals)
-                .arg("r")
-                .arg(1)
+                .arg(&["r", "1", "n", "1", "1:100", "1", "v", "100"])
                 .ignore()
                 .query_async(&mut conn)
                 .await
@@ -223,12 +216,31 @@ fn main() {
             let script_floor = trivial_script_rate(conn.clone(), concurrency).await;
             println!(
                 "redis c={concurrency}: store {admitted:.0}/s, INCR ceiling {ceiling:.0}/s, ratio {:.2}; \
-                 same four commands as a plain pipeline {same_commands:.0}/s, ratio {:.2} \
+                 same two commands as a plain pipeline {same_commands:.0}/s, ratio {:.2} \
                  (reference: EVALSHA of `return 1` {script_floor:.0}/s)",
                 admitted / ceiling,
                 admitted / same_commands
             );
         }
+        // The reads after the runs rewrite the index entries of every identity admitted.
+        let day = Window::Day.period_at(Utc::now());
+        let started = Instant::now();
+        let page = store
+            .list_usage(&scope, &day, &PageRequest::first(100))
+            .await
+            .expect("list_usage");
+        let first_read = started.elapsed();
+        let started = Instant::now();
+        let totals = store.totals(&scope, &day).await.expect("totals");
+        let second_read = started.elapsed();
+        println!(
+            "redis reads after the runs: first list_usage page {first_read:.1?} (brings {} \
+             identities' index entries up to date, {} listed), then totals {second_read:.1?} \
+             ({} requests)",
+            totals.identities,
+            page.items.len(),
+            totals.requests
+        );
         clean_up(&mut conn, &prefix).await;
     });
 }
