@@ -45,8 +45,10 @@
 //! | `P:{S}:D:tot` | hash | period totals of the scope: `r` requests (the sum of the index's entries, kept with them), `t` tokens (added by `settle`), `i` identities (index entries) |
 //!
 //! Layout change: before the changed set, every admission updated `ix` and `tot` directly and
-//! counters had no `d` (absent reads as 0). Keys written that way read correctly with this layout (their index is
-//! exact; an unmarked counter is marked by its next admission), and all of them expire by TTL.
+//! counters had no `d` (absent reads as 0). Keys written that way read correctly with this
+//! layout (their index is exact; an unmarked counter is marked by its next admission), and all
+//! of them expire by TTL. Processes of both layouts must not write one Redis at the same time:
+//! an old admission of a marked identity moves its index entry without the totals following.
 //!
 //! `S` and `I` are percent-encoded in key names (every byte outside `[A-Za-z0-9._-]` becomes
 //! `%XX`; the empty scope is `%`), so no scope or identity can add a `{`, `}` or `:` to a key.

@@ -13,7 +13,9 @@
 //! the decision.
 //!
 //! For reference it also prints the rate of the cheapest possible script call (`EVALSHA` of
-//! `return 1`): the fixed cost of any Lua call, which the store's single script necessarily pays.
+//! `return 1`): the fixed cost of any Lua call, which the store's single script necessarily
+//! pays; and of the same call with as many keys and arguments as an admission, which Redis
+//! turns into Lua strings before any script runs: the ceiling of a one-script admission.
 //!
 //! Admissions leave the listing index to the next read, so after the runs it times the first
 //! `list_usage` and `totals` reads, which bring the index and totals up to date.
@@ -159,6 +161,42 @@ async fn trivial_script_rate(conn: ConnectionManager, concurrency: u64) -> f64 {
     .await
 }
 
+/// `EVALSHA` of `return 1` with as many keys and arguments as an admission (4 keys, 8
+/// arguments, of the same sizes): the floor of any single-script admission with this
+/// interface, since Redis turns every argument into a Lua string before the script runs.
+async fn trivial_script_with_admission_args_rate(
+    conn: ConnectionManager,
+    prefix: Arc<String>,
+    concurrency: u64,
+) -> f64 {
+    let script = Arc::new(redis::Script::new("return 1"));
+    rate(concurrency, move |worker, i| {
+        let (script, mut conn, prefix) = (script.clone(), conn.clone(), prefix.clone());
+        async move {
+            let who = identity(worker, i);
+            let base = format!("{prefix}:{{args}}:day:2026-11-30");
+            let now = Utc::now().timestamp_micros();
+            let _: i64 = script
+                .key(format!("{base}:c:{who}"))
+                .key(format!("{base}:ix"))
+                .key(format!("{base}:tot"))
+                .key(format!("{base}:ch"))
+                .arg(now)
+                .arg((u64::MAX / 2).to_string())
+                .arg((u64::MAX / 2).to_string())
+                .arg(100)
+                .arg(now + 600_000_000)
+                .arg("=free")
+                .arg(&who)
+                .arg(86_400_000)
+                .invoke_async(&mut conn)
+                .await
+                .expect("EVALSHA");
+        }
+    })
+    .await
+}
+
 /// Deletes every key under the bench's prefix (bench hygiene only; the store never scans).
 async fn clean_up(conn: &mut ConnectionManager, prefix: &str) {
     let mut cursor = 0u64;
@@ -214,12 +252,18 @@ fn main() {
             let same_commands =
                 same_commands_rate(conn.clone(), prefix.clone(), concurrency).await;
             let script_floor = trivial_script_rate(conn.clone(), concurrency).await;
+            let args_floor =
+                trivial_script_with_admission_args_rate(conn.clone(), prefix.clone(), concurrency)
+                    .await;
             println!(
                 "redis c={concurrency}: store {admitted:.0}/s, INCR ceiling {ceiling:.0}/s, ratio {:.2}; \
                  same two commands as a plain pipeline {same_commands:.0}/s, ratio {:.2} \
-                 (reference: EVALSHA of `return 1` {script_floor:.0}/s)",
+                 (reference: EVALSHA of `return 1` {script_floor:.0}/s, ratio {:.2} to INCR; \
+                 with an admission's 4 keys and 8 arguments {args_floor:.0}/s, ratio {:.2} to INCR)",
                 admitted / ceiling,
-                admitted / same_commands
+                admitted / same_commands,
+                script_floor / ceiling,
+                args_floor / ceiling
             );
         }
         // The reads after the runs rewrite the index entries of every identity admitted.
