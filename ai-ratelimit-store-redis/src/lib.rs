@@ -26,8 +26,8 @@
 //! the local clock.
 //!
 //! A common admission is two commands inside the script, both on the identity's counter
-//! (`HMGET`, `HSET`): each `redis.call` costs about as much as a whole `INCR` from a client,
-//! so the listing index and the totals are not updated per request. Instead the identity is
+//! (`HMGET`, `HSET`): each `redis.call` costs Redis at least as much as a whole `INCR` sent
+//! by a client, so the listing index and the totals are not updated per request. Instead the identity is
 //! marked changed (once between two reads), and `list_usage` and `totals` first rewrite the
 //! marked identities' index entries from their counters, and the totals with them, one
 //! script call per 500 identities: a read costs O(identities changed since the last read).

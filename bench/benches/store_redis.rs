@@ -20,7 +20,10 @@
 //! Admissions leave the listing index to the next read, so after the runs it times the first
 //! `list_usage` and `totals` reads, which bring the index and totals up to date.
 //!
-//! Run: `cargo bench -p ai-ratelimit-bench --bench store_redis` (about 10 s). Redis comes from
+//! The cases take turns: 8 rounds of 250 ms per case (after 50 ms of warm-up each), so that
+//! a burst of load from other processes falls on all of them alike.
+//!
+//! Run: `cargo bench -p ai-ratelimit-bench --bench store_redis` (about 25 s). Redis comes from
 //! `AIRL_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`); keys use a fresh prefix and are
 //! deleted at the end.
 
@@ -35,8 +38,11 @@ use chrono::Utc;
 use redis::aio::ConnectionManager;
 
 const IDENTITIES: u64 = 1000;
-const WARM_UP: Duration = Duration::from_millis(300);
-const MEASURE: Duration = Duration::from_secs(2);
+const WARM_UP: Duration = Duration::from_millis(50);
+const MEASURE: Duration = Duration::from_millis(250);
+/// Each case is measured in this many slices of `MEASURE`, the cases taking turns, so that
+/// load from other processes on a shared machine falls on every case alike.
+const ROUNDS: u32 = 8;
 
 /// Runs `op(worker, i)` from `concurrency` tasks for the warm-up and then the measured time;
 /// returns operations per second over the measured time.
@@ -247,14 +253,26 @@ fn main() {
         let mut conn = store.connection();
         let (prefix, scope) = (Arc::new(prefix), Arc::new("bench".to_owned()));
         for concurrency in [1, 32] {
-            let ceiling = incr_rate(conn.clone(), prefix.clone(), concurrency).await;
-            let admitted = store_rate(store.clone(), scope.clone(), concurrency).await;
-            let same_commands =
-                same_commands_rate(conn.clone(), prefix.clone(), concurrency).await;
-            let script_floor = trivial_script_rate(conn.clone(), concurrency).await;
-            let args_floor =
-                trivial_script_with_admission_args_rate(conn.clone(), prefix.clone(), concurrency)
-                    .await;
+            let (mut ceiling, mut admitted, mut same_commands, mut script_floor, mut args_floor) =
+                (0.0, 0.0, 0.0, 0.0, 0.0);
+            for _ in 0..ROUNDS {
+                ceiling += incr_rate(conn.clone(), prefix.clone(), concurrency).await;
+                admitted += store_rate(store.clone(), scope.clone(), concurrency).await;
+                same_commands +=
+                    same_commands_rate(conn.clone(), prefix.clone(), concurrency).await;
+                script_floor += trivial_script_rate(conn.clone(), concurrency).await;
+                args_floor +=
+                    trivial_script_with_admission_args_rate(conn.clone(), prefix.clone(), concurrency)
+                        .await;
+            }
+            let rounds = f64::from(ROUNDS);
+            let (ceiling, admitted, same_commands, script_floor, args_floor) = (
+                ceiling / rounds,
+                admitted / rounds,
+                same_commands / rounds,
+                script_floor / rounds,
+                args_floor / rounds,
+            );
             println!(
                 "redis c={concurrency}: store {admitted:.0}/s, INCR ceiling {ceiling:.0}/s, ratio {:.2}; \
                  same two commands as a plain pipeline {same_commands:.0}/s, ratio {:.2} \
