@@ -1,11 +1,12 @@
-//! Admissions per second of `PostgresStore` at concurrency 1 and 32, next to PostgreSQL's own
-//! ceiling for one write round trip measured the same way through the same pool: a trivial
-//! `UPDATE … SET n = n + 1 … RETURNING n` on a one-row table. Prints the ratios.
+//! Requests per second of `PostgresStore` at concurrency 1 and 32, next to PostgreSQL's own
+//! ceiling for the same round trips measured the same way through the same pool: one trivial
+//! `UPDATE … SET n = n + 1 … RETURNING n` per store call (two per request when each request is
+//! admitted then settled, one when it is only admitted). Prints the ratios.
 //!
-//! Both sides write one row per operation, to the same distribution of rows: one hot row
-//! (the store: one hot identity, so admissions serialize on its row lock like the ceiling's
-//! updates do), then 1000 rows in turn (1000 identities). See `Identities` for the
-//! reservations' lifetimes in each case.
+//! Both sides write one row per call, to the same distribution of rows: one hot row (the
+//! store: one hot identity, so its calls serialize on its row lock like the ceiling's updates
+//! do), then 1000 rows in turn (1000 identities). See `Lifecycle` and `Identities` for the
+//! cases; the two sides alternate in slices of each case (see `compare`).
 //!
 //! Run: `cargo bench -p ai-ratelimit-bench --bench store_postgres` (`AIRL_BENCH_SECS` sets the
 //! seconds per case, default 3; `AIRL_TEST_POSTGRES_URL` the server).
@@ -13,7 +14,7 @@
 use std::sync::Arc;
 
 use ai_ratelimit_bench::store_load::{
-    CONCURRENCY, Identities, SPREAD, case_duration, measure, store_rate,
+    CASES, CONCURRENCY, SPREAD, case_duration, store_and_ceiling,
 };
 use ai_ratelimit_store_postgres::PostgresStore;
 use chrono::{DateTime, Utc};
@@ -58,27 +59,37 @@ async fn main() {
         "store_postgres: {:.1} s per case, PostgreSQL at {url}",
         duration.as_secs_f64()
     );
-    for identities in [Identities::Hot, Identities::Spread] {
+    for (identities, lifecycle) in CASES {
         for concurrency in CONCURRENCY {
             let (pool, sql) = (pool.clone(), ceiling_sql.clone());
-            let ceiling = measure(concurrency, duration, move |seq| {
+            let ceiling_op = move |seq: u64| {
                 let (pool, sql) = (pool.clone(), sql.clone());
                 let row = i32::try_from(identities.row(seq)).unwrap_or(1);
                 async move {
-                    let _: (i64,) = sqlx::query_as(&sql)
-                        .bind(row)
-                        .fetch_one(&pool)
-                        .await
-                        .expect("ceiling update");
+                    for _ in 0..lifecycle.round_trips() {
+                        let _: (i64,) = sqlx::query_as(&sql)
+                            .bind(row)
+                            .fetch_one(&pool)
+                            .await
+                            .expect("ceiling update");
+                    }
                 }
-            })
+            };
+            let (ceiling, admissions) = store_and_ceiling(
+                store.clone(),
+                (identities, lifecycle),
+                concurrency,
+                duration,
+                base,
+                ceiling_op,
+            )
             .await;
-            let admissions =
-                store_rate(store.clone(), identities, concurrency, duration, base).await;
             println!(
-                "{:<15} concurrency {concurrency:>2}: ceiling (UPDATE … RETURNING) {ceiling:>8.0}/s | \
-                 PostgresStore::admit {admissions:>8.0}/s | ratio {:.2}",
+                "{:<15} {:<12} concurrency {concurrency:>2}: ceiling ({}× UPDATE … RETURNING) \
+                 {ceiling:>8.0}/s | PostgresStore {admissions:>8.0}/s | ratio {:.2}",
                 identities.label(),
+                lifecycle.label(),
+                lifecycle.round_trips(),
                 admissions / ceiling
             );
         }

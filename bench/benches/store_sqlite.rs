@@ -1,18 +1,19 @@
-//! Admissions per second of `SqliteStore` at concurrency 1 and 32, next to SQLite's own
-//! ceiling for one write measured the same way through the same (single-writer) pool and in
-//! the same transaction mode (one autocommit statement): a trivial
-//! `UPDATE … SET n = n + 1 … RETURNING n` on a one-row table in the same file. Prints the ratios.
+//! Requests per second of `SqliteStore` at concurrency 1 and 32, next to SQLite's own ceiling
+//! for the same writes measured the same way through the same (single-writer) pool and in the
+//! same transaction mode (one autocommit statement): one trivial
+//! `UPDATE … SET n = n + 1 … RETURNING n` in the same file per store call (two per request when
+//! each request is admitted then settled, one when it is only admitted). Prints the ratios.
 //!
-//! Both sides write one row per operation, to the same distribution of rows: one hot row
-//! (the store: one hot identity), then 1000 rows in turn (1000 identities). See `Identities`
-//! for the reservations' lifetimes in each case. The file is in a temporary directory, WAL
-//! mode, `synchronous = NORMAL`.
+//! Both sides write one row per call, to the same distribution of rows: one hot row (the
+//! store: one hot identity), then 1000 rows in turn (1000 identities). See `Lifecycle` and
+//! `Identities` for the cases; the two sides alternate in slices of each case (see
+//! `compare`). The file is in a temporary directory, WAL mode, `synchronous = NORMAL`.
 //!
 //! Run: `cargo bench -p ai-ratelimit-bench --bench store_sqlite` (`AIRL_BENCH_SECS` sets the
 //! seconds per case, default 3).
 
 use ai_ratelimit_bench::store_load::{
-    CONCURRENCY, Identities, SPREAD, case_duration, measure, store_rate,
+    CASES, CONCURRENCY, SPREAD, case_duration, store_and_ceiling,
 };
 use ai_ratelimit_store_sqlite::SqliteStore;
 use chrono::{DateTime, Utc};
@@ -43,29 +44,39 @@ async fn main() {
         duration.as_secs_f64(),
         dir.join("bench.db").display()
     );
-    for identities in [Identities::Hot, Identities::Spread] {
+    for (identities, lifecycle) in CASES {
         for concurrency in CONCURRENCY {
             let ceiling_pool = pool.clone();
-            let ceiling = measure(concurrency, duration, move |seq| {
+            let ceiling_op = move |seq: u64| {
                 let pool = ceiling_pool.clone();
                 let row = i64::try_from(identities.row(seq)).unwrap_or(1);
                 async move {
-                    let _: (i64,) = sqlx::query_as(
-                        "UPDATE bench_ceiling SET n = n + 1 WHERE id = ?1 RETURNING n",
-                    )
-                    .bind(row)
-                    .fetch_one(&pool)
-                    .await
-                    .expect("ceiling update");
+                    for _ in 0..lifecycle.round_trips() {
+                        let _: (i64,) = sqlx::query_as(
+                            "UPDATE bench_ceiling SET n = n + 1 WHERE id = ?1 RETURNING n",
+                        )
+                        .bind(row)
+                        .fetch_one(&pool)
+                        .await
+                        .expect("ceiling update");
+                    }
                 }
-            })
+            };
+            let (ceiling, admissions) = store_and_ceiling(
+                store.clone(),
+                (identities, lifecycle),
+                concurrency,
+                duration,
+                base,
+                ceiling_op,
+            )
             .await;
-            let admissions =
-                store_rate(store.clone(), identities, concurrency, duration, base).await;
             println!(
-                "{:<15} concurrency {concurrency:>2}: ceiling (UPDATE … RETURNING) {ceiling:>8.0}/s | \
-                 SqliteStore::admit {admissions:>8.0}/s | ratio {:.2}",
+                "{:<15} {:<12} concurrency {concurrency:>2}: ceiling ({}× UPDATE … RETURNING) \
+                 {ceiling:>8.0}/s | SqliteStore {admissions:>8.0}/s | ratio {:.2}",
                 identities.label(),
+                lifecycle.label(),
+                lifecycle.round_trips(),
                 admissions / ceiling
             );
         }
