@@ -1,5 +1,11 @@
 //! The store's SQL. Times are Unix microseconds; reservations are a JSON array of
-//! `[id, tokens, expires_at]` in the counter row.
+//! `[id, tokens, expires_at]` in the counter row, always in SQLite's minified form
+//! (`[[1,250,17…],[2,250,17…]]`: what its JSON functions write), and in order of id.
+//!
+//! The common statements edit that text as a string instead of parsing it: a reservation is
+//! appended before the final `]`, and found for settlement by `[<id>,` (an id is the only
+//! value that follows a `[` directly), which costs a search of the text, not a JSON parse
+//! and rewrite of every reservation. Only the purge of expired reservations reads them as JSON.
 
 /// One admission, one statement. Parameters:
 ///   ?1 scope, ?2 period_id, ?3 identity, ?4 period_end, ?5 tier, ?6 reserve tokens,
@@ -15,7 +21,7 @@
 ///
 /// `res_live` totals the reservations' tokens and `res_next` bounds their earliest expiry
 /// from below, so the common admission (no reservation may have expired) appends to the
-/// array without reading it. Only once `res_next` has passed does `p` scan the array once,
+/// array's text without reading it. Only once `res_next` has passed does `p` scan the array once,
 /// keeping the live reservations, their total and their earliest expiry as one JSON value.
 /// `LIMIT -1 OFFSET 0` keeps SQLite from flattening (and so repeating) the derived tables.
 pub(crate) const ADMIT: &str = "\
@@ -30,8 +36,10 @@ ON CONFLICT (scope, period_id, identity) DO UPDATE SET \
     SELECT c.requests + f.ok, \
            CASE WHEN f.ok THEN ?5 ELSE c.tier END, \
            c.res_seq + f.ok, \
-           CASE WHEN f.keep THEN json_insert(f.kept, '$[#]', json_array(c.res_seq + 1, ?6, ?7)) \
-                ELSE f.kept END, \
+           CASE WHEN NOT f.keep THEN f.kept \
+                WHEN f.kept = '[]' THEN '[[' || (c.res_seq + 1) || ',' || ?6 || ',' || ?7 || ']]' \
+                ELSE substr(f.kept, 1, length(f.kept) - 1) \
+                     || ',[' || (c.res_seq + 1) || ',' || ?6 || ',' || ?7 || ']]' END, \
            CASE WHEN f.keep THEN f.live + ?6 ELSE f.live END, \
            CASE WHEN f.keep THEN min(coalesce(f.next, ?7), ?7) ELSE f.next END, \
            f.ok \
@@ -50,26 +58,40 @@ ON CONFLICT (scope, period_id, identity) DO UPDATE SET \
                 LIMIT -1 OFFSET 0) AS l) AS f) \
 RETURNING last_admitted, requests, tokens, res_seq, res_live";
 
+/// The end of `SETTLE` and `RELEASE`: drops reservation ?4 of key (?1, ?2, ?3), if the row
+/// still holds it, from the text of the array and its tokens from `res_live`.
+///
+/// `pos` is where its `[<id>,` starts (0: not held), `len` the length of its `[…]`. Its
+/// tokens are the integer after `[<id>,`. Cutting it out takes the comma before it, or
+/// after it when it comes first.
+macro_rules! remove_reservation {
+    () => {
+        "(res_live, reservations) = ( \
+    SELECT CASE WHEN s.pos = 0 THEN res_live \
+                ELSE res_live - CAST(substr(reservations, s.pos + length(?4) + 2, 20) AS INTEGER) END, \
+           CASE WHEN s.pos = 0 THEN reservations \
+                WHEN s.pos = 2 THEN '[' || ltrim(substr(reservations, s.pos + s.len), ',') \
+                ELSE substr(reservations, 1, s.pos - 2) || substr(reservations, s.pos + s.len) END \
+    FROM (SELECT r.pos, CASE WHEN r.pos = 0 THEN 0 ELSE instr(substr(reservations, r.pos), ']') END AS len \
+          FROM (SELECT instr(reservations, '[' || ?4 || ',') AS pos LIMIT -1 OFFSET 0) AS r \
+          LIMIT -1 OFFSET 0) AS s) \
+WHERE scope = ?1 AND period_id = ?2 AND identity = ?3"
+    };
+}
+
 /// Drops reservation ?4 from the row (and its tokens from the total) and adds ?5 tokens.
 /// `res_next` stays a lower bound.
-pub(crate) const SETTLE: &str = "\
-UPDATE airl_usage_counters SET \
-    tokens = CASE WHEN tokens > 9223372036854775807 - ?5 THEN 9223372036854775807 ELSE tokens + ?5 END, \
-    res_live = res_live - coalesce((SELECT r.value ->> 1 FROM json_each(reservations) AS r \
-                                    WHERE r.value ->> 0 = ?4), 0), \
-    reservations = (SELECT json_group_array(r.value) FROM json_each(reservations) AS r \
-                    WHERE r.value ->> 0 <> ?4) \
-WHERE scope = ?1 AND period_id = ?2 AND identity = ?3";
+pub(crate) const SETTLE: &str = concat!(
+    "UPDATE airl_usage_counters SET \
+    tokens = CASE WHEN tokens > 9223372036854775807 - ?5 THEN 9223372036854775807 ELSE tokens + ?5 END, ",
+    remove_reservation!(),
+);
 
 /// Drops reservation ?4 from the row (and its tokens from the total) and un-counts its request.
-pub(crate) const RELEASE: &str = "\
-UPDATE airl_usage_counters SET \
-    requests = max(requests - 1, 0), \
-    res_live = res_live - coalesce((SELECT r.value ->> 1 FROM json_each(reservations) AS r \
-                                    WHERE r.value ->> 0 = ?4), 0), \
-    reservations = (SELECT json_group_array(r.value) FROM json_each(reservations) AS r \
-                    WHERE r.value ->> 0 <> ?4) \
-WHERE scope = ?1 AND period_id = ?2 AND identity = ?3";
+pub(crate) const RELEASE: &str = concat!(
+    "UPDATE airl_usage_counters SET requests = max(requests - 1, 0), ",
+    remove_reservation!(),
+);
 
 /// One identity's usage, reservations live at ?4 only (read only if one may have expired).
 pub(crate) const USAGE: &str = "\

@@ -370,3 +370,56 @@ async fn odd_input_is_an_error_not_a_panic() {
         Err(StoreError::Data(_))
     ));
 }
+
+/// Settling and releasing cut reservations out of the array's text wherever they stand
+/// (first, last, between, ids sharing digits such as 1, 11 and 12), and only the one asked
+/// for: the live total and the array (read back through an expiry, which parses it) agree.
+#[tokio::test]
+async fn settle_and_release_find_reservations_anywhere_in_the_array() {
+    let store = TestStore::new().await;
+    let key = key("cut", "someone");
+    let mut held = Vec::new();
+    for n in 1..=12u32 {
+        let req = AdmitRequest {
+            // Distinct token counts, so that every sum tells which reservations it holds.
+            reserve_tokens: 1u64 << n,
+            reservation_expires_at: now() + chrono::Duration::minutes(i64::from(n)),
+            ..admit_request(&key, None)
+        };
+        match store.admit(&req).await.expect("admit") {
+            AdmitOutcome::Admitted { reservation, .. } => held.push(reservation),
+            AdmitOutcome::Denied { .. } => panic!("no limit, no denial"),
+        }
+    }
+    let (mut live, mut tokens) = (held.iter().map(|r| r.tokens).sum::<u64>(), 0);
+    let first_expiry = now() + chrono::Duration::minutes(1);
+    // Positions in `held` (ids 1..=12): first, ones sharing digits, middle, last, the rest.
+    for index in [0, 10, 11, 4, 1, 9, 2, 8, 3, 7, 5, 6] {
+        let reservation = held.remove(index.min(held.len() - 1));
+        live -= reservation.tokens;
+        if reservation.id % 2 == 0 {
+            store.settle(&reservation, 3).await.expect("settle");
+            tokens += 3;
+            // Settling twice adds the tokens again but drops nothing more.
+            store.settle(&reservation, 0).await.expect("settle again");
+        } else {
+            store.release(&reservation).await.expect("release");
+        }
+        let usage = store.usage(&key, now()).await.expect("usage");
+        assert_eq!((usage.reserved_tokens, usage.tokens), (live, tokens));
+        // When the first one (id 1, gone first) expires: past the earliest-expiry bound, so
+        // the array itself is read; every reservation left is still live.
+        let parsed = store.usage(&key, first_expiry).await.expect("usage");
+        assert_eq!(parsed.reserved_tokens, live);
+    }
+    let requests = store.usage(&key, now()).await.expect("usage").requests;
+    assert_eq!(requests, 6, "six of twelve released");
+    // The emptied array takes a reservation again, through the purge (JSON) path too.
+    let again = AdmitRequest {
+        now: first_expiry,
+        reservation_expires_at: first_expiry + chrono::Duration::minutes(1),
+        ..admit_request(&key, None)
+    };
+    let again = store.admit(&again).await.expect("admit");
+    assert!(matches!(again, AdmitOutcome::Admitted { usage, .. } if usage.reserved_tokens == 1));
+}
