@@ -21,8 +21,9 @@
 ///
 /// `res_live` totals the reservations' tokens and `res_next` bounds their earliest expiry
 /// from below, so the common admission (no reservation may have expired) appends to the
-/// array's text without reading it. Only once `res_next` has passed does `p` scan the array once,
-/// keeping the live reservations, their total and their earliest expiry as one JSON value.
+/// array's text without reading it. Only once `res_next` has passed does `k` scan the array,
+/// once: the live reservations' texts joined (each as `json_each` gives it, minified), their
+/// total and their earliest expiry, in one aggregate (over no row when nothing may have expired).
 /// `LIMIT -1 OFFSET 0` keeps SQLite from flattening (and so repeating) the derived tables.
 pub(crate) const ADMIT: &str = "\
 INSERT INTO airl_usage_counters AS c \
@@ -46,14 +47,13 @@ ON CONFLICT (scope, period_id, identity) DO UPDATE SET \
     FROM (SELECT l.kept, l.live, l.next, l.ok, l.ok AND ?12 AS keep \
           FROM (SELECT k.kept, k.live, k.next, \
                        ((?9 IS NULL OR c.requests < ?9) AND (?10 IS NULL OR k.live < ?10 - c.tokens)) AS ok \
-                FROM (SELECT CASE WHEN p.p IS NULL THEN c.reservations ELSE p.p -> 0 END AS kept, \
-                             CASE WHEN p.p IS NULL THEN c.res_live ELSE p.p ->> 1 END AS live, \
-                             CASE WHEN p.p IS NULL THEN c.res_next ELSE p.p ->> 2 END AS next \
-                      FROM (SELECT CASE WHEN c.res_next IS NULL OR c.res_next > ?8 THEN NULL ELSE ( \
-                                SELECT json_array(json_group_array(json(r.value)), \
-                                                  coalesce(sum(r.value ->> 1), 0), min(r.value ->> 2)) \
-                                FROM json_each(c.reservations) AS r WHERE r.value ->> 2 > ?8) END AS p \
-                            LIMIT -1 OFFSET 0) AS p \
+                FROM (SELECT CASE WHEN p.fresh THEN c.reservations \
+                                  ELSE '[' || coalesce(group_concat(r.value, ','), '') || ']' END AS kept, \
+                             CASE WHEN p.fresh THEN c.res_live ELSE coalesce(sum(r.value ->> 1), 0) END AS live, \
+                             CASE WHEN p.fresh THEN c.res_next ELSE min(r.value ->> 2) END AS next \
+                      FROM (SELECT (c.res_next IS NULL OR c.res_next > ?8) AS fresh LIMIT -1 OFFSET 0) AS p \
+                      LEFT JOIN json_each(CASE WHEN p.fresh THEN '[]' ELSE c.reservations END) AS r \
+                             ON r.value ->> 2 > ?8 \
                       LIMIT -1 OFFSET 0) AS k \
                 LIMIT -1 OFFSET 0) AS l) AS f) \
 RETURNING last_admitted, requests, tokens, res_seq, res_live";
