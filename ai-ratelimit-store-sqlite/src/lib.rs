@@ -12,8 +12,10 @@
 //! ignores versions it does not know, and every object it creates is prefixed `airl_`.
 //!
 //! # Atomicity
-//! The database runs in WAL mode with a busy timeout. Each admission is one
-//! `INSERT … ON CONFLICT DO UPDATE … RETURNING` statement; a writing statement holds SQLite's
+//! The database runs in WAL mode with a busy timeout. Each admission is one atomic statement:
+//! an `UPDATE … RETURNING` of the counter; only the first admission of an identity in a
+//! period, finding no row, follows it with an `INSERT … ON CONFLICT DO UPDATE … RETURNING`
+//! that decides the same way. A writing statement holds SQLite's
 //! single write lock from before it reads until it commits, so with limit L exactly L
 //! requests are admitted across connections and across processes sharing the file. In one
 //! process, writes go through a one-connection pool (no lock contention in-process) and reads
@@ -231,6 +233,31 @@ fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+/// The row an admission returns: admitted, requests, tokens, reservation id, reserved tokens.
+type AdmitRow = (bool, i64, i64, i64, i64);
+
+/// An admission statement with its parameters (both admission statements take the same).
+fn admit_query<'q>(
+    sql: &'q str,
+    request: &'q AdmitRequest,
+) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, AdmitRow, sqlx::sqlite::SqliteArguments<'q>> {
+    let key = &request.key;
+    sqlx::query_as(sql)
+        .bind(&*key.scope)
+        .bind(key.period.id())
+        .bind(&*key.identity)
+        .bind(key.period.end().timestamp_micros())
+        .bind(request.tier.as_deref())
+        .bind(to_i64(request.reserve_tokens))
+        .bind(request.reservation_expires_at.timestamp_micros())
+        .bind(request.now.timestamp_micros())
+        .bind(request.request_limit.map(to_i64))
+        .bind(request.token_limit.map(to_i64))
+        .bind(request.fits(&Usage::default()))
+        // A reservation without tokens, or expired already, would never count: not stored.
+        .bind(request.reserve_tokens > 0 && request.reservation_expires_at > request.now)
+}
+
 fn reservation_id(reservation: &Reservation) -> Result<i64, StoreError> {
     i64::try_from(reservation.id)
         .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))
@@ -304,23 +331,19 @@ impl SqliteStore {
 impl UsageStore for SqliteStore {
     async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
         let key = &request.key;
-        let row: (bool, i64, i64, i64, i64) = sqlx::query_as(statements::ADMIT)
-            .bind(&*key.scope)
-            .bind(key.period.id())
-            .bind(&*key.identity)
-            .bind(key.period.end().timestamp_micros())
-            .bind(request.tier.as_deref())
-            .bind(to_i64(request.reserve_tokens))
-            .bind(request.reservation_expires_at.timestamp_micros())
-            .bind(request.now.timestamp_micros())
-            .bind(request.request_limit.map(to_i64))
-            .bind(request.token_limit.map(to_i64))
-            .bind(request.fits(&Usage::default()))
-            // A reservation without tokens, or expired already, would never count: not stored.
-            .bind(request.reserve_tokens > 0 && request.reservation_expires_at > request.now)
-            .fetch_one(&self.writer)
+        // The common case is one UPDATE; only the first admission of an identity in a period
+        // finds no row and goes on to the insertion.
+        let updated: Option<AdmitRow> = admit_query(statements::ADMIT_UPDATE, request)
+            .fetch_optional(&self.writer)
             .await
             .map_err(|e| self.store_error(e))?;
+        let row = match updated {
+            Some(row) => row,
+            None => admit_query(statements::ADMIT_INSERT, request)
+                .fetch_one(&self.writer)
+                .await
+                .map_err(|e| self.store_error(e))?,
+        };
         self.maybe_purge(request.now);
         let (admitted, requests, tokens, seq, reserved) = row;
         let usage = Usage {

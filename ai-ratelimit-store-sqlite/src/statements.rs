@@ -7,12 +7,13 @@
 //! value that follows a `[` directly), which costs a search of the text, not a JSON parse
 //! and rewrite of every reservation. Only the purge of expired reservations reads them as JSON.
 
-/// One admission, one statement. Parameters:
+/// The admission's decision and counting, as the assignments of an `UPDATE` of the counter
+/// `c` (the SET clause of `ADMIT_UPDATE` and of `ADMIT_INSERT`'s conflict). Parameters of both:
 ///   ?1 scope, ?2 period_id, ?3 identity, ?4 period_end, ?5 tier, ?6 reserve tokens,
 ///   ?7 reservation expiry, ?8 now, ?9 request limit, ?10 token limit,
-///   ?11 whether an empty counter fits (decided in Rust by `AdmitRequest::fits`),
-///   ?12 whether an admitted request's reservation is kept (it has tokens and has not
-///   expired already).
+///   ?11 whether an empty counter fits (decided in Rust by `AdmitRequest::fits`; used by
+///   the insertion only), ?12 whether an admitted request's reservation is kept (it has
+///   tokens and has not expired already).
 ///
 /// A writing statement takes SQLite's write lock before it reads, so the decision and the
 /// increment are atomic against every other connection and process on the file. The row is
@@ -25,15 +26,9 @@
 /// once: the live reservations' texts joined (each as `json_each` gives it, minified), their
 /// total and their earliest expiry, in one aggregate (over no row when nothing may have expired).
 /// `LIMIT -1 OFFSET 0` keeps SQLite from flattening (and so repeating) the derived tables.
-pub(crate) const ADMIT: &str = "\
-INSERT INTO airl_usage_counters AS c \
-    (scope, period_id, identity, period_end, tier, requests, res_seq, reservations, res_live, \
-     res_next, last_admitted) \
-VALUES (?1, ?2, ?3, ?4, CASE WHEN ?11 THEN ?5 END, ?11, ?11, \
-    CASE WHEN ?11 AND ?12 THEN json_array(json_array(1, ?6, ?7)) ELSE '[]' END, \
-    CASE WHEN ?11 AND ?12 THEN ?6 ELSE 0 END, CASE WHEN ?11 AND ?12 THEN ?7 END, ?11) \
-ON CONFLICT (scope, period_id, identity) DO UPDATE SET \
-    (requests, tier, res_seq, reservations, res_live, res_next, last_admitted) = ( \
+macro_rules! admit_assignments {
+    () => {
+        "(requests, tier, res_seq, reservations, res_live, res_next, last_admitted) = ( \
     SELECT c.requests + f.ok, \
            CASE WHEN f.ok THEN ?5 ELSE c.tier END, \
            c.res_seq + f.ok, \
@@ -55,8 +50,33 @@ ON CONFLICT (scope, period_id, identity) DO UPDATE SET \
                       LEFT JOIN json_each(CASE WHEN p.fresh THEN '[]' ELSE c.reservations END) AS r \
                              ON r.value ->> 2 > ?8 \
                       LIMIT -1 OFFSET 0) AS k \
-                LIMIT -1 OFFSET 0) AS l) AS f) \
-RETURNING last_admitted, requests, tokens, res_seq, res_live";
+                LIMIT -1 OFFSET 0) AS l) AS f)"
+    };
+}
+
+/// The common admission: the counter exists. `RETURNING` gives no row when it does not,
+/// and the admission goes on to `ADMIT_INSERT` (each statement is atomic on its own, and an
+/// update that found no row changed nothing).
+pub(crate) const ADMIT_UPDATE: &str = concat!(
+    "UPDATE airl_usage_counters AS c SET ",
+    admit_assignments!(),
+    " WHERE c.scope = ?1 AND c.period_id = ?2 AND c.identity = ?3 \
+     RETURNING last_admitted, requests, tokens, res_seq, res_live",
+);
+
+/// The first admission of an identity in a period (the update found no row): insert, or
+/// decide on a row inserted concurrently meanwhile.
+pub(crate) const ADMIT_INSERT: &str = concat!(
+    "INSERT INTO airl_usage_counters AS c \
+    (scope, period_id, identity, period_end, tier, requests, res_seq, reservations, res_live, \
+     res_next, last_admitted) \
+VALUES (?1, ?2, ?3, ?4, CASE WHEN ?11 THEN ?5 END, ?11, ?11, \
+    CASE WHEN ?11 AND ?12 THEN json_array(json_array(1, ?6, ?7)) ELSE '[]' END, \
+    CASE WHEN ?11 AND ?12 THEN ?6 ELSE 0 END, CASE WHEN ?11 AND ?12 THEN ?7 END, ?11) \
+ON CONFLICT (scope, period_id, identity) DO UPDATE SET ",
+    admit_assignments!(),
+    " RETURNING last_admitted, requests, tokens, res_seq, res_live",
+);
 
 /// The end of `SETTLE` and `RELEASE`: drops reservation ?4 of key (?1, ?2, ?3), if the row
 /// still holds it, from the text of the array and its tokens from `res_live`.
