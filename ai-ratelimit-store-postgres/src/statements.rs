@@ -107,9 +107,12 @@ impl Statements {
         // Removing an element keeps the arrays sorted; `res_live` loses its tokens.
         let live_after = "CASE WHEN p.pos IS NULL THEN c.res_live \
                           ELSE GREATEST(c.res_live - c.res_tokens[p.pos], 0) END";
+        // Saturating in bigint ($5 is never negative), not through numeric: settling is half
+        // of every request's writes.
         let settle = format!(
             "UPDATE {t} AS c SET (tokens, res_ids, res_tokens, res_expires, res_live) = ( \
-                 SELECT LEAST(c.tokens::numeric + $5::bigint, {BIGINT_MAX})::bigint, \
+                 SELECT CASE WHEN c.tokens > {BIGINT_MAX} - $5::bigint THEN {BIGINT_MAX} \
+                             ELSE c.tokens + $5::bigint END, \
                         {ids}, {toks}, {exps}, {live_after} {position}) \
              WHERE {key}"
         );
