@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use bytes::Bytes;
+use bytes::BytesMut;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
@@ -288,19 +288,28 @@ static RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 const MAX_LIMIT_HEADERS: usize = 7;
 
 /// The values of one state's counts, written back to back into one buffer that they then
-/// share (as slices of one `Bytes`): one allocation for all of them instead of one each —
-/// they are made on every response.
+/// share (as slices of one `Bytes`): one buffer for all of them instead of one each — they
+/// are made on every response. The buffer is this thread's [`COUNT_BUFFER`].
 struct HeaderText {
-    buf: Vec<u8>,
+    buf: BytesMut,
     ends: [usize; MAX_LIMIT_HEADERS],
     count: usize,
 }
 
+thread_local! {
+    /// The buffer header counts are written into, kept between responses: once the values
+    /// cut from it are dropped (their response went out), `reserve` takes its space back
+    /// instead of allocating (two allocations per response otherwise: buffer and share count).
+    static COUNT_BUFFER: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+}
+
 impl Default for HeaderText {
     fn default() -> Self {
+        let mut buf = COUNT_BUFFER.take();
+        // Enough for both metrics with 20-digit numbers.
+        buf.reserve(192);
         Self {
-            // Enough for both metrics with 20-digit numbers.
-            buf: Vec::with_capacity(192),
+            buf,
             ends: [0; MAX_LIMIT_HEADERS],
             count: 0,
         }
@@ -334,8 +343,9 @@ impl HeaderText {
     }
 
     /// The values, each a slice of the one buffer.
-    fn into_values(self) -> impl Iterator<Item = HeaderValue> {
-        let bytes = Bytes::from(self.buf);
+    fn into_values(mut self) -> impl Iterator<Item = HeaderValue> {
+        let bytes = self.buf.split().freeze();
+        COUNT_BUFFER.set(self.buf);
         let mut start = 0;
         self.ends
             .into_iter()
@@ -408,6 +418,13 @@ pub enum Decision {
 /// The limit engine over a [`UsageStore`].
 #[derive(Debug, Clone)]
 pub struct Limiter {
+    /// Shared: a limiter is cloned into every admission it makes (to settle it later), so a
+    /// clone is one reference count and a pointer.
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     store: Arc<dyn UsageStore>,
     clock: Arc<dyn Clock>,
     reservation_ttl: Duration,
@@ -462,12 +479,14 @@ impl LimiterBuilder {
             return Err(BuildError::InvalidDuration("store_timeout"));
         }
         Ok(Limiter {
-            store: self.store,
-            clock: self.clock,
-            reservation_ttl: Duration::from_std(self.reservation_ttl)
-                .map_err(|_| BuildError::InvalidDuration("reservation_ttl"))?,
-            store_timeout: self.store_timeout,
-            failure_mode: self.failure_mode,
+            inner: Arc::new(Inner {
+                store: self.store,
+                clock: self.clock,
+                reservation_ttl: Duration::from_std(self.reservation_ttl)
+                    .map_err(|_| BuildError::InvalidDuration("reservation_ttl"))?,
+                store_timeout: self.store_timeout,
+                failure_mode: self.failure_mode,
+            }),
         })
     }
 }
@@ -476,11 +495,13 @@ impl Limiter {
     /// A limiter with default options over `store`.
     pub fn new(store: Arc<dyn UsageStore>) -> Self {
         Self {
-            store,
-            clock: Arc::new(SystemClock),
-            reservation_ttl: Duration::minutes(10),
-            store_timeout: DEFAULT_STORE_TIMEOUT,
-            failure_mode: FailureMode::Closed,
+            inner: Arc::new(Inner {
+                store,
+                clock: Arc::new(SystemClock),
+                reservation_ttl: Duration::minutes(10),
+                store_timeout: DEFAULT_STORE_TIMEOUT,
+                failure_mode: FailureMode::Closed,
+            }),
         }
     }
 
@@ -497,27 +518,27 @@ impl Limiter {
 
     /// The store behind this limiter.
     pub fn store(&self) -> &Arc<dyn UsageStore> {
-        &self.store
+        &self.inner.store
     }
 
     /// The clock of this limiter.
     pub fn clock(&self) -> &Arc<dyn Clock> {
-        &self.clock
+        &self.inner.clock
     }
 
     async fn call<T>(
         &self,
         f: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        tokio::time::timeout(self.store_timeout, f)
+        tokio::time::timeout(self.inner.store_timeout, f)
             .await
-            .unwrap_or(Err(StoreError::Timeout(self.store_timeout)))
+            .unwrap_or(Err(StoreError::Timeout(self.inner.store_timeout)))
     }
 
     /// Whether the store answers in-process, so that [`check_now`](Self::check_now),
     /// [`settle_now`](Self::settle_now) and [`release_now`](Self::release_now) answer.
     pub fn is_in_process(&self) -> bool {
-        self.store.in_process().is_some()
+        self.inner.store.in_process().is_some()
     }
 
     /// Decides on one request, in the order of the HTTP API: effective limits, rules on the
@@ -535,7 +556,7 @@ impl Limiter {
         let mut warning = None;
         if check.has_rules() {
             let usage = if check.rules_read_usage() {
-                match self.call(self.store.usage(&key, check.now)).await {
+                match self.call(self.inner.store.usage(&key, check.now)).await {
                     Ok(u) => u,
                     Err(e) => return Ok(check.store_failed(e)),
                 }
@@ -548,7 +569,7 @@ impl Limiter {
             }
         }
         let admit = check.admit_request(key);
-        let outcome = self.call(self.store.admit(&admit)).await;
+        let outcome = self.call(self.inner.store.admit(&admit)).await;
         Ok(check.conclude(outcome, warning))
     }
 
@@ -559,7 +580,7 @@ impl Limiter {
         policy: &Policy,
         request: &LimitRequest<'_>,
     ) -> Option<Result<Decision, LimitError>> {
-        let store = self.store.in_process()?;
+        let store = self.inner.store.in_process()?;
         let check = match Check::new(self, policy, request) {
             Ok(check) => check,
             Err(e) => return Some(Err(e)),
@@ -589,7 +610,7 @@ impl Limiter {
     }
 
     fn on_store_error(&self, error: StoreError, state: LimitState) -> Decision {
-        match self.failure_mode {
+        match self.inner.failure_mode {
             FailureMode::Open => {
                 tracing::warn!(%error, "usage store failed; admitting without counting (fail-open)");
                 Decision::Admitted(Admission {
@@ -615,7 +636,9 @@ impl Limiter {
         if let Some(settled) = self.settle_now(&reservation, tokens) {
             return settled;
         }
-        Ok(self.call(self.store.settle(&reservation, tokens)).await?)
+        Ok(self
+            .call(self.inner.store.settle(&reservation, tokens))
+            .await?)
     }
 
     /// [`settle`](Self::settle) without waiting, when the store is in-process (`None`
@@ -625,7 +648,7 @@ impl Limiter {
         reservation: &Reservation,
         tokens: u64,
     ) -> Option<Result<(), LimitError>> {
-        let store = self.store.in_process()?;
+        let store = self.inner.store.in_process()?;
         Some(
             store
                 .settle_now(reservation, tokens)
@@ -638,13 +661,13 @@ impl Limiter {
         if let Some(released) = self.release_now(&reservation) {
             return released;
         }
-        Ok(self.call(self.store.release(&reservation)).await?)
+        Ok(self.call(self.inner.store.release(&reservation)).await?)
     }
 
     /// [`release`](Self::release) without waiting, when the store is in-process (`None`
     /// otherwise, and nothing is done).
     pub fn release_now(&self, reservation: &Reservation) -> Option<Result<(), LimitError>> {
-        let store = self.store.in_process()?;
+        let store = self.inner.store.in_process()?;
         Some(store.release_now(reservation).map_err(LimitError::from))
     }
 
@@ -656,13 +679,13 @@ impl Limiter {
         identity: &str,
     ) -> Result<(Period, Usage), LimitError> {
         validate_identity(identity)?;
-        let now = self.clock.now();
+        let now = self.inner.clock.now();
         let period = policy.window().period_at(now);
         let key = UsageKey::new(scope, identity, period);
-        if let Some(store) = self.store.in_process() {
+        if let Some(store) = self.inner.store.in_process() {
             return Ok((period, store.usage_now(key.as_ref(), now)?));
         }
-        Ok((period, self.call(self.store.usage(&key, now)).await?))
+        Ok((period, self.call(self.inner.store.usage(&key, now)).await?))
     }
 }
 
@@ -700,7 +723,7 @@ impl<'a> Check<'a> {
         {
             return Err(LimitError::InvalidTier);
         }
-        let now = limiter.clock.now();
+        let now = limiter.inner.clock.now();
         let (period, reset_at) = period_at(policy.window(), now);
         Ok(Self {
             limiter,
@@ -809,7 +832,13 @@ impl<'a> Check<'a> {
             request_limit: self.limits.requests.filter(|_| lt.enforces_requests()),
             token_limit: self.limits.tokens.filter(|_| lt.enforces_tokens()),
             reserve_tokens: self.request.estimated_tokens,
-            reservation_expires_at: self.now + self.limiter.reservation_ttl,
+            // A reservation of no tokens never counts, so its expiry is moot: spare the
+            // calendar arithmetic (most layer requests reserve nothing).
+            reservation_expires_at: if self.request.estimated_tokens == 0 {
+                self.now
+            } else {
+                self.now + self.limiter.inner.reservation_ttl
+            },
             now: self.now,
         }
     }
@@ -889,10 +918,10 @@ fn period_at(window: Window, now: DateTime<Utc>) -> (Period, DateTime<Utc>) {
 
 /// Checks the API's identity rule: 1–256 characters.
 pub fn validate_identity(identity: &str) -> Result<(), LimitError> {
-    // Cheap byte bound first: 256 chars are at most 1024 bytes.
+    // Byte bounds first: 256 bytes are at most 256 chars, and 256 chars at most 1024 bytes.
     if identity.is_empty()
         || identity.len() > MAX_IDENTITY_LEN * 4
-        || identity.chars().count() > MAX_IDENTITY_LEN
+        || (identity.len() > MAX_IDENTITY_LEN && identity.chars().count() > MAX_IDENTITY_LEN)
     {
         return Err(LimitError::InvalidIdentity);
     }

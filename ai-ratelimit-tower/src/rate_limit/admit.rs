@@ -26,7 +26,16 @@ pub(crate) struct LimitHeaders {
     /// The rate-limit headers of this state.
     state: Option<LimitState>,
     /// `x-ratelimit-warning` of an admission or `Retry-After` of a denial.
-    extra: Option<(HeaderName, HeaderValue)>,
+    extra: Option<ExtraHeader>,
+}
+
+/// The one header beside the limit headers a response may get (its name is implied: the
+/// headers are moved a few times per request, and a name would double their size).
+pub(crate) enum ExtraHeader {
+    /// `x-ratelimit-warning`.
+    Warning(HeaderValue),
+    /// `Retry-After`.
+    RetryAfter(HeaderValue),
 }
 
 impl LimitHeaders {
@@ -34,8 +43,14 @@ impl LimitHeaders {
         if let Some(state) = &self.state {
             state.insert_headers(headers);
         }
-        if let Some((name, value)) = self.extra {
-            headers.insert(name, value);
+        match self.extra {
+            Some(ExtraHeader::Warning(value)) => {
+                headers.insert(WARNING_HEADER, value);
+            }
+            Some(ExtraHeader::RetryAfter(value)) => {
+                headers.insert(header::RETRY_AFTER, value);
+            }
+            None => {}
         }
     }
 }
@@ -319,7 +334,7 @@ fn decided<E>(
                 extra: admission
                     .warning_header()
                     .and_then(|w| HeaderValue::try_from(w).ok())
-                    .map(|value| (WARNING_HEADER, value)),
+                    .map(ExtraHeader::Warning),
                 state: Some(admission.state),
             };
             let reporter = TokenReporter::new();
@@ -353,7 +368,7 @@ fn decided<E>(
             let headers = LimitHeaders {
                 extra: denial
                     .retry_after()
-                    .map(|secs| (header::RETRY_AFTER, secs.into())),
+                    .map(|secs| ExtraHeader::RetryAfter(secs.into())),
                 state: Some(denial.state),
             };
             let outcome = match denial.reason {
@@ -375,7 +390,7 @@ fn decided<E>(
             let body = json!({"error": "store_unavailable", "message": "Usage limits cannot be checked right now; try again shortly"});
             let headers = LimitHeaders {
                 state: None,
-                extra: Some((header::RETRY_AFTER, HeaderValue::from_static("1"))),
+                extra: Some(ExtraHeader::RetryAfter(HeaderValue::from_static("1"))),
             };
             (
                 Outcome::Unavailable,
