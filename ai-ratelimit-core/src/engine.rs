@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use bytes::BytesMut;
+use bytes::Bytes;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
@@ -288,28 +288,19 @@ static RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 const MAX_LIMIT_HEADERS: usize = 7;
 
 /// The values of one state's counts, written back to back into one buffer that they then
-/// share (as slices of one `Bytes`): one buffer for all of them instead of one each — they
-/// are made on every response. The buffer is this thread's [`COUNT_BUFFER`].
+/// share (as slices of one `Bytes`): one allocation for all of them instead of one each —
+/// they are made on every response.
 struct HeaderText {
-    buf: BytesMut,
+    buf: Vec<u8>,
     ends: [usize; MAX_LIMIT_HEADERS],
     count: usize,
 }
 
-thread_local! {
-    /// The buffer header counts are written into, kept between responses: once the values
-    /// cut from it are dropped (their response went out), `reserve` takes its space back
-    /// instead of allocating (two allocations per response otherwise: buffer and share count).
-    static COUNT_BUFFER: RefCell<BytesMut> = RefCell::new(BytesMut::new());
-}
-
 impl Default for HeaderText {
     fn default() -> Self {
-        let mut buf = COUNT_BUFFER.take();
-        // Enough for both metrics with 20-digit numbers.
-        buf.reserve(192);
         Self {
-            buf,
+            // Enough for both metrics with 20-digit numbers.
+            buf: Vec::with_capacity(192),
             ends: [0; MAX_LIMIT_HEADERS],
             count: 0,
         }
@@ -343,9 +334,8 @@ impl HeaderText {
     }
 
     /// The values, each a slice of the one buffer.
-    fn into_values(mut self) -> impl Iterator<Item = HeaderValue> {
-        let bytes = self.buf.split().freeze();
-        COUNT_BUFFER.set(self.buf);
+    fn into_values(self) -> impl Iterator<Item = HeaderValue> {
+        let bytes = Bytes::from(self.buf);
         let mut start = 0;
         self.ends
             .into_iter()
