@@ -277,6 +277,16 @@ where
     }
 }
 
+/// What the limiter is asked about `subject` under `scoped`.
+fn limit_request<'a>(scoped: &'a ScopedPolicy, subject: &'a Subject) -> LimitRequest<'a> {
+    LimitRequest {
+        scope: &scoped.scope,
+        identity: &subject.identity,
+        tier: subject.tier.as_deref(),
+        estimated_tokens: subject.estimated_tokens,
+    }
+}
+
 /// Asks the limiter about `subject` and turns its decision into headers and a settlement,
 /// or into the answer.
 async fn check<E>(
@@ -285,12 +295,7 @@ async fn check<E>(
     subject: Subject,
     started: Option<Instant>,
 ) -> Checked {
-    let request = LimitRequest {
-        scope: &scoped.scope,
-        identity: &subject.identity,
-        tier: subject.tier.as_deref(),
-        estimated_tokens: subject.estimated_tokens,
-    };
+    let request = limit_request(&scoped, &subject);
     let decision = config.limiter.check(&scoped.policy, &request).await;
     decided(&config, &scoped, subject, started, decision)
 }
@@ -302,12 +307,7 @@ fn decide<E>(
     subject: Subject,
     started: Option<Instant>,
 ) -> Checked {
-    let request = LimitRequest {
-        scope: &scoped.scope,
-        identity: &subject.identity,
-        tier: subject.tier.as_deref(),
-        estimated_tokens: subject.estimated_tokens,
-    };
+    let request = limit_request(scoped, &subject);
     let decision = config
         .limiter
         .check_now(&scoped.policy, &request)
