@@ -219,6 +219,11 @@ impl InProcessUsageStore for MemoryStore {
     }
 
     fn settle_now(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
+        // Nothing to add and no reservation tracked (see `admit_now`): the counter would not
+        // change, so skip its lookup and lock (requests-only limits settle this way).
+        if tokens == 0 && reservation.tokens == 0 {
+            return Ok(());
+        }
         self.with_reserved_counter(reservation, |c| c.tokens = c.tokens.saturating_add(tokens));
         Ok(())
     }
