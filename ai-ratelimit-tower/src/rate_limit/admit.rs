@@ -1,5 +1,6 @@
 //! Admitting a request: policy, subject, decision — without waiting when it can.
 
+use std::future::ready;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
@@ -129,16 +130,15 @@ fn observe_now<E>(
     }
 }
 
-/// How an admission starts: decided at once, or to be waited on by the response future.
-#[allow(
-    clippy::large_enum_variant,
-    reason = "moved once per request; boxing would cost an allocation on the hot path"
-)]
-pub(crate) enum Start<B> {
-    /// Decided without waiting: a rejected subject, or an in-process store's answer.
-    Now(Admit<B>),
-    /// The store (or the policy source, or the extractor) must be waited on.
-    Later(Admitting<B>),
+/// An admission decided without waiting, applied to the request in place.
+pub(crate) enum Decided {
+    /// Call the inner service with the request, then add `headers` and settle.
+    Forward {
+        settlement: Settlement,
+        headers: LimitHeaders,
+    },
+    /// Answer without calling it.
+    Respond(Answer),
 }
 
 /// The admission of one request, waited on by the response future.
@@ -157,10 +157,33 @@ pub(crate) enum Admitting<B> {
     Whole(BoxFuture<'static, Admit<B>>),
 }
 
-/// Starts the admission of `request`: decides at once when nothing needs waiting for (a
-/// fixed policy, a subject in the head and an in-process store), else hands the wait to
-/// the response future.
-pub(crate) fn start<B, E>(config: &Arc<Config<E>>, request: Request<B>) -> Start<B>
+/// Decides on `request` at once when nothing needs waiting for (an in-process store, a fixed
+/// policy and a subject in the head), putting the subject and the token reporter in its
+/// extensions; `None` when the admission must be waited on (see [`start`]).
+pub(crate) fn decide_now<B, E>(config: &Config<E>, request: &mut Request<B>) -> Option<Decided>
+where
+    E: SubjectExtractor<B>,
+    B: Send + 'static,
+{
+    if !config.limiter.is_in_process() {
+        return None;
+    }
+    let scoped = config.source.fixed()?;
+    let subject = config.extractor.extract_now(request, scoped)?;
+    let started = config.observer.as_ref().map(|_| Instant::now());
+    Some(match subject {
+        Ok(subject) => decide(config, scoped, subject, started).apply_to(request),
+        Err(rejection) => {
+            let scope = Some(scoped.scope.clone());
+            let status = rejection.status();
+            observe_now(config, started, scope, None, Outcome::Rejected, status);
+            Decided::Respond(Answer::rejection(&rejection))
+        }
+    })
+}
+
+/// Starts the admission of `request` for the response future to wait on.
+pub(crate) fn start<B, E>(config: &Arc<Config<E>>, request: Request<B>) -> Admitting<B>
 where
     E: SubjectExtractor<B>,
     B: Send + 'static,
@@ -170,23 +193,20 @@ where
     {
         let started = config.observer.as_ref().map(|_| Instant::now());
         let check: BoxFuture<'static, Checked> = match subject {
-            Ok(subject) if config.limiter.is_in_process() => {
-                return Start::Now(decide(config, scoped, subject, started).apply(request));
-            }
             Ok(subject) => Box::pin(check(config.clone(), scoped.clone(), subject, started)),
             Err(rejection) => {
                 let scope = Some(scoped.scope.clone());
                 let status = rejection.status();
                 observe_now(config, started, scope, None, Outcome::Rejected, status);
-                return Start::Now(Admit::Respond(Answer::rejection(&rejection)));
+                Box::pin(ready(Checked::Respond(Answer::rejection(&rejection))))
             }
         };
-        return Start::Later(Admitting::Checking {
+        return Admitting::Checking {
             check,
             request: Some(request),
-        });
+        };
     }
-    Start::Later(Admitting::Whole(Box::pin(admit(config.clone(), request))))
+    Admitting::Whole(Box::pin(admit(config.clone(), request)))
 }
 
 impl<B> Admitting<B> {
@@ -220,7 +240,8 @@ pub(crate) enum Checked {
 }
 
 impl Checked {
-    fn apply<B>(self, mut request: Request<B>) -> Admit<B> {
+    /// Puts the subject and the reporter of an admission in the request's extensions.
+    fn apply_to<B>(self, request: &mut Request<B>) -> Decided {
         match self {
             Checked::Admitted {
                 subject,
@@ -230,13 +251,26 @@ impl Checked {
             } => {
                 request.extensions_mut().insert(reporter);
                 request.extensions_mut().insert(subject);
-                Admit::Forward {
-                    request,
+                Decided::Forward {
                     settlement,
                     headers,
                 }
             }
-            Checked::Respond(answer) => Admit::Respond(answer),
+            Checked::Respond(answer) => Decided::Respond(answer),
+        }
+    }
+
+    fn apply<B>(self, mut request: Request<B>) -> Admit<B> {
+        match self.apply_to(&mut request) {
+            Decided::Forward {
+                settlement,
+                headers,
+            } => Admit::Forward {
+                request,
+                settlement,
+                headers,
+            },
+            Decided::Respond(answer) => Admit::Respond(answer),
         }
     }
 }

@@ -7,7 +7,7 @@ use http::{Request, Response};
 use http_body::Body;
 use tower::Service;
 
-use super::admit::{self, Admit, Start};
+use super::admit::{self, Decided};
 use super::body::RateLimitBody;
 use super::future::ResponseFuture;
 use super::layer::Config;
@@ -79,23 +79,22 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let release = self.config.release_on_server_error;
-        match admit::start(&self.config, request) {
+        match admit::decide_now(&self.config, &mut request) {
             // Decided without waiting (an in-process store): like tower-http's synchronous
             // `ValidateRequest`, call the instance polled ready right away, or answer.
-            Start::Now(Admit::Forward {
-                request,
+            Some(Decided::Forward {
                 settlement,
                 headers,
             }) => ResponseFuture::calling(self.inner.call(request), settlement, headers, release),
-            Start::Now(Admit::Respond(answer)) => ResponseFuture::answering(answer),
+            Some(Decided::Respond(answer)) => ResponseFuture::answering(answer),
             // The check waits on the store inside the future, on the instance polled ready
             // (the clone stays behind and is polled for the next request).
-            Start::Later(admitting) => {
+            None => {
                 let clone = self.inner.clone();
                 let ready = std::mem::replace(&mut self.inner, clone);
-                ResponseFuture::admitting(ready, admitting, release)
+                ResponseFuture::admitting(ready, admit::start(&self.config, request), release)
             }
         }
     }
