@@ -130,6 +130,26 @@ fn observe_now<E>(
     }
 }
 
+/// Records a request rejected before its limit was checked (no policy, or no valid subject)
+/// and makes its answer.
+fn rejected<E>(
+    config: &Config<E>,
+    started: Option<Instant>,
+    scoped: Option<&ScopedPolicy>,
+    rejection: &Rejection,
+) -> Answer {
+    let scope = scoped.map(|s| s.scope.clone());
+    observe_now(
+        config,
+        started,
+        scope,
+        None,
+        Outcome::Rejected,
+        rejection.status(),
+    );
+    Answer::rejection(rejection)
+}
+
 /// An admission decided without waiting, applied to the request in place.
 pub(crate) enum Decided {
     /// Call the inner service with the request, then add `headers` and settle.
@@ -173,12 +193,7 @@ where
     let started = config.observer.as_ref().map(|_| Instant::now());
     Some(match subject {
         Ok(subject) => decide(config, scoped, subject, started).apply_to(request),
-        Err(rejection) => {
-            let scope = Some(scoped.scope.clone());
-            let status = rejection.status();
-            observe_now(config, started, scope, None, Outcome::Rejected, status);
-            Decided::Respond(Answer::rejection(&rejection))
-        }
+        Err(rejection) => Decided::Respond(rejected(config, started, Some(scoped), &rejection)),
     })
 }
 
@@ -195,10 +210,8 @@ where
         let check: BoxFuture<'static, Checked> = match subject {
             Ok(subject) => Box::pin(check(config.clone(), scoped.clone(), subject, started)),
             Err(rejection) => {
-                let scope = Some(scoped.scope.clone());
-                let status = rejection.status();
-                observe_now(config, started, scope, None, Outcome::Rejected, status);
-                Box::pin(ready(Checked::Respond(Answer::rejection(&rejection))))
+                let answer = rejected(config, started, Some(scoped), &rejection);
+                Box::pin(ready(Checked::Respond(answer)))
             }
         };
         return Admitting::Checking {
@@ -289,9 +302,7 @@ where
             match config.source.resolve(&parts).await {
                 Ok(scoped) => (scoped, Request::from_parts(parts, body)),
                 Err(rejection) => {
-                    let status = rejection.status();
-                    observe_now(&config, started, None, None, Outcome::Rejected, status);
-                    return Admit::Respond(Answer::rejection(&rejection));
+                    return Admit::Respond(rejected(&config, started, None, &rejection));
                 }
             }
         }
@@ -302,12 +313,7 @@ where
     };
     match extracted {
         Ok((request, subject)) => check(config, scoped, subject, started).await.apply(request),
-        Err(rejection) => {
-            let scope = Some(scoped.scope.clone());
-            let status = rejection.status();
-            observe_now(&config, started, scope, None, Outcome::Rejected, status);
-            Admit::Respond(Answer::rejection(&rejection))
-        }
+        Err(rejection) => Admit::Respond(rejected(&config, started, Some(&scoped), &rejection)),
     }
 }
 
