@@ -444,6 +444,16 @@ fn headers_follow_the_limits_and_window_of_each_state() {
         "a header this state does not set is left alone"
     );
     assert_eq!(h.len(), 5 + 2 + 2);
+
+    // A response whose first header is one of these, with several values, then others.
+    let mut h = HeaderMap::new();
+    h.append("ratelimit", "stale-1".parse().expect("value"));
+    h.append("ratelimit", "stale-2".parse().expect("value"));
+    h.insert("content-type", "text/plain".parse().expect("value"));
+    day.insert_headers(&mut h);
+    assert_eq!(h.get_all("ratelimit").iter().count(), 1);
+    assert_eq!(header(&h, "content-type"), Some("text/plain"));
+    assert_eq!(h.len(), 5 + 1);
 }
 
 #[tokio::test(flavor = "current_thread")]
