@@ -164,29 +164,20 @@ impl MemoryStore {
             .filter(move |e| e.key().period == *period && &*e.key().scope == scope)
     }
 
-    /// Adjusts the counter of `reservation` (if it still exists) under its shard lock.
-    fn with_reserved_counter(&self, reservation: &Reservation, adjust: impl FnOnce(&mut Counter)) {
-        let key: &dyn MapKey = &reservation.key;
-        if let Some(mut counter) = self.counters.get_mut(key) {
-            counter.take_reservation(reservation.id);
-            adjust(&mut counter);
-        }
-    }
-}
-
-impl InProcessUsageStore for MemoryStore {
-    fn admit_now(
+    /// The admission of `request` on the counter `key` (the request's key, owned or borrowed).
+    fn admit_at<K>(
         &self,
-        request: &AdmitRequest<UsageKeyRef<'_>>,
+        key: UsageKeyRef<'_>,
+        request: &AdmitRequest<K>,
     ) -> Result<AdmitOutcome, StoreError> {
         // Before taking a shard lock: eviction locks every shard in turn.
         if self.eviction.claim(request.now) {
             self.evict_expired(request.now);
         }
-        let lookup: &dyn MapKey = &request.key;
+        let lookup: &dyn MapKey = &key;
         let mut counter = match self.counters.get_mut(lookup) {
             Some(c) => c,
-            None => self.counters.entry(request.key.to_owned()).or_default(),
+            None => self.counters.entry(key.to_owned()).or_default(),
         };
         counter.purge_expired(request.now);
         let usage = counter.usage();
@@ -218,6 +209,24 @@ impl InProcessUsageStore for MemoryStore {
         })
     }
 
+    /// Adjusts the counter of `reservation` (if it still exists) under its shard lock.
+    fn with_reserved_counter(&self, reservation: &Reservation, adjust: impl FnOnce(&mut Counter)) {
+        let key: &dyn MapKey = &reservation.key;
+        if let Some(mut counter) = self.counters.get_mut(key) {
+            counter.take_reservation(reservation.id);
+            adjust(&mut counter);
+        }
+    }
+}
+
+impl InProcessUsageStore for MemoryStore {
+    fn admit_now(
+        &self,
+        request: &AdmitRequest<UsageKeyRef<'_>>,
+    ) -> Result<AdmitOutcome, StoreError> {
+        self.admit_at(request.key, request)
+    }
+
     fn settle_now(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
         // Nothing to add and no reservation tracked (see `admit_now`): the counter would not
         // change, so skip its lookup and lock (requests-only limits settle this way).
@@ -246,15 +255,7 @@ impl InProcessUsageStore for MemoryStore {
 #[async_trait]
 impl UsageStore for MemoryStore {
     async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
-        self.admit_now(&AdmitRequest {
-            key: request.key.as_ref(),
-            tier: request.tier.clone(),
-            request_limit: request.request_limit,
-            token_limit: request.token_limit,
-            reserve_tokens: request.reserve_tokens,
-            reservation_expires_at: request.reservation_expires_at,
-            now: request.now,
-        })
+        self.admit_at(request.key.as_ref(), request)
     }
 
     async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
