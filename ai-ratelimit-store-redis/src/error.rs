@@ -5,7 +5,9 @@ use std::time::Duration;
 use ai_ratelimit_core::StoreError;
 
 /// What can go wrong configuring, connecting to or talking to Redis.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Clone`, so that one failed batch call can fail every admission it carried.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RedisStoreError {
     /// The connection URL could not be parsed.
     #[error("invalid Redis URL: {0}")]
@@ -30,6 +32,9 @@ pub enum RedisStoreError {
     /// A reply or an argument did not have the expected shape.
     #[error("unexpected Redis data: {0}")]
     Data(String),
+    /// A queued admission was never sent: the runtime that would send its batch was gone.
+    #[error("the admission's batch was abandoned before it was sent")]
+    BatchAbandoned,
 }
 
 impl RedisStoreError {

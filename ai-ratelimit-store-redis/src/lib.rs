@@ -75,6 +75,7 @@
 //! fails closed (503) or open as configured.
 
 mod error;
+mod group_commit;
 mod keys;
 mod options;
 mod scripts;
