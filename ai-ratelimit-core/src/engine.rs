@@ -5,7 +5,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use bytes::Bytes;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
@@ -161,16 +160,16 @@ impl LimitState {
         });
     }
 
-    /// Writes the numbers of this state into the template's slots for them.
+    /// Writes the numbers of this state into the template's slots for them. Each value is
+    /// its own exact-size copy: a value sliced from one shared buffer would cost an atomic
+    /// reference count per header (and `From<u64>` an extra allocation), more than a copy.
     fn fill_counts(&self, headers: &mut HeaderMap, slots: &[Slot]) {
         let mut text = HeaderText::default();
-        for slot in slots {
+        for ((_, value), slot) in headers.iter_mut().zip(slots) {
+            text.clear();
             match *slot {
-                Slot::Fixed => {}
-                Slot::Remaining(metric) => {
-                    text.number(self.remaining(metric).unwrap_or(0));
-                    text.end();
-                }
+                Slot::Fixed => continue,
+                Slot::Remaining(metric) => text.number(self.remaining(metric).unwrap_or(0)),
                 Slot::State => {
                     for (i, (metric, _)) in self.enforced().enumerate() {
                         text.list_item(i, metric);
@@ -179,20 +178,11 @@ impl LimitState {
                         text.push(b";t=");
                         text.number(self.reset_after_secs);
                     }
-                    text.end();
                 }
-                Slot::Reset => {
-                    text.number(self.reset_after_secs);
-                    text.end();
-                }
+                Slot::Reset => text.number(self.reset_after_secs),
             }
-        }
-        let mut counts = text.into_values();
-        for ((_, value), slot) in headers.iter_mut().zip(slots) {
-            if !matches!(slot, Slot::Fixed)
-                && let Some(count) = counts.next()
-            {
-                *value = count;
+            if let Some(text) = text.value() {
+                *value = text;
             }
         }
     }
@@ -226,8 +216,7 @@ impl LimitState {
                 text.push(b";w=");
                 text.number(key.window);
             }
-            text.end();
-            if let Some(policy) = text.into_values().next() {
+            if let Some(policy) = text.value() {
                 add(&RATELIMIT_POLICY, policy, Slot::Fixed);
             }
             add(&RATELIMIT, placeholder.clone(), Slot::State);
@@ -287,34 +276,34 @@ static RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 /// At most 2 metrics × (limit + remaining) + policy + state + reset.
 const MAX_LIMIT_HEADERS: usize = 7;
 
-/// The values of one state's counts, written back to back into one buffer that they then
-/// share (as slices of one `Bytes`): one allocation for all of them instead of one each —
-/// they are made on every response.
+/// The text of one header value, written on the stack: the longest (`RateLimit` with both
+/// metrics and 20-digit numbers) is 112 bytes.
 struct HeaderText {
-    buf: Vec<u8>,
-    ends: [usize; MAX_LIMIT_HEADERS],
-    count: usize,
+    buf: [u8; 128],
+    len: usize,
 }
 
 impl Default for HeaderText {
     fn default() -> Self {
         Self {
-            // Enough for both metrics with 20-digit numbers.
-            buf: Vec::with_capacity(192),
-            ends: [0; MAX_LIMIT_HEADERS],
-            count: 0,
+            buf: [0; 128],
+            len: 0,
         }
     }
 }
 
 impl HeaderText {
+    /// Appends `bytes`; text beyond the buffer (never written by this module) is dropped.
     fn push(&mut self, bytes: &[u8]) {
-        self.buf.extend_from_slice(bytes);
+        let end = (self.len + bytes.len()).min(self.buf.len());
+        if let Some(room) = self.buf.get_mut(self.len..end) {
+            room.copy_from_slice(&bytes[..room.len()]);
+            self.len = end;
+        }
     }
 
     fn number(&mut self, n: u64) {
-        self.buf
-            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+        self.push(itoa::Buffer::new().format(n).as_bytes());
     }
 
     /// `"metric"`, preceded by `, ` unless it is the first item of a list.
@@ -327,25 +316,13 @@ impl HeaderText {
         self.push(b"\"");
     }
 
-    /// Ends the current value at the current position.
-    fn end(&mut self) {
-        self.ends[self.count] = self.buf.len();
-        self.count += 1;
+    fn clear(&mut self) {
+        self.len = 0;
     }
 
-    /// The values, each a slice of the one buffer.
-    fn into_values(self) -> impl Iterator<Item = HeaderValue> {
-        let bytes = Bytes::from(self.buf);
-        let mut start = 0;
-        self.ends
-            .into_iter()
-            .take(self.count)
-            .filter_map(move |end| {
-                let value = bytes.slice(start..end);
-                start = end;
-                // The text is ASCII digits, quotes and punctuation: always a valid value.
-                HeaderValue::from_maybe_shared(value).ok()
-            })
+    /// The value (ASCII digits, quotes and punctuation: always valid).
+    fn value(&self) -> Option<HeaderValue> {
+        HeaderValue::from_bytes(&self.buf[..self.len]).ok()
     }
 }
 
@@ -420,6 +397,9 @@ struct Inner {
     reservation_ttl: Duration,
     store_timeout: StdDuration,
     failure_mode: FailureMode,
+    /// `store.in_process().is_some()`, asked several times per request: one virtual call
+    /// less each time.
+    in_process: bool,
 }
 
 /// Builds a [`Limiter`].
@@ -470,6 +450,7 @@ impl LimiterBuilder {
         }
         Ok(Limiter {
             inner: Arc::new(Inner {
+                in_process: self.store.in_process().is_some(),
                 store: self.store,
                 clock: self.clock,
                 reservation_ttl: Duration::from_std(self.reservation_ttl)
@@ -486,6 +467,7 @@ impl Limiter {
     pub fn new(store: Arc<dyn UsageStore>) -> Self {
         Self {
             inner: Arc::new(Inner {
+                in_process: store.in_process().is_some(),
                 store,
                 clock: Arc::new(SystemClock),
                 reservation_ttl: Duration::minutes(10),
@@ -528,7 +510,7 @@ impl Limiter {
     /// Whether the store answers in-process, so that [`check_now`](Self::check_now),
     /// [`settle_now`](Self::settle_now) and [`release_now`](Self::release_now) answer.
     pub fn is_in_process(&self) -> bool {
-        self.inner.store.in_process().is_some()
+        self.inner.in_process
     }
 
     /// Decides on one request, in the order of the HTTP API: effective limits, rules on the
