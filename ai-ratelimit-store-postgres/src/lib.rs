@@ -30,8 +30,11 @@
 //! ```
 
 mod error;
+mod group_commit;
 mod statements;
 
+use std::borrow::Borrow;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,6 +50,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use crate::error::PostgresStoreError;
 use crate::error::classify;
+use crate::group_commit::{Entry, Lanes, Waiter};
 use crate::statements::Statements;
 
 /// The embedded migrations (run by [`PostgresStoreOptions::connect`] unless disabled).
@@ -188,6 +192,7 @@ impl PostgresStoreOptions {
             pool,
             retention: self.retention,
             purge_schedule: Arc::new(PurgeSchedule::every(PURGE_INTERVAL_SECS)),
+            admissions: Arc::new(Lanes::new()),
         })
     }
 
@@ -260,7 +265,14 @@ pub struct PostgresStore {
     retention: chrono::Duration,
     /// When to purge ended periods next (callers' time).
     purge_schedule: Arc<PurgeSchedule>,
+    /// Admissions waiting for the next round trip of their counter (its lane, see
+    /// [`group_commit`]): only admissions that would wait for the same row lock queue; the
+    /// others go out side by side as before.
+    admissions: Arc<Lanes<AdmitRequest, AdmitResult>>,
 }
+
+/// What a queued admission is answered with.
+type AdmitResult = Result<AdmitRow, StoreError>;
 
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -297,6 +309,38 @@ fn admit_query<'q>(
 fn reservation_id(reservation: &Reservation) -> Result<i64, StoreError> {
     i64::try_from(reservation.id)
         .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))
+}
+
+/// Whether an admitted request's reservation is stored: one without tokens, or expired
+/// already, would never count.
+fn keeps_reservation(request: &AdmitRequest) -> bool {
+    request.reserve_tokens > 0 && request.reservation_expires_at > request.now
+}
+
+/// Answers every admission of a failed batch with the batch's error.
+fn answer_all(batch: Vec<Waiter<AdmitRequest, AdmitResult>>, error: &StoreError) {
+    for waiter in batch {
+        let copy = match error {
+            StoreError::Timeout(d) => StoreError::Timeout(*d),
+            StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+            StoreError::Data(m) => StoreError::Data(m.clone()),
+        };
+        let _ = waiter.reply.send(Err(copy));
+    }
+}
+
+/// A lane's turn, held by whoever runs its round trip (a caller, by reference, or a batch's
+/// task, owning a store handle); ending it, however (done, failed, or the future dropped),
+/// passes the lane on.
+struct Turn<S: Borrow<PostgresStore>> {
+    store: S,
+    lane: u64,
+}
+
+impl<S: Borrow<PostgresStore>> Drop for Turn<S> {
+    fn drop(&mut self) {
+        self.store.borrow().pass_turn(self.lane);
+    }
 }
 
 impl PostgresStore {
@@ -341,6 +385,139 @@ impl PostgresStore {
         self.error(e).into()
     }
 
+    /// The group-commit lane of a counter (two counters rarely share one, harmlessly).
+    fn lane_of(key: &UsageKey) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        (&key.scope, &key.identity, &key.period).hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// One admission on its own: one statement (two for the first of a counter).
+    async fn admit_one(&self, request: &AdmitRequest) -> Result<AdmitRow, StoreError> {
+        let key = &request.key;
+        // A reservation without tokens, or expired already, would never count: not stored.
+        let keep = keeps_reservation(request);
+        let period_id = key.period.id();
+        // The common case is one UPDATE; only the first admission of an identity in a period
+        // finds no row and goes on to the insertion (each statement is atomic on its own, and
+        // an update that found no row changed nothing).
+        let updated: Option<AdmitRow> =
+            admit_query(&self.statements.admit_update, request, &period_id, keep)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| self.store_error(e))?;
+        match updated {
+            Some(row) => Ok(row),
+            None => admit_query(&self.statements.admit_insert, request, &period_id, keep)
+                .bind(key.period.end())
+                .bind(request.fits(&Usage::default()))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| self.store_error(e)),
+        }
+    }
+
+    /// Ends a turn of `lane`: sends the admissions queued meanwhile as one batch, from a
+    /// task of its own (which ends the next turn in turn), or leaves the lane idle.
+    fn pass_turn(&self, lane: u64) {
+        let Some(batch) = self.admissions.next_batch(lane) else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let turn = Turn {
+                    store: self.clone(),
+                    lane,
+                };
+                runtime.spawn(async move { turn.store.admit_batch(batch).await });
+            }
+            // Dropped outside a runtime: nothing can run the batch; its callers get an error.
+            Err(_) => {
+                drop(batch);
+                self.admissions.abandon(lane);
+            }
+        }
+    }
+
+    /// Runs queued admissions in one round trip (one transaction) and answers each caller.
+    async fn admit_batch(&self, batch: Vec<Waiter<AdmitRequest, AdmitResult>>) {
+        let mut keyed: Vec<(String, Waiter<AdmitRequest, AdmitResult>)> = batch
+            .into_iter()
+            .map(|w| (w.job.key.period.id(), w))
+            .collect();
+        // One order of keys for every batch of every instance: two batches never wait for
+        // each other's row locks in a cycle. Stable, so one key's admissions keep their order.
+        keyed.sort_by(|(pa, a), (pb, b)| {
+            let (a, b) = (&a.job.key, &b.job.key);
+            (&*a.scope, pa, &*a.identity).cmp(&(&*b.scope, pb, &*b.identity))
+        });
+        let (period_ids, batch): (Vec<String>, Vec<_>) = keyed.into_iter().unzip();
+        let rows = self.send_batch(&batch, &period_ids).await;
+        match rows {
+            Ok(rows) if rows.len() == batch.len() => {
+                for (waiter, row) in batch.into_iter().zip(rows) {
+                    // A caller that went away meanwhile needs no answer.
+                    let _ = waiter.reply.send(Ok(row));
+                }
+            }
+            // Bad input in one admission (e.g. a NUL byte) fails the whole statement, which
+            // then changed nothing: each admission goes again on its own, for its own answer.
+            Err(PostgresStoreError::Data(_)) => {
+                for waiter in batch {
+                    let result = self.admit_one(&waiter.job).await;
+                    let _ = waiter.reply.send(result);
+                }
+            }
+            Ok(rows) => {
+                let error = StoreError::Data(format!(
+                    "a batch of {} admissions returned {} rows",
+                    batch.len(),
+                    rows.len()
+                ));
+                answer_all(batch, &error);
+            }
+            Err(e) => answer_all(batch, &StoreError::from(e)),
+        }
+    }
+
+    /// The batch statement: `airl_admit_batch` over one array per parameter, in batch order.
+    async fn send_batch(
+        &self,
+        batch: &[Waiter<AdmitRequest, AdmitResult>],
+        period_ids: &[String],
+    ) -> Result<Vec<AdmitRow>, PostgresStoreError> {
+        let requests = || batch.iter().map(|w| &w.job);
+        let scopes: Vec<&str> = requests().map(|r| &*r.key.scope).collect();
+        let identities: Vec<&str> = requests().map(|r| &*r.key.identity).collect();
+        let tiers: Vec<Option<&str>> = requests().map(|r| r.tier.as_deref()).collect();
+        let reserves: Vec<i64> = requests().map(|r| to_i64(r.reserve_tokens)).collect();
+        let expiries: Vec<DateTime<Utc>> = requests().map(|r| r.reservation_expires_at).collect();
+        let nows: Vec<DateTime<Utc>> = requests().map(|r| r.now).collect();
+        let request_limits: Vec<Option<i64>> =
+            requests().map(|r| r.request_limit.map(to_i64)).collect();
+        let token_limits: Vec<Option<i64>> =
+            requests().map(|r| r.token_limit.map(to_i64)).collect();
+        let keeps: Vec<bool> = requests().map(keeps_reservation).collect();
+        let period_ends: Vec<DateTime<Utc>> = requests().map(|r| r.key.period.end()).collect();
+        let fits: Vec<bool> = requests().map(|r| r.fits(&Usage::default())).collect();
+        sqlx::query_as(&self.statements.admit_batch)
+            .bind(scopes)
+            .bind(period_ids)
+            .bind(identities)
+            .bind(tiers)
+            .bind(reserves)
+            .bind(expiries)
+            .bind(nows)
+            .bind(request_limits)
+            .bind(token_limits)
+            .bind(keeps)
+            .bind(period_ends)
+            .bind(fits)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
     /// Starts a purge in the background when the callers' clock passed the next purge time.
     fn maybe_purge(&self, now: DateTime<Utc>) {
         if !self.purge_schedule.claim(now) {
@@ -360,25 +537,17 @@ impl PostgresStore {
 impl UsageStore for PostgresStore {
     async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
         let key = &request.key;
-        // A reservation without tokens, or expired already, would never count: not stored.
-        let keep = request.reserve_tokens > 0 && request.reservation_expires_at > request.now;
-        let period_id = key.period.id();
-        // The common case is one UPDATE; only the first admission of an identity in a period
-        // finds no row and goes on to the insertion (each statement is atomic on its own, and
-        // an update that found no row changed nothing).
-        let updated: Option<AdmitRow> =
-            admit_query(&self.statements.admit_update, request, &period_id, keep)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(|e| self.store_error(e))?;
-        let row = match updated {
-            Some(row) => row,
-            None => admit_query(&self.statements.admit_insert, request, &period_id, keep)
-                .bind(key.period.end())
-                .bind(request.fits(&Usage::default()))
-                .fetch_one(&self.pool)
-                .await
-                .map_err(|e| self.store_error(e))?,
+        let lane = Self::lane_of(key);
+        let row = match self.admissions.enter(lane, || request.clone()) {
+            Entry::Lead => {
+                let _turn = Turn { store: self, lane };
+                self.admit_one(request).await?
+            }
+            Entry::Queued(result) => result.await.unwrap_or_else(|_| {
+                Err(StoreError::Unavailable(
+                    "the admission's batch was dropped (runtime shutting down)".into(),
+                ))
+            })?,
         };
         self.maybe_purge(request.now);
         let (admitted, requests, tokens, seq, reserved) = row;

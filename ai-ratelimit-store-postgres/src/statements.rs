@@ -8,6 +8,7 @@ const BIGINT_MAX: &str = "9223372036854775807";
 pub(crate) struct Statements {
     pub(crate) admit_update: String,
     pub(crate) admit_insert: String,
+    pub(crate) admit_batch: String,
     pub(crate) settle: String,
     pub(crate) release: String,
     pub(crate) usage: String,
@@ -90,6 +91,12 @@ impl Statements {
                  CASE WHEN $12 AND $10 THEN $5::bigint ELSE 0 END, $12) \
              ON CONFLICT (scope, period_id, identity) DO UPDATE SET {decide} {returning}"
         );
+        // Several admissions in one round trip: arrays of the parameters above ($1 to $12,
+        // one element per admission), one row per admission in their order.
+        let admit_batch = format!(
+            "SELECT o_admitted, o_requests, o_tokens, o_seq, o_live \
+             FROM \"{schema}\".airl_admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        );
         // Drops reservation $4 (if still held) from the arrays; shared by settle and release.
         let remove = |column: &str| {
             format!(
@@ -145,6 +152,7 @@ impl Statements {
         Self {
             admit_update,
             admit_insert,
+            admit_batch,
             settle,
             release,
             usage,

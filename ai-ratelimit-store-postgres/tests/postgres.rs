@@ -529,3 +529,262 @@ async fn odd_input_is_an_error_not_a_panic() {
         Err(StoreError::Data(_))
     ));
 }
+
+/// The identities of the mixed-load tests: name, tier, request limit, token limit, tokens
+/// reserved per admission. Distinct limits, so that answers sent to the wrong caller show.
+const MIXED: [(&str, &str, Option<u64>, Option<u64>, u64); 5] = [
+    ("limited", "free", Some(7), None, 1),
+    // Admitted while live reservations < 10: 0, 3, 6, 9 → four.
+    ("by-tokens", "pro", None, Some(10), 3),
+    ("open", "team", None, None, 2),
+    ("closed", "free", Some(0), None, 1),
+    ("nul\0byte", "free", None, None, 1),
+];
+/// Admissions sent to each identity, all at once.
+const ATTEMPTS: usize = 25;
+
+fn mixed_request(scope: &str, identity: usize) -> AdmitRequest {
+    let (name, tier, request_limit, token_limit, reserve_tokens) = MIXED[identity];
+    AdmitRequest {
+        key: UsageKey {
+            scope: scope.into(),
+            identity: name.into(),
+            period: Window::Day.period_at(now()),
+        },
+        tier: Some(tier.to_owned()),
+        request_limit,
+        token_limit,
+        reserve_tokens,
+        reservation_expires_at: now() + chrono::Duration::minutes(5),
+        now: now(),
+    }
+}
+
+/// Many concurrent admissions to several identities (limited by requests, by tokens, not at
+/// all, denied outright, and one PostgreSQL cannot store) go out in batches; every caller
+/// gets its own answer and the counts are the in-memory store's. Then the admitted requests
+/// settle or release concurrently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_mixed_admissions_match_the_memory_store() {
+    if !reachable("concurrent_mixed_admissions_match_the_memory_store").await {
+        return;
+    }
+    let test_store = TestStore::new(PostgresStore::options()).await;
+    let store = test_store.store.clone();
+    let scope = random_name("mixed-");
+    let mut tasks = Vec::new();
+    for _ in 0..ATTEMPTS {
+        for identity in 0..MIXED.len() {
+            let (store, req) = (store.clone(), mixed_request(&scope, identity));
+            tasks.push(tokio::spawn(
+                async move { (identity, store.admit(&req).await) },
+            ));
+        }
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.expect("task"));
+    }
+    let memory = ai_ratelimit_core::MemoryStore::new();
+    let mut expected = vec![0u64; MIXED.len()];
+    for _ in 0..ATTEMPTS {
+        for (identity, admitted) in expected.iter_mut().enumerate() {
+            if identity == 4 {
+                continue; // not storable in PostgreSQL
+            }
+            let outcome = memory.admit(&mixed_request(&scope, identity)).await;
+            if let AdmitOutcome::Admitted { .. } = outcome.expect("memory admit") {
+                *admitted += 1;
+            }
+        }
+    }
+    assert_eq!(expected, [7, 4, ATTEMPTS as u64, 0, 0]);
+    let mut held = Vec::new();
+    for (identity, &expected) in expected.iter().enumerate() {
+        let mut seen = Vec::new();
+        let mut ids = Vec::new();
+        for (_, outcome) in outcomes.iter_mut().filter(|(i, _)| *i == identity) {
+            match std::mem::replace(outcome, Err(StoreError::Data("taken".into()))) {
+                Ok(AdmitOutcome::Admitted { reservation, usage }) => {
+                    assert_eq!(&*reservation.key.identity, MIXED[identity].0);
+                    seen.push(usage.requests);
+                    ids.push(reservation.id);
+                    held.push(reservation);
+                }
+                Ok(AdmitOutcome::Denied { usage }) => assert_eq!(usage.requests, expected),
+                Err(e) => {
+                    assert_eq!(identity, 4, "{e:?}");
+                    assert!(matches!(e, StoreError::Data(_)), "{e:?}");
+                }
+            }
+        }
+        seen.sort_unstable();
+        ids.sort_unstable();
+        // Each admission saw the count with itself in it, and got an id of its own.
+        let one_each: Vec<u64> = (1..=expected).collect();
+        assert_eq!(seen, one_each, "{}", MIXED[identity].0);
+        assert_eq!(ids, one_each, "{}", MIXED[identity].0);
+        let key = mixed_request(&scope, identity).key;
+        if identity == 4 {
+            continue; // its usage cannot be asked for either
+        }
+        assert_eq!(
+            store.usage(&key, now()).await.expect("usage"),
+            memory.usage(&key, now()).await.expect("memory usage"),
+            "{}",
+            MIXED[identity].0
+        );
+    }
+    let period = Window::Day.period_at(now());
+    let page = PageRequest {
+        limit: 10,
+        cursor: None,
+    };
+    assert_eq!(
+        store
+            .list_usage(&scope, &period, &page)
+            .await
+            .expect("list"),
+        memory
+            .list_usage(&scope, &period, &page)
+            .await
+            .expect("list")
+    );
+    assert_eq!(
+        store.totals(&scope, &period).await.expect("totals"),
+        memory.totals(&scope, &period).await.expect("totals")
+    );
+
+    // Settle every other admitted request with 5 tokens, release the others, all at once.
+    let mut tasks = Vec::new();
+    for (n, reservation) in held.into_iter().enumerate() {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            if n % 2 == 0 {
+                store.settle(&reservation, 5).await.expect("settle");
+            } else {
+                store.release(&reservation).await.expect("release");
+            }
+            (reservation.key, n % 2 == 0)
+        }));
+    }
+    let mut settled = std::collections::HashMap::<UsageKey, (u64, u64)>::new();
+    for t in tasks {
+        let (key, settles) = t.await.expect("task");
+        let entry = settled.entry(key).or_default();
+        if settles {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+        }
+    }
+    for (key, (settles, releases)) in settled {
+        let usage = store.usage(&key, now()).await.expect("usage");
+        assert_eq!(
+            usage,
+            Usage {
+                requests: settles,
+                tokens: 5 * settles,
+                reserved_tokens: 0,
+            },
+            "{} after {releases} releases",
+            key.identity
+        );
+    }
+}
+
+/// A batch that fails gives every caller in it the store's typed error: admissions queued
+/// behind a row lock held elsewhere all time out, and the store works once it is released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_batch_answers_every_caller_with_the_typed_error() {
+    if !reachable("a_failed_batch_answers_every_caller_with_the_typed_error").await {
+        return;
+    }
+    let store = TestStore::new(
+        PostgresStore::options().statement_timeout(Some(Duration::from_millis(300))),
+    )
+    .await;
+    let k = key("locked");
+    store.admit(&admit_request(&k, None)).await.expect("admit");
+    let mut locker = PgConnection::connect(&url()).await.expect("connection");
+    let mut tx = locker.begin().await.expect("begin");
+    sqlx::query(&format!(
+        "SELECT 1 FROM \"{}\".airl_usage_counters WHERE scope = $1 FOR UPDATE",
+        store.schema
+    ))
+    .bind(&*k.scope)
+    .execute(&mut *tx)
+    .await
+    .expect("lock the row");
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (store, req) = (store.store.clone(), admit_request(&k, None));
+            tokio::spawn(async move { store.admit(&req).await })
+        })
+        .collect();
+    for t in tasks {
+        let err = t.await.expect("task").expect_err("blocked by the lock");
+        assert!(matches!(err, StoreError::Timeout(_)), "{err:?}");
+    }
+    tx.rollback().await.expect("rollback");
+    store
+        .admit(&admit_request(&k, None))
+        .await
+        .expect("admit after the lock");
+    assert_eq!(store.usage(&k, now()).await.expect("usage").requests, 2);
+}
+
+/// Callers that go away (their futures dropped while leading a round trip or while queued)
+/// neither block the others nor break the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dropped_callers_block_no_one() {
+    if !reachable("dropped_callers_block_no_one").await {
+        return;
+    }
+    let test_store = TestStore::new(PostgresStore::options()).await;
+    let store = test_store.store.clone();
+    let k = key("impatient");
+    let limit = 40;
+    let run = async {
+        let mut tasks = Vec::new();
+        for n in 0..120 {
+            let (store, req) = (store.clone(), admit_request(&k, Some(limit)));
+            tasks.push(tokio::spawn(async move {
+                let admission = store.admit(&req);
+                if n % 3 == 0 {
+                    // Polled once (it leads or queues), then dropped.
+                    tokio::select! {
+                        biased;
+                        _ = admission => {}
+                        () = std::future::ready(()) => {}
+                    }
+                    false
+                } else {
+                    matches!(
+                        admission.await.expect("admit"),
+                        AdmitOutcome::Admitted { .. }
+                    )
+                }
+            }));
+        }
+        let mut acknowledged = 0;
+        for t in tasks {
+            acknowledged += u64::from(t.await.expect("task"));
+        }
+        // The lanes are free again: one more admission of a fresh key goes through.
+        store
+            .admit(&admit_request(&key("after"), None))
+            .await
+            .expect("admit after");
+        acknowledged
+    };
+    // Only a guard against hanging forever, far above any real run.
+    let acknowledged = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("no caller is blocked");
+    let counted = store.usage(&k, now()).await.expect("usage").requests;
+    assert!(
+        acknowledged <= counted && counted <= limit,
+        "{acknowledged} {counted}"
+    );
+}

@@ -40,8 +40,10 @@
 //! ```
 
 mod error;
+mod group_commit;
 mod statements;
 
+use std::borrow::Borrow;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,11 +56,13 @@ use ai_ratelimit_core::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 
 pub use crate::error::SqliteStoreError;
 use crate::error::classify;
+use crate::group_commit::{Entry, Lanes, Waiter};
 
 /// Reader connections unless configured otherwise.
 pub const DEFAULT_READ_CONNECTIONS: u32 = 4;
@@ -71,6 +75,10 @@ pub const DEFAULT_RETENTION: chrono::Duration = chrono::Duration::days(2);
 
 /// How often (in the callers' time) admissions trigger a purge of ended periods.
 const PURGE_INTERVAL_SECS: i64 = 3600;
+
+/// The one group-commit lane of writes (see [`group_commit`]): there is one writer, and the
+/// commits it saves are the point.
+const WRITER_LANE: u64 = 0;
 
 /// Settings of a [`SqliteStore`]; every setter has a sensible default.
 #[derive(Debug, Clone)]
@@ -199,6 +207,7 @@ impl SqliteStoreOptions {
             writer,
             retention: self.retention,
             purge_schedule: Arc::new(PurgeSchedule::every(PURGE_INTERVAL_SECS)),
+            writes: Arc::new(Lanes::new()),
         })
     }
 
@@ -223,7 +232,22 @@ pub struct SqliteStore {
     retention: chrono::Duration,
     /// When to purge ended periods next (callers' time).
     purge_schedule: Arc<PurgeSchedule>,
+    /// Writes (admissions, settlements, releases) waiting for the writer's next transaction.
+    writes: Arc<Lanes<Write, WriteResult>>,
 }
+
+/// A write of the store, as it waits for group commit.
+#[derive(Debug, Clone)]
+enum Write {
+    Admit(AdmitRequest),
+    /// The reservation's key and id, and the tokens used.
+    Settle(UsageKey, i64, u64),
+    /// The reservation's key and id.
+    Release(UsageKey, i64),
+}
+
+/// What a write is answered with: an admission's row, nothing for the others.
+type WriteResult = Result<Option<AdmitRow>, StoreError>;
 
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -261,6 +285,73 @@ fn admit_query<'q>(
 fn reservation_id(reservation: &Reservation) -> Result<i64, StoreError> {
     i64::try_from(reservation.id)
         .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))
+}
+
+/// One write's statements on the writer (two for the first admission of a counter).
+async fn run_write(
+    conn: &mut SqliteConnection,
+    write: &Write,
+) -> Result<Option<AdmitRow>, sqlx::Error> {
+    match write {
+        Write::Admit(request) => {
+            // The common case is one UPDATE; only the first admission of an identity in a
+            // period finds no row and goes on to the insertion.
+            let updated: Option<AdmitRow> = admit_query(statements::ADMIT_UPDATE, request)
+                .fetch_optional(&mut *conn)
+                .await?;
+            match updated {
+                Some(row) => Ok(Some(row)),
+                None => admit_query(statements::ADMIT_INSERT, request)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map(Some),
+            }
+        }
+        Write::Settle(key, id, tokens) => {
+            sqlx::query(statements::SETTLE)
+                .bind(&*key.scope)
+                .bind(key.period.id())
+                .bind(&*key.identity)
+                .bind(*id)
+                .bind(to_i64(*tokens))
+                .execute(&mut *conn)
+                .await?;
+            Ok(None)
+        }
+        Write::Release(key, id) => {
+            sqlx::query(statements::RELEASE)
+                .bind(&*key.scope)
+                .bind(key.period.id())
+                .bind(&*key.identity)
+                .bind(*id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(None)
+        }
+    }
+}
+
+/// The same error again, for each write of a failed batch.
+fn same_error(error: &StoreError) -> StoreError {
+    match error {
+        StoreError::Timeout(d) => StoreError::Timeout(*d),
+        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        StoreError::Data(m) => StoreError::Data(m.clone()),
+    }
+}
+
+/// The writer's turn, held by whoever runs its round trip (a caller, by reference, or a
+/// batch's task, owning a store handle); ending it, however (done, failed, or the future
+/// dropped), passes the writer on.
+struct Turn<S: Borrow<SqliteStore>> {
+    store: S,
+    lane: u64,
+}
+
+impl<S: Borrow<SqliteStore>> Drop for Turn<S> {
+    fn drop(&mut self) {
+        self.store.borrow().pass_turn(self.lane);
+    }
 }
 
 impl SqliteStore {
@@ -312,6 +403,93 @@ impl SqliteStore {
         self.error(e).into()
     }
 
+    /// Runs a write: straight away on an idle writer, else in the writer's next batch.
+    async fn write(&self, write: &Write) -> WriteResult {
+        match self.writes.enter(WRITER_LANE, || write.clone()) {
+            Entry::Lead => {
+                let _turn = Turn {
+                    store: self,
+                    lane: WRITER_LANE,
+                };
+                let mut conn = self
+                    .writer
+                    .acquire()
+                    .await
+                    .map_err(|e| self.store_error(e))?;
+                run_write(&mut conn, write)
+                    .await
+                    .map_err(|e| self.store_error(e))
+            }
+            Entry::Queued(result) => result.await.unwrap_or_else(|_| {
+                Err(StoreError::Unavailable(
+                    "the write's batch was dropped (runtime shutting down)".into(),
+                ))
+            }),
+        }
+    }
+
+    /// Ends the writer's turn: sends the writes queued meanwhile as one transaction, from a
+    /// task of its own (which ends the next turn in turn), or leaves the writer idle.
+    fn pass_turn(&self, lane: u64) {
+        let Some(batch) = self.writes.next_batch(lane) else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let turn = Turn {
+                    store: self.clone(),
+                    lane,
+                };
+                runtime.spawn(async move { turn.store.write_batch(batch).await });
+            }
+            // Dropped outside a runtime: nothing can run the batch; its callers get an error.
+            Err(_) => {
+                drop(batch);
+                self.writes.abandon(lane);
+            }
+        }
+    }
+
+    /// Runs queued writes in order in one transaction (one commit) and answers each caller.
+    async fn write_batch(&self, batch: Vec<Waiter<Write, WriteResult>>) {
+        let results = async {
+            let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+            let mut results = Vec::with_capacity(batch.len());
+            for waiter in &batch {
+                results.push(run_write(&mut tx, &waiter.job).await?);
+            }
+            tx.commit().await?;
+            Ok(results)
+        }
+        .await
+        .map_err(|e| self.error(e));
+        match results {
+            Ok(results) => {
+                for (waiter, result) in batch.into_iter().zip(results) {
+                    // A caller that went away meanwhile needs no answer.
+                    let _ = waiter.reply.send(Ok(result));
+                }
+            }
+            // One write's bad data failed the transaction, which was rolled back: each write
+            // goes again on its own, for its own answer.
+            Err(SqliteStoreError::Data(_)) => {
+                for waiter in batch {
+                    let result = match self.writer.acquire().await {
+                        Ok(mut conn) => run_write(&mut conn, &waiter.job).await,
+                        Err(e) => Err(e),
+                    };
+                    let _ = waiter.reply.send(result.map_err(|e| self.store_error(e)));
+                }
+            }
+            Err(e) => {
+                let error = StoreError::from(e);
+                for waiter in batch {
+                    let _ = waiter.reply.send(Err(same_error(&error)));
+                }
+            }
+        }
+    }
+
     /// Starts a purge in the background when the callers' clock passed the next purge time.
     fn maybe_purge(&self, now: DateTime<Utc>) {
         if !self.purge_schedule.claim(now) {
@@ -331,19 +509,10 @@ impl SqliteStore {
 impl UsageStore for SqliteStore {
     async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
         let key = &request.key;
-        // The common case is one UPDATE; only the first admission of an identity in a period
-        // finds no row and goes on to the insertion.
-        let updated: Option<AdmitRow> = admit_query(statements::ADMIT_UPDATE, request)
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(|e| self.store_error(e))?;
-        let row = match updated {
-            Some(row) => row,
-            None => admit_query(statements::ADMIT_INSERT, request)
-                .fetch_one(&self.writer)
-                .await
-                .map_err(|e| self.store_error(e))?,
-        };
+        let row = self
+            .write(&Write::Admit(request.clone()))
+            .await?
+            .ok_or_else(|| StoreError::Data("an admission returned no row".into()))?;
         self.maybe_purge(request.now);
         let (admitted, requests, tokens, seq, reserved) = row;
         let usage = Usage {
@@ -367,30 +536,15 @@ impl UsageStore for SqliteStore {
 
     async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
         let id = reservation_id(reservation)?;
-        let key = &reservation.key;
-        sqlx::query(statements::SETTLE)
-            .bind(&*key.scope)
-            .bind(key.period.id())
-            .bind(&*key.identity)
-            .bind(id)
-            .bind(to_i64(tokens))
-            .execute(&self.writer)
-            .await
-            .map_err(|e| self.store_error(e))?;
+        self.write(&Write::Settle(reservation.key.clone(), id, tokens))
+            .await?;
         Ok(())
     }
 
     async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
         let id = reservation_id(reservation)?;
-        let key = &reservation.key;
-        sqlx::query(statements::RELEASE)
-            .bind(&*key.scope)
-            .bind(key.period.id())
-            .bind(&*key.identity)
-            .bind(id)
-            .execute(&self.writer)
-            .await
-            .map_err(|e| self.store_error(e))?;
+        self.write(&Write::Release(reservation.key.clone(), id))
+            .await?;
         Ok(())
     }
 

@@ -423,3 +423,268 @@ async fn settle_and_release_find_reservations_anywhere_in_the_array() {
     let again = store.admit(&again).await.expect("admit");
     assert!(matches!(again, AdmitOutcome::Admitted { usage, .. } if usage.reserved_tokens == 1));
 }
+
+/// The identities of the mixed-load tests: name, tier, request limit, token limit, tokens
+/// reserved per admission. Distinct limits, so that answers sent to the wrong caller show.
+const MIXED: [(&str, &str, Option<u64>, Option<u64>, u64); 5] = [
+    ("limited", "free", Some(7), None, 1),
+    // Admitted while live reservations < 10: 0, 3, 6, 9 → four.
+    ("by-tokens", "pro", None, Some(10), 3),
+    ("open", "team", None, None, 2),
+    ("closed", "free", Some(0), None, 1),
+    ("nul\0byte", "free", Some(11), None, 1),
+];
+/// Admissions sent to each identity, all at once.
+const ATTEMPTS: usize = 25;
+
+fn mixed_request(scope: &str, identity: usize) -> AdmitRequest {
+    let (name, tier, request_limit, token_limit, reserve_tokens) = MIXED[identity];
+    AdmitRequest {
+        key: key(scope, name),
+        tier: Some(tier.to_owned()),
+        request_limit,
+        token_limit,
+        reserve_tokens,
+        reservation_expires_at: now() + chrono::Duration::minutes(5),
+        now: now(),
+    }
+}
+
+/// Many concurrent admissions to several identities (limited by requests, by tokens, not at
+/// all, denied outright) go out in batches; every caller gets its own answer and the counts
+/// are the in-memory store's. Then the admitted requests settle or release concurrently,
+/// batched with each other and with further admissions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_mixed_writes_match_the_memory_store() {
+    let test_store = TestStore::new().await;
+    let store = test_store.store.clone();
+    let scope = "mixed";
+    let mut tasks = Vec::new();
+    for _ in 0..ATTEMPTS {
+        for identity in 0..MIXED.len() {
+            let (store, req) = (store.clone(), mixed_request(scope, identity));
+            tasks.push(tokio::spawn(async move {
+                (identity, store.admit(&req).await.expect("admit"))
+            }));
+        }
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.expect("task"));
+    }
+    let memory = ai_ratelimit_core::MemoryStore::new();
+    let mut expected = vec![0u64; MIXED.len()];
+    for _ in 0..ATTEMPTS {
+        for (identity, admitted) in expected.iter_mut().enumerate() {
+            let outcome = memory.admit(&mixed_request(scope, identity)).await;
+            if let AdmitOutcome::Admitted { .. } = outcome.expect("memory admit") {
+                *admitted += 1;
+            }
+        }
+    }
+    assert_eq!(expected, [7, 4, ATTEMPTS as u64, 0, 11]);
+    let mut held = Vec::new();
+    for (identity, &expected) in expected.iter().enumerate() {
+        let mut seen = Vec::new();
+        let mut ids = Vec::new();
+        for (_, outcome) in outcomes.iter().filter(|(i, _)| *i == identity) {
+            match outcome {
+                AdmitOutcome::Admitted { reservation, usage } => {
+                    assert_eq!(&*reservation.key.identity, MIXED[identity].0);
+                    seen.push(usage.requests);
+                    ids.push(reservation.id);
+                    held.push(Reservation {
+                        key: reservation.key.clone(),
+                        id: reservation.id,
+                        tokens: reservation.tokens,
+                    });
+                }
+                AdmitOutcome::Denied { usage } => assert_eq!(usage.requests, expected),
+            }
+        }
+        seen.sort_unstable();
+        ids.sort_unstable();
+        // Each admission saw the count with itself in it, and got an id of its own.
+        let one_each: Vec<u64> = (1..=expected).collect();
+        assert_eq!(seen, one_each, "{}", MIXED[identity].0);
+        assert_eq!(ids, one_each, "{}", MIXED[identity].0);
+        let key = mixed_request(scope, identity).key;
+        assert_eq!(
+            store.usage(&key, now()).await.expect("usage"),
+            memory.usage(&key, now()).await.expect("memory usage"),
+            "{}",
+            MIXED[identity].0
+        );
+    }
+    let period = Window::Day.period_at(now());
+    let page = PageRequest {
+        limit: 10,
+        cursor: None,
+    };
+    assert_eq!(
+        store.list_usage(scope, &period, &page).await.expect("list"),
+        memory
+            .list_usage(scope, &period, &page)
+            .await
+            .expect("list")
+    );
+    assert_eq!(
+        store.totals(scope, &period).await.expect("totals"),
+        memory.totals(scope, &period).await.expect("totals")
+    );
+
+    // Settle every other admitted request with 5 tokens, release the others, while more
+    // admissions of a limited identity arrive, all at once.
+    let mut tasks = Vec::new();
+    for (n, reservation) in held.into_iter().enumerate() {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            if n % 2 == 0 {
+                store.settle(&reservation, 5).await.expect("settle");
+            } else {
+                store.release(&reservation).await.expect("release");
+            }
+            (reservation.key, n % 2 == 0)
+        }));
+    }
+    let late = key(scope, "late");
+    let late_admissions: Vec<_> = (0..30)
+        .map(|_| {
+            let (store, req) = (store.clone(), admit_request(&late, Some(9)));
+            tokio::spawn(async move {
+                matches!(
+                    store.admit(&req).await.expect("admit"),
+                    AdmitOutcome::Admitted { .. }
+                )
+            })
+        })
+        .collect();
+    let mut settled = std::collections::HashMap::<String, (u64, u64)>::new();
+    let mut keys = std::collections::HashMap::new();
+    for t in tasks {
+        let (key, settles) = t.await.expect("task");
+        let entry = settled.entry(key.identity.to_string()).or_default();
+        if settles {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+        }
+        keys.insert(key.identity.to_string(), key);
+    }
+    let mut late_admitted = 0;
+    for t in late_admissions {
+        late_admitted += u64::from(t.await.expect("task"));
+    }
+    assert_eq!(late_admitted, 9);
+    for (identity, (settles, releases)) in settled {
+        let usage = store.usage(&keys[&identity], now()).await.expect("usage");
+        assert_eq!(
+            usage,
+            Usage {
+                requests: settles,
+                tokens: 5 * settles,
+                reserved_tokens: 0,
+            },
+            "{identity} after {releases} releases"
+        );
+    }
+}
+
+/// A batch that fails gives every caller in it the store's typed error: writes queued
+/// while another connection holds the write lock all time out, and the store works once it
+/// is released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_batch_answers_every_caller_with_the_typed_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::options()
+        .busy_timeout(Duration::from_millis(200))
+        .connect(&url(&dir))
+        .await
+        .expect("store");
+    let k = key("locked", "u");
+    let AdmitOutcome::Admitted { reservation, .. } =
+        store.admit(&admit_request(&k, None)).await.expect("admit")
+    else {
+        panic!("no limit, no denial");
+    };
+    let mut locker = SqliteConnection::connect(&url(&dir))
+        .await
+        .expect("connection");
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut locker)
+        .await
+        .expect("take the write lock");
+    let admissions: Vec<_> = (0..20)
+        .map(|_| {
+            let (store, req) = (store.clone(), admit_request(&k, None));
+            tokio::spawn(async move { store.admit(&req).await.map(|_| ()) })
+        })
+        .collect();
+    let settle = {
+        let store = store.clone();
+        tokio::spawn(async move { store.settle(&reservation, 1).await })
+    };
+    for t in admissions.into_iter().chain([settle]) {
+        let err = t.await.expect("task").expect_err("locked");
+        assert!(matches!(err, StoreError::Timeout(_)), "{err:?}");
+    }
+    sqlx::query("ROLLBACK")
+        .execute(&mut locker)
+        .await
+        .expect("release the lock");
+    store.admit(&admit_request(&k, None)).await.expect("admit");
+    let usage = store.usage(&k, now()).await.expect("usage");
+    assert_eq!((usage.requests, usage.tokens), (2, 0));
+}
+
+/// Callers that go away (their futures dropped while leading a transaction or while queued)
+/// neither block the others nor break the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dropped_callers_block_no_one() {
+    let test_store = TestStore::new().await;
+    let store = test_store.store.clone();
+    let k = key("impatient", "u");
+    let limit = 40;
+    let run = async {
+        let mut tasks = Vec::new();
+        for n in 0..120 {
+            let (store, req) = (store.clone(), admit_request(&k, Some(limit)));
+            tasks.push(tokio::spawn(async move {
+                let admission = store.admit(&req);
+                if n % 3 == 0 {
+                    // Polled once (it leads or queues), then dropped.
+                    tokio::select! {
+                        biased;
+                        _ = admission => {}
+                        () = std::future::ready(()) => {}
+                    }
+                    false
+                } else {
+                    matches!(
+                        admission.await.expect("admit"),
+                        AdmitOutcome::Admitted { .. }
+                    )
+                }
+            }));
+        }
+        let mut acknowledged = 0;
+        for t in tasks {
+            acknowledged += u64::from(t.await.expect("task"));
+        }
+        // The writer is free again: one more admission goes through.
+        store
+            .admit(&admit_request(&key("impatient", "after"), None))
+            .await
+            .expect("admit after");
+        acknowledged
+    };
+    // Only a guard against hanging forever, far above any real run.
+    let acknowledged = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("no caller is blocked");
+    let counted = store.usage(&k, now()).await.expect("usage").requests;
+    assert!(
+        acknowledged <= counted && counted <= limit,
+        "{acknowledged} {counted}"
+    );
+}
