@@ -688,3 +688,37 @@ async fn dropped_callers_block_no_one() {
         "{acknowledged} {counted}"
     );
 }
+
+/// Concurrent admissions of one counter (so queued into shared batches) with limits of
+/// their own: each caller gets the answer to its own request, never a neighbour's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn batched_answers_reach_their_own_callers() {
+    let test_store = TestStore::new().await;
+    let store = test_store.store.clone();
+    let k = key("crowded", "u");
+    let tasks: Vec<_> = (0..60u64)
+        .map(|n| {
+            let limit = if n % 3 == 0 { 10 } else { 1000 };
+            let req = admit_request(&k, Some(limit));
+            let store = store.clone();
+            tokio::spawn(async move { (limit, store.admit(&req).await.expect("admit")) })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    for t in tasks {
+        match t.await.expect("task") {
+            (limit, AdmitOutcome::Admitted { usage, .. }) => {
+                assert!(usage.requests <= limit, "admitted at {usage:?} past {limit}");
+                seen.push(usage.requests);
+            }
+            (limit, AdmitOutcome::Denied { usage }) => {
+                assert!(usage.requests >= limit, "denied at {usage:?} under {limit}");
+            }
+        }
+    }
+    seen.sort_unstable();
+    assert!(seen.len() >= 40, "every request with room was admitted");
+    assert_eq!(seen, (1..=seen.len() as u64).collect::<Vec<_>>());
+    let counted = store.usage(&k, now()).await.expect("usage").requests;
+    assert_eq!(counted, seen.len() as u64);
+}
