@@ -18,6 +18,15 @@
 //! so with limit L exactly L requests are admitted across connections, pools and processes. Settle and release are
 //! single `UPDATE`s. Time comes only from the arguments (`now`), never from the database clock.
 //!
+//! # Group commit
+//! Admissions of one counter that arrive while another of its admissions is in flight from
+//! this store queue, and go out together in the next round trip: one call of the plpgsql
+//! function `airl_admit_batch`, which applies the same admission to each in order in one
+//! transaction, so a hot identity's row lock is taken once per batch instead of once per
+//! request. An admission of an idle counter goes out alone, as above. Batches are sent from a
+//! task of their own (not from a caller's future), at most 64 at a time;
+//! a failed batch answers each of its callers with the typed error.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;

@@ -21,6 +21,14 @@
 //! process, writes go through a one-connection pool (no lock contention in-process) and reads
 //! through a separate pool. Time comes only from the arguments (`now`).
 //!
+//! # Group commit
+//! Writes (admissions, settlements, releases) that arrive while another write of this store
+//! is in flight queue, and the next round trip of the writer runs them in order in one
+//! transaction (`BEGIN IMMEDIATE`, so the write lock is taken first): one commit for the
+//! batch instead of one per write. A write to an idle writer runs alone, as above. Batches
+//! run from a task of their own (not from a caller's future), at most 64 at
+//! a time; a failed batch answers each of its callers with the typed error.
+//!
 //! # Durability
 //! Connections opened by the store use `synchronous = NORMAL`, which in WAL mode never
 //! corrupts the database and keeps every commit across a crash of the process; a power loss

@@ -708,7 +708,10 @@ async fn batched_answers_reach_their_own_callers() {
     for t in tasks {
         match t.await.expect("task") {
             (limit, AdmitOutcome::Admitted { usage, .. }) => {
-                assert!(usage.requests <= limit, "admitted at {usage:?} past {limit}");
+                assert!(
+                    usage.requests <= limit,
+                    "admitted at {usage:?} past {limit}"
+                );
                 seen.push(usage.requests);
             }
             (limit, AdmitOutcome::Denied { usage }) => {
