@@ -38,8 +38,11 @@ pub(crate) enum Entry<R> {
 /// Lanes by number (e.g. a hash of the key their jobs write, so that only jobs that would
 /// wait for each other anyway queue), in shards of their own lock.
 pub(crate) struct Lanes<J, R> {
-    shards: Box<[Mutex<HashMap<u64, Lane<J, R>>>]>,
+    shards: Box<[Mutex<Shard<J, R>>]>,
 }
+
+/// The running lanes of one shard, by number.
+type Shard<J, R> = HashMap<u64, Lane<J, R>>;
 
 /// Shards of [`Lanes`]: callers of different lanes rarely share a lock.
 const SHARDS: usize = 16;
@@ -57,7 +60,7 @@ impl<J, R> Lanes<J, R> {
         Self { shards }
     }
 
-    fn lock(&self, lane: u64) -> MutexGuard<'_, HashMap<u64, Lane<J, R>>> {
+    fn lock(&self, lane: u64) -> MutexGuard<'_, Shard<J, R>> {
         let shard = usize::try_from(lane % SHARDS as u64).unwrap_or(0);
         // No panic can happen while the lock is held; a poisoned state is still sound.
         self.shards[shard]

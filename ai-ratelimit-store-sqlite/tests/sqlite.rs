@@ -424,9 +424,13 @@ async fn settle_and_release_find_reservations_anywhere_in_the_array() {
     assert!(matches!(again, AdmitOutcome::Admitted { usage, .. } if usage.reserved_tokens == 1));
 }
 
-/// The identities of the mixed-load tests: name, tier, request limit, token limit, tokens
-/// reserved per admission. Distinct limits, so that answers sent to the wrong caller show.
-const MIXED: [(&str, &str, Option<u64>, Option<u64>, u64); 5] = [
+/// An identity of the mixed-load tests: name, tier, request limit, token limit, tokens
+/// reserved per admission.
+type MixedIdentity = (&'static str, &'static str, Option<u64>, Option<u64>, u64);
+
+/// The identities of the mixed-load tests. Distinct limits, so that answers sent to the
+/// wrong caller show.
+const MIXED: [MixedIdentity; 5] = [
     ("limited", "free", Some(7), None, 1),
     // Admitted while live reservations < 10: 0, 3, 6, 9 → four.
     ("by-tokens", "pro", None, Some(10), 3),
