@@ -327,7 +327,10 @@ fn keeps_reservation(request: &AdmitRequest) -> bool {
 }
 
 /// Answers every admission of a failed batch with the batch's error.
-fn answer_all(batch: Vec<Waiter<AdmitRequest, AdmitResult>>, error: &StoreError) {
+fn answer_all(
+    batch: impl IntoIterator<Item = Waiter<AdmitRequest, AdmitResult>>,
+    error: &StoreError,
+) {
     for waiter in batch {
         let copy = match error {
             StoreError::Timeout(d) => StoreError::Timeout(*d),
@@ -438,7 +441,7 @@ impl PostgresStore {
                     store: self.clone(),
                     lane,
                 };
-                runtime.spawn(async move { turn.store.admit_batch(batch).await });
+                runtime.spawn(async move { turn.store.admit_batch(lane, batch).await });
             }
             // Dropped outside a runtime: nothing can run the batch; its callers get an error.
             Err(_) => {
@@ -448,8 +451,9 @@ impl PostgresStore {
         }
     }
 
-    /// Runs queued admissions in one round trip (one transaction) and answers each caller.
-    async fn admit_batch(&self, batch: Vec<Waiter<AdmitRequest, AdmitResult>>) {
+    /// Runs queued admissions of `lane` in one round trip (one transaction) and answers each
+    /// caller.
+    async fn admit_batch(&self, lane: u64, batch: Vec<Waiter<AdmitRequest, AdmitResult>>) {
         let mut keyed: Vec<(String, Waiter<AdmitRequest, AdmitResult>)> = batch
             .into_iter()
             .map(|w| (w.job.key.period.id(), w))
@@ -485,7 +489,13 @@ impl PostgresStore {
                 ));
                 answer_all(batch, &error);
             }
-            Err(e) => answer_all(batch, &StoreError::from(e)),
+            // The store is unreachable or too slow: the admissions queued meanwhile get the
+            // same answer now, instead of each batch of them waiting out its own timeout.
+            Err(e) => {
+                let error = StoreError::from(e);
+                let queued = self.admissions.take_queue(lane);
+                answer_all(batch.into_iter().chain(queued), &error);
+            }
         }
     }
 

@@ -94,6 +94,15 @@ impl<J, R> Lanes<J, R> {
         Some(running.queue.drain(..take).collect())
     }
 
+    /// Everything queued in a running lane (e.g. to fail it with a batch that failed, rather
+    /// than let it wait for failures of its own one batch after another).
+    pub(crate) fn take_queue(&self, lane: u64) -> Vec<Waiter<J, R>> {
+        self.lock(lane)
+            .get_mut(&lane)
+            .map(|running| std::mem::take(&mut running.queue))
+            .unwrap_or_default()
+    }
+
     /// Ends a turn that cannot go on (no runtime to run a batch on): the lane is idle and
     /// every queued job is dropped, which its caller sees as a closed channel.
     pub(crate) fn abandon(&self, lane: u64) {

@@ -489,9 +489,12 @@ impl SqliteStore {
                     let _ = waiter.reply.send(result.map_err(|e| self.store_error(e)));
                 }
             }
+            // The file is locked or unusable: the writes queued meanwhile get the same answer
+            // now, instead of each batch of them waiting out its own timeout.
             Err(e) => {
                 let error = StoreError::from(e);
-                for waiter in batch {
+                let queued = self.writes.take_queue(WRITER_LANE);
+                for waiter in batch.into_iter().chain(queued) {
                     let _ = waiter.reply.send(Err(same_error(&error)));
                 }
             }
