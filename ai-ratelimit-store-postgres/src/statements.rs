@@ -36,7 +36,9 @@ impl Statements {
         // `res_live` less their tokens, and the new reservation goes in at its place in
         // order: slices and concatenations, with no unnesting (a scan is only needed to sum
         // two or more expired reservations at once). The `OFFSET 0` fences keep the planner
-        // from inlining (and so repeating) the intermediate values.
+        // from inlining (and so repeating) the intermediate values. The batch function of
+        // migration 20261130190001 (`airl_admit_batch`) repeats both admission statements
+        // with its loop variables in place of the parameters: change them together.
         let live = "c.res_live - CASE e.k WHEN 0 THEN 0 WHEN 1 THEN c.res_tokens[1] \
              ELSE (SELECT sum(x)::bigint FROM unnest(c.res_tokens[1:e.k]) AS x) END";
         let keep_or_purge = |column: &str, new: &str| {
