@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, CoarseClock};
 use crate::policy::{Action, LimitType, Limits, Metric, Policy, RuleContext, TemplateValues};
 use crate::store::{
     AdmitOutcome, AdmitRequest, MAX_IDENTITY_LEN, Reservation, StoreError, Usage, UsageKey,
@@ -413,7 +413,7 @@ pub struct LimiterBuilder {
 }
 
 impl LimiterBuilder {
-    /// The clock (default: the system clock).
+    /// The clock (default: [`CoarseClock`]).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -463,13 +463,13 @@ impl LimiterBuilder {
 }
 
 impl Limiter {
-    /// A limiter with default options over `store`.
+    /// A limiter with default options over `store` (time from [`CoarseClock`]).
     pub fn new(store: Arc<dyn UsageStore>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 in_process: store.in_process().is_some(),
                 store,
-                clock: Arc::new(SystemClock),
+                clock: Arc::new(CoarseClock),
                 reservation_ttl: Duration::minutes(10),
                 store_timeout: DEFAULT_STORE_TIMEOUT,
                 failure_mode: FailureMode::Closed,
@@ -481,7 +481,7 @@ impl Limiter {
     pub fn builder(store: Arc<dyn UsageStore>) -> LimiterBuilder {
         LimiterBuilder {
             store,
-            clock: Arc::new(SystemClock),
+            clock: Arc::new(CoarseClock),
             reservation_ttl: DEFAULT_RESERVATION_TTL,
             store_timeout: DEFAULT_STORE_TIMEOUT,
             failure_mode: FailureMode::Closed,

@@ -53,7 +53,7 @@ pub mod window;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
-pub use clock::{Clock, FakeClock, SystemClock};
+pub use clock::{Clock, CoarseClock, FakeClock, SystemClock};
 pub use engine::{
     Admission, BuildError, Decision, Denial, DenialReason, FailureMode, LimitError, LimitRequest,
     LimitState, Limiter, LimiterBuilder,
