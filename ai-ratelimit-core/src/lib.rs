@@ -45,6 +45,7 @@
 pub mod clock;
 pub mod engine;
 pub mod estimate;
+pub mod group_commit;
 pub mod memory;
 pub mod policy;
 pub mod store;

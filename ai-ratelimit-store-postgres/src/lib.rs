@@ -39,7 +39,6 @@
 //! ```
 
 mod error;
-mod group_commit;
 mod statements;
 
 use std::borrow::Borrow;
@@ -59,8 +58,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use crate::error::PostgresStoreError;
 use crate::error::classify;
-use crate::group_commit::{Entry, Lanes, Waiter};
 use crate::statements::Statements;
+use ai_ratelimit_core::group_commit::{Entry, Lanes, Waiter};
 
 /// The embedded migrations (run by [`PostgresStoreOptions::connect`] unless disabled).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -275,7 +274,7 @@ pub struct PostgresStore {
     /// When to purge ended periods next (callers' time).
     purge_schedule: Arc<PurgeSchedule>,
     /// Admissions waiting for the next round trip of their counter (its lane, see
-    /// [`group_commit`]): only admissions that would wait for the same row lock queue; the
+    /// [`group_commit`](ai_ratelimit_core::group_commit)): only admissions that would wait for the same row lock queue; the
     /// others go out side by side as before.
     admissions: Arc<Lanes<AdmitRequest, AdmitResult>>,
 }

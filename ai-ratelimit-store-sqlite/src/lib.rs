@@ -48,7 +48,6 @@
 //! ```
 
 mod error;
-mod group_commit;
 mod statements;
 
 use std::borrow::Borrow;
@@ -70,7 +69,7 @@ use sqlx::sqlite::{
 
 pub use crate::error::SqliteStoreError;
 use crate::error::classify;
-use crate::group_commit::{Entry, Lanes, Waiter};
+use ai_ratelimit_core::group_commit::{Entry, Lanes, Waiter};
 
 /// Reader connections unless configured otherwise.
 pub const DEFAULT_READ_CONNECTIONS: u32 = 4;
@@ -84,7 +83,7 @@ pub const DEFAULT_RETENTION: chrono::Duration = chrono::Duration::days(2);
 /// How often (in the callers' time) admissions trigger a purge of ended periods.
 const PURGE_INTERVAL_SECS: i64 = 3600;
 
-/// The one group-commit lane of writes (see [`group_commit`]): there is one writer, and the
+/// The one group-commit lane of writes (see [`group_commit`](ai_ratelimit_core::group_commit)): there is one writer, and the
 /// commits it saves are the point.
 const WRITER_LANE: u64 = 0;
 

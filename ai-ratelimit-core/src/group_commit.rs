@@ -1,6 +1,10 @@
 //! Group commit: while one round trip of a lane is in flight, the jobs of that lane that
 //! arrive queue, and the next round trip takes them all at once.
 //!
+//! For stores whose round trips are the cost (the PostgreSQL and SQLite stores use it): the
+//! store decides what a lane is and how a batch runs; this module only decides who runs
+//! what, and when.
+//!
 //! The first caller of an idle lane runs its own job straight away (no queue, no task).
 //! Whoever ends a turn (that caller, or the task of the previous batch) takes the queue and
 //! spawns a task that sends it as one batch: a batch is never tied to a caller's future, so a
@@ -13,12 +17,14 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use tokio::sync::oneshot;
 
 /// Most admissions sent in one batch (a longer queue goes out in several).
-pub(crate) const MAX_BATCH: usize = 64;
+pub const MAX_BATCH: usize = 64;
 
 /// A queued job and where its result goes.
-pub(crate) struct Waiter<J, R> {
-    pub(crate) job: J,
-    pub(crate) reply: oneshot::Sender<R>,
+pub struct Waiter<J, R> {
+    /// What to run.
+    pub job: J,
+    /// Where its result goes (closed when its caller went away).
+    pub reply: oneshot::Sender<R>,
 }
 
 /// One lane's state: a turn is running (the lane exists only then), and what waits for the
@@ -28,7 +34,7 @@ struct Lane<J, R> {
 }
 
 /// What a caller does on entering a lane.
-pub(crate) enum Entry<R> {
+pub enum Entry<R> {
     /// The lane was idle: run the job now, then end the turn.
     Lead,
     /// A turn is running: the job went into the queue; its result comes here.
@@ -37,7 +43,7 @@ pub(crate) enum Entry<R> {
 
 /// Lanes by number (e.g. a hash of the key their jobs write, so that only jobs that would
 /// wait for each other anyway queue), in shards of their own lock.
-pub(crate) struct Lanes<J, R> {
+pub struct Lanes<J, R> {
     shards: Box<[Mutex<Shard<J, R>>]>,
 }
 
@@ -53,9 +59,15 @@ impl<J, R> std::fmt::Debug for Lanes<J, R> {
     }
 }
 
+impl<J, R> Default for Lanes<J, R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<J, R> Lanes<J, R> {
     /// No lane running.
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         let shards = (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect();
         Self { shards }
     }
@@ -69,7 +81,7 @@ impl<J, R> Lanes<J, R> {
     }
 
     /// Leads an idle lane, or queues `job()` behind the running turn.
-    pub(crate) fn enter(&self, lane: u64, job: impl FnOnce() -> J) -> Entry<R> {
+    pub fn enter(&self, lane: u64, job: impl FnOnce() -> J) -> Entry<R> {
         let mut lanes = self.lock(lane);
         let Some(running) = lanes.get_mut(&lane) else {
             lanes.insert(lane, Lane { queue: Vec::new() });
@@ -82,7 +94,7 @@ impl<J, R> Lanes<J, R> {
 
     /// Ends a turn: the next batch (the lane keeps running and the caller must run it), or
     /// `None` and the lane is idle. Jobs whose caller went away are dropped unsent.
-    pub(crate) fn next_batch(&self, lane: u64) -> Option<Vec<Waiter<J, R>>> {
+    pub fn next_batch(&self, lane: u64) -> Option<Vec<Waiter<J, R>>> {
         let mut lanes = self.lock(lane);
         let running = lanes.get_mut(&lane)?;
         running.queue.retain(|w| !w.reply.is_closed());
@@ -96,7 +108,7 @@ impl<J, R> Lanes<J, R> {
 
     /// Everything queued in a running lane (e.g. to fail it with a batch that failed, rather
     /// than let it wait for failures of its own one batch after another).
-    pub(crate) fn take_queue(&self, lane: u64) -> Vec<Waiter<J, R>> {
+    pub fn take_queue(&self, lane: u64) -> Vec<Waiter<J, R>> {
         self.lock(lane)
             .get_mut(&lane)
             .map(|running| std::mem::take(&mut running.queue))
@@ -105,7 +117,67 @@ impl<J, R> Lanes<J, R> {
 
     /// Ends a turn that cannot go on (no runtime to run a batch on): the lane is idle and
     /// every queued job is dropped, which its caller sees as a closed channel.
-    pub(crate) fn abandon(&self, lane: u64) {
+    pub fn abandon(&self, lane: u64) {
         self.lock(lane).remove(&lane);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queued<R>(entry: Entry<R>) -> oneshot::Receiver<R> {
+        match entry {
+            Entry::Queued(receiver) => receiver,
+            Entry::Lead => panic!("expected to queue behind the running turn"),
+        }
+    }
+
+    #[test]
+    fn an_idle_lane_is_led_a_running_one_queues_in_order_and_gone_callers_are_skipped() {
+        let lanes: Lanes<u32, u32> = Lanes::new();
+        assert!(matches!(lanes.enter(7, || 1), Entry::Lead));
+        let mut second = queued(lanes.enter(7, || 2));
+        drop(queued(lanes.enter(7, || 3)));
+        let mut fourth = queued(lanes.enter(7, || 4));
+        // Another lane is independent of lane 7's turn.
+        assert!(matches!(lanes.enter(8, || 9), Entry::Lead));
+
+        let batch = lanes.next_batch(7).expect("jobs queued behind the first");
+        assert_eq!(batch.iter().map(|w| w.job).collect::<Vec<_>>(), [2, 4]);
+        for waiter in batch {
+            waiter.reply.send(waiter.job * 10).expect("caller waiting");
+        }
+        assert_eq!(second.try_recv().expect("answered"), 20);
+        assert_eq!(fourth.try_recv().expect("answered"), 40);
+        // The turn ends with an empty queue: the lane is idle, led again by the next caller.
+        assert!(lanes.next_batch(7).is_none());
+        assert!(matches!(lanes.enter(7, || 5), Entry::Lead));
+    }
+
+    #[test]
+    fn a_long_queue_goes_out_in_batches_of_at_most_max_batch_and_abandon_drops_it() {
+        let lanes: Lanes<usize, ()> = Lanes::new();
+        assert!(matches!(lanes.enter(1, || 0), Entry::Lead));
+        let receivers: Vec<_> = (1..=MAX_BATCH + 6)
+            .map(|i| queued(lanes.enter(1, || i)))
+            .collect();
+        let first = lanes.next_batch(1).expect("a full batch");
+        assert_eq!(first.len(), MAX_BATCH);
+        assert_eq!(first[0].job, 1);
+        let rest = lanes.take_queue(1);
+        assert_eq!(
+            rest.iter().map(|w| w.job).collect::<Vec<_>>(),
+            (MAX_BATCH + 1..=MAX_BATCH + 6).collect::<Vec<_>>()
+        );
+        drop(rest);
+        lanes.abandon(1);
+        assert!(
+            receivers
+                .into_iter()
+                .skip(MAX_BATCH)
+                .all(|mut r| r.try_recv().is_err())
+        );
+        assert!(matches!(lanes.enter(1, || 0), Entry::Lead));
     }
 }
