@@ -638,39 +638,3 @@ async fn every_read_brings_listing_and_totals_up_to_date() {
         );
     }
 }
-
-/// A settlement whose period totals have expired before the identity's counter (they were
-/// created with an earlier admission) adds the tokens to the counter and leaves the totals
-/// absent: it never creates a totals key, which would have no TTL.
-#[tokio::test]
-async fn settling_after_the_totals_expired_leaves_them_absent() {
-    let Some(store) = common::store_or_skip("settle_without_totals").await else {
-        return;
-    };
-    let s = scope();
-    let k = key(&s, "late");
-    let settled = match store.admit(&request(&k, None, 50)).await.expect("admit") {
-        AdmitOutcome::Admitted { reservation, .. } => reservation,
-        AdmitOutcome::Denied { usage } => panic!("denied at {usage:?}"),
-    };
-    let totals = format!("{}:{{{s}}}:{}:tot", common::prefix(), k.period.id());
-    let mut inspector = common::inspector().await;
-    let removed: u64 = redis::cmd("DEL")
-        .arg(&totals)
-        .query_async(&mut inspector)
-        .await
-        .expect("del");
-    assert_eq!(removed, 1, "the totals key is {totals}");
-    store.settle(&settled, 30).await.expect("settle");
-    let exists: u64 = redis::cmd("EXISTS")
-        .arg(&totals)
-        .query_async(&mut inspector)
-        .await
-        .expect("exists");
-    assert_eq!(exists, 0);
-    let usage = store.usage(&k, start()).await.expect("usage");
-    assert_eq!(
-        (usage.requests, usage.tokens, usage.reserved_tokens),
-        (1, 30, 0)
-    );
-}
