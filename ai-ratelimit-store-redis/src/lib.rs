@@ -32,17 +32,6 @@
 //! marked identities' index entries from their counters, and the totals with them, one
 //! script call per 500 identities: a read costs O(identities changed since the last read).
 //!
-//! # Group commit of admissions
-//!
-//! Admissions of one scope and period that arrive while a call of theirs is in flight (at
-//! most two are) queue in the store, and the next call carries them all (at most 64) in one
-//! script call that applies each in turn, exactly as if it were alone: the call is atomic,
-//! so exactness across processes is unchanged, and Redis pays its per-call cost (argument
-//! setup, script entry, one round trip) once for the batch. An admission that finds nothing
-//! in flight goes out at once from its own task, so a lone caller waits for nothing. Queued
-//! admissions are sent from a short-lived task that ends when the queue is empty; a queued
-//! caller that gives up before its batch is sent is not counted.
-//!
 //! # Key layout
 //!
 //! With prefix `P` (default `airl`), scope `S`, period id `D` ([`Period::id`](ai_ratelimit_core::Period::id), e.g.
@@ -81,8 +70,7 @@
 //! Each call is bounded by the call timeout (default 2 s) and by the connection's response
 //! timeout (default 1 s); a lost connection is re-established by the connection manager on
 //! the next call. A call cut by a lost connection fails and is not retried (an admission may
-//! have been counted already: the store errs on the side of counting); a failed batch call
-//! fails every admission it carried, each with the same error. Errors map into
+//! have been counted already: the store errs on the side of counting). Errors map into
 //! [`StoreError`](ai_ratelimit_core::StoreError), and the [`Limiter`](ai_ratelimit_core::Limiter)
 //! fails closed (503) or open as configured.
 

@@ -5,8 +5,7 @@
 //! Each admission is the full store operation: one `EVALSHA` that purges expired
 //! reservations, checks a request limit and a token limit, counts the request, reserves 100
 //! tokens and marks the identity changed for the listing (once between two listing reads).
-//! Callers rotate over 1000 identities. All admissions share one scope and period, so at
-//! concurrency 32 the store's group commit carries several of them in each script call.
+//! Callers rotate over 1000 identities.
 //!
 //! Because one INCR is less work than an admission, it also measures the two commands a
 //! common admission runs (HMGET and HSET of the counter), sent as a plain (non-atomic)
