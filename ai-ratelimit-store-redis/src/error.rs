@@ -5,9 +5,7 @@ use std::time::Duration;
 use ai_ratelimit_core::StoreError;
 
 /// What can go wrong configuring, connecting to or talking to Redis.
-///
-/// `Clone`, so that one failed batch call can fail every admission it carried.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum RedisStoreError {
     /// The connection URL could not be parsed.
     #[error("invalid Redis URL: {0}")]
@@ -32,9 +30,6 @@ pub enum RedisStoreError {
     /// A reply or an argument did not have the expected shape.
     #[error("unexpected Redis data: {0}")]
     Data(String),
-    /// A queued admission was never sent: the runtime that would send its batch was gone.
-    #[error("the admission's batch was abandoned before it was sent")]
-    BatchAbandoned,
 }
 
 impl RedisStoreError {

@@ -30,11 +30,11 @@ pub(crate) struct PeriodKeys {
     base: String,
 }
 
-/// The keys a settlement, release or usage read of one identity may touch, all in the slot
-/// of the scope's hash tag.
+/// The keys an admission may touch, all in the slot of the scope's hash tag.
 #[derive(Debug)]
 pub(crate) struct IdentityKeys {
     pub(crate) counter: String,
+    pub(crate) index: String,
     pub(crate) totals: String,
     pub(crate) changed: String,
 }
@@ -65,6 +65,7 @@ impl KeySpace {
         let period = self.period(&key.scope, &key.period);
         IdentityKeys {
             counter: period.counter(&key.identity),
+            index: period.index(),
             totals: period.totals(),
             changed: period.changed(),
         }
@@ -120,15 +121,9 @@ mod tests {
 
     #[test]
     fn layout_is_as_documented() {
-        let key = usage_key("proj-1", "user 42");
-        let keys = KeySpace::new("airl").identity(&key);
+        let keys = KeySpace::new("airl").identity(&usage_key("proj-1", "user 42"));
         assert_eq!(keys.counter, "airl:{proj-1}:day:2030-01-15:c:user%2042");
-        assert_eq!(
-            KeySpace::new("airl")
-                .period(&key.scope, &key.period)
-                .index(),
-            "airl:{proj-1}:day:2030-01-15:ix"
-        );
+        assert_eq!(keys.index, "airl:{proj-1}:day:2030-01-15:ix");
         assert_eq!(keys.totals, "airl:{proj-1}:day:2030-01-15:tot");
         assert_eq!(keys.changed, "airl:{proj-1}:day:2030-01-15:ch");
     }
@@ -140,12 +135,8 @@ mod tests {
         for scope in scopes {
             let mut tags = std::collections::HashSet::new();
             for identity in identities {
-                let key = usage_key(scope, identity);
-                let k = KeySpace::new("airl").identity(&key);
-                let index = KeySpace::new("airl")
-                    .period(&key.scope, &key.period)
-                    .index();
-                for key in [&k.counter, &index, &k.totals, &k.changed] {
+                let k = KeySpace::new("airl").identity(&usage_key(scope, identity));
+                for key in [&k.counter, &k.index, &k.totals, &k.changed] {
                     tags.insert(hash_tag(key).map(str::to_owned));
                 }
             }

@@ -75,7 +75,6 @@
 //! fails closed (503) or open as configured.
 
 mod error;
-mod group_commit;
 mod keys;
 mod options;
 mod scripts;

@@ -59,15 +59,10 @@ local function enter(index, totals, identity, r, ttl)
 end
 ";
 
-/// Admissions of one scope and period, applied in order, each as if alone (a batch is a
-/// group commit: admissions that queued while another call of their scope was in flight).
-///
-/// KEYS: index, totals, changed, then one counter per admission.
-/// ARGV: 8 per admission, in the order of the counters: now (µs), request
-/// limit or '', token limit or '', tokens to reserve, reservation expiry (µs), tier ('' for
-/// none, else '=' followed by the tier), the identity, key TTL (ms).
-/// Returns 5 integers per admission (`ADMIT_REPLY`): {1, requests, tokens, reserved, id}
-/// when admitted, {0, requests, tokens, reserved, 0} when denied.
+/// KEYS: counter, index, totals, changed.
+/// ARGV: now (µs), request limit or '', token limit or '', tokens to reserve, reservation
+/// expiry (µs), tier ('' for none, else '=' followed by the tier), the identity, key TTL (ms).
+/// Returns {1, requests, tokens, reserved, id} when admitted, {0, requests, tokens, reserved}.
 ///
 /// The common case is two calls on the counter, HMGET and HSET: the listing index is not
 /// touched; the identity is marked changed (SADD, with `d` = 1 in the counter so that it
@@ -76,124 +71,97 @@ end
 /// fields are its state (`d` included), so finding them never scans the reservations.
 /// A reservation without tokens, or expired already, would never count: it is not stored.
 const ADMIT: &str = r"
--- One admission on `counter` with its arguments at ARGV[a + 1 .. a + 8]; returns
--- admitted (1/0), requests, tokens, reserved, reservation id (0 when denied).
-local function admit(counter, index, totals, changed, a)
-  local c = redis.call('HMGET', counter, 'r', 't', 'v', 'n', 'e', 'g', 'd')
-  local fresh = not c[1]
-  local r = tonumber(c[1]) or 0
-  local t = tonumber(c[2]) or 0
-  local v = tonumber(c[3]) or 0
-  local e = tonumber(c[5])
-  local now = tonumber(ARGV[a + 1])
-  local identity, ttl = ARGV[a + 7], ARGV[a + 8]
-  local purged = false
-  if e and e <= now then
-    v, e = live(counter, now, true)
-    purged = true
-  end
-  local rl, tl = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  if not ((rl == nil or r + 1 <= rl) and (tl == nil or t + v < tl)) then
-    if fresh then
-      -- Like the reference store, a denied first request still creates the (empty) counter.
-      redis.call('HSET', counter, 'r', 0, 'd', 0)
-      redis.call('PEXPIRE', counter, ttl)
-      enter(index, totals, identity, 0, ttl)
-    elseif purged then
-      redis.call('HSET', counter, 'v', int(v), 'e', e and int(e) or '')
-    end
-    return 0, r, t, v, 0
-  end
-  local id = (tonumber(c[4]) or 0) + 1
-  local id_text = int(id)
-  r = r + 1
-  local f = {'r', int(r), 'n', id_text}
-  local reserve, expiry = ARGV[a + 4], ARGV[a + 5]
-  local tokens, expires = tonumber(reserve), tonumber(expiry)
-  local kept = tokens > 0 and expires > now
-  if kept then
-    v = v + tokens
-    f[#f + 1] = 'v'
-    f[#f + 1] = int(v)
-    -- `e` is written only when it moves: with one reservation lifetime it rarely does.
-    if e == nil or expires < e then
-      f[#f + 1] = 'e'
-      f[#f + 1] = expiry
-    elseif purged then
-      f[#f + 1] = 'e'
-      f[#f + 1] = int(e)
-    end
+local c = redis.call('HMGET', KEYS[1], 'r', 't', 'v', 'n', 'e', 'g', 'd')
+local fresh = not c[1]
+local r = tonumber(c[1]) or 0
+local t = tonumber(c[2]) or 0
+local v = tonumber(c[3]) or 0
+local e = tonumber(c[5])
+local now = tonumber(ARGV[1])
+local purged = false
+if e and e <= now then
+  v, e = live(KEYS[1], now, true)
+  purged = true
+end
+local rl, tl = tonumber(ARGV[2]), tonumber(ARGV[3])
+if not ((rl == nil or r + 1 <= rl) and (tl == nil or t + v < tl)) then
+  if fresh then
+    -- Like the reference store, a denied first request still creates the (empty) counter.
+    redis.call('HSET', KEYS[1], 'r', 0, 'd', 0)
+    redis.call('PEXPIRE', KEYS[1], ARGV[8])
+    enter(KEYS[2], KEYS[3], ARGV[7], 0, ARGV[8])
   elseif purged then
-    f[#f + 1] = 'v'
-    f[#f + 1] = int(v)
+    redis.call('HSET', KEYS[1], 'v', int(v), 'e', e and int(e) or '')
+  end
+  return {0, r, t, v}
+end
+local id = int((tonumber(c[4]) or 0) + 1)
+r = r + 1
+local f = {'r', int(r), 'n', id}
+local tokens, expires = tonumber(ARGV[4]), tonumber(ARGV[5])
+local kept = tokens > 0 and expires > now
+if kept then
+  v = v + tokens
+  f[#f + 1] = 'v'
+  f[#f + 1] = int(v)
+  -- `e` is written only when it moves: with one reservation lifetime it rarely does.
+  if e == nil or expires < e then
     f[#f + 1] = 'e'
-    f[#f + 1] = e and int(e) or ''
+    f[#f + 1] = ARGV[5]
+  elseif purged then
+    f[#f + 1] = 'e'
+    f[#f + 1] = int(e)
   end
-  local tier = ARGV[a + 6]
-  if tier ~= '' then
-    local g = string.sub(tier, 2)
-    if g ~= c[6] then
-      f[#f + 1] = 'g'
-      f[#f + 1] = g
-    end
-  elseif c[6] then
-    redis.call('HDEL', counter, 'g')
-  end
-  if fresh then
-    f[#f + 1] = 'd'
-    f[#f + 1] = '0'
-  end
-  -- Counters written before the changed set have no `d`: absent is unmarked.
-  local mark = not fresh and c[7] ~= '1'
-  if mark then
-    f[#f + 1] = 'd'
-    f[#f + 1] = '1'
-  end
-  -- The reservation goes last: a new counter's state fields come first.
-  if kept then
-    f[#f + 1] = id_text .. ':' .. reserve
-    f[#f + 1] = expiry
-  end
-  redis.call('HSET', counter, unpack(f))
-  if fresh then
-    redis.call('PEXPIRE', counter, ttl)
-    enter(index, totals, identity, r, ttl)
-  elseif mark then
-    redis.call('SADD', changed, identity)
-    redis.call('PEXPIRE', changed, ttl)
-  end
-  return 1, r, t, v, id
+elseif purged then
+  f[#f + 1] = 'v'
+  f[#f + 1] = int(v)
+  f[#f + 1] = 'e'
+  f[#f + 1] = e and int(e) or ''
 end
-local out = {}
-for i = 1, #KEYS - 3 do
-  local o = (i - 1) * 5
-  out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] =
-    admit(KEYS[i + 3], KEYS[1], KEYS[2], KEYS[3], (i - 1) * 8)
+if ARGV[6] ~= '' then
+  local g = string.sub(ARGV[6], 2)
+  if g ~= c[6] then
+    f[#f + 1] = 'g'
+    f[#f + 1] = g
+  end
+elseif c[6] then
+  redis.call('HDEL', KEYS[1], 'g')
 end
-return out
+if fresh then
+  f[#f + 1] = 'd'
+  f[#f + 1] = '0'
+end
+-- Counters written before the changed set have no `d`: absent is unmarked.
+local mark = not fresh and c[7] ~= '1'
+if mark then
+  f[#f + 1] = 'd'
+  f[#f + 1] = '1'
+end
+-- The reservation goes last: a new counter's state fields come first.
+if kept then
+  f[#f + 1] = id .. ':' .. ARGV[4]
+  f[#f + 1] = ARGV[5]
+end
+redis.call('HSET', KEYS[1], unpack(f))
+if fresh then
+  redis.call('PEXPIRE', KEYS[1], ARGV[8])
+  enter(KEYS[2], KEYS[3], ARGV[7], r, ARGV[8])
+elseif mark then
+  redis.call('SADD', KEYS[4], ARGV[7])
+  redis.call('PEXPIRE', KEYS[4], ARGV[8])
+end
+return {1, r, t, v, tonumber(id)}
 ";
 
-/// Integers of one admission's reply in `ADMIT`.
-pub(crate) const ADMIT_REPLY: usize = 5;
-
 /// KEYS: counter, totals. ARGV: reservation field, its tokens, settled tokens.
-///
-/// The common case (a live reservation, tokens used) is four calls: the reservation's HDEL
-/// shows the counter exists, and the totals are incremented blindly, then deleted again in
-/// the rare case that this created them (a totals key without a TTL: none is written so).
 const SETTLE: &str = r"
-local held = redis.call('HDEL', KEYS[1], ARGV[1]) == 1
-if held then
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[1], 'v', '-' .. ARGV[2])
-elseif redis.call('EXISTS', KEYS[1]) == 0 then
-  return 0
 end
 if tonumber(ARGV[3]) > 0 then
   redis.call('HINCRBY', KEYS[1], 't', ARGV[3])
-  if redis.call('HINCRBY', KEYS[2], 't', ARGV[3]) == tonumber(ARGV[3])
-    and redis.call('PTTL', KEYS[2]) == -1 then
-    redis.call('DEL', KEYS[2])
-  end
+  if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HINCRBY', KEYS[2], 't', ARGV[3]) end
 end
 return 1
 ";

@@ -13,13 +13,11 @@ use ai_ratelimit_core::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{ErrorKind, ServerErrorKind};
 
 use crate::error::RedisStoreError;
-use crate::group_commit::{AdmissionLanes, AdmitEntry, AdmitReply, Joined, LaneKey, Queued};
 use crate::keys::{KeySpace, PeriodKeys};
 use crate::options::RedisStoreOptions;
-use crate::scripts::{ADMIT_REPLY, Scripts};
+use crate::scripts::Scripts;
 
 /// Largest count the scripts handle exactly (Lua numbers are doubles).
 const MAX_EXACT: u64 = (1 << 53) - 1;
@@ -37,7 +35,6 @@ pub struct RedisStore {
     conn: ConnectionManager,
     keys: KeySpace,
     scripts: Arc<Scripts>,
-    lanes: Arc<AdmissionLanes>,
     call_timeout: Duration,
     retention_ms: i64,
 }
@@ -89,7 +86,6 @@ impl RedisStore {
             conn,
             keys: KeySpace::new(&options.key_prefix),
             scripts: Arc::new(Scripts::new()),
-            lanes: Arc::new(AdmissionLanes::default()),
             call_timeout: options.call_timeout,
             retention_ms: i64::try_from(options.retention.as_millis()).unwrap_or(i64::MAX),
         })
@@ -211,109 +207,6 @@ impl RedisStore {
         }
     }
 
-    /// One `ADMIT` call for `entries` (all of `keys`' scope and period), in order; returns
-    /// their replies, `ADMIT_REPLY` integers each.
-    async fn call_admit<'e>(
-        &self,
-        keys: &PeriodKeys,
-        entries: impl Iterator<Item = &'e AdmitEntry> + Clone,
-    ) -> Result<Vec<i64>, RedisStoreError> {
-        let count = entries.clone().count();
-        let mut call = redis::cmd("EVALSHA");
-        call.arg(self.scripts.admit.get_hash())
-            .arg(3 + count)
-            .arg(keys.index())
-            .arg(keys.totals())
-            .arg(keys.changed());
-        for entry in entries.clone() {
-            call.arg(&entry.counter);
-        }
-        for entry in entries {
-            call.arg(entry.now_us);
-            match entry.request_limit {
-                Some(limit) => call.arg(limit),
-                None => call.arg(""),
-            };
-            match entry.token_limit {
-                Some(limit) => call.arg(limit),
-                None => call.arg(""),
-            };
-            call.arg(entry.reserve_tokens)
-                .arg(entry.expires_us)
-                .arg(&entry.tier)
-                .arg(&*entry.identity)
-                .arg(entry.ttl_ms);
-        }
-        let mut conn = self.conn.clone();
-        let reply: Vec<i64> = self
-            .run(async {
-                match call.query_async(&mut conn).await {
-                    Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
-                        self.scripts.admit.load_async(&mut conn).await?;
-                        call.query_async(&mut conn).await
-                    }
-                    other => other,
-                }
-            })
-            .await?;
-        if reply.len() != count * ADMIT_REPLY {
-            return Err(RedisStoreError::Data(format!(
-                "admit reply of {} values for {count} admissions",
-                reply.len()
-            )));
-        }
-        Ok(reply)
-    }
-
-    /// After a call of `lane` ends: sends the admissions queued meanwhile from a task of
-    /// their own, which ends once the lane's queue is empty.
-    fn hand_on(&self, lane: &LaneKey) {
-        let Some(batch) = self.lanes.next_batch(lane) else {
-            return;
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(self.clone().send_queued(lane.clone(), batch));
-            }
-            Err(_) => {
-                // No runtime (it is shutting down): the queued callers are answered
-                // `BatchAbandoned` as their reply channels drop.
-                drop(batch);
-                while self.lanes.next_batch(lane).is_some() {}
-            }
-        }
-    }
-
-    /// Sends `batch`, then the lane's queued admissions in batches, until none is queued.
-    async fn send_queued(self, lane: LaneKey, mut batch: Vec<Queued>) {
-        let keys = self.keys.period(&lane.scope, &lane.period);
-        loop {
-            let replies = self
-                .call_admit(&keys, batch.iter().map(|queued| &queued.entry))
-                .await;
-            match replies {
-                Ok(replies) => {
-                    for (queued, reply) in batch.into_iter().zip(replies.chunks_exact(ADMIT_REPLY))
-                    {
-                        let reply = <AdmitReply>::try_from(reply)
-                            .map_err(|_| RedisStoreError::Data("short admit reply".into()));
-                        // A caller that gave up meanwhile no longer listens.
-                        let _ = queued.reply.send(reply);
-                    }
-                }
-                Err(e) => {
-                    for queued in batch {
-                        let _ = queued.reply.send(Err(e.clone()));
-                    }
-                }
-            }
-            match self.lanes.next_batch(&lane) {
-                Some(next) => batch = next,
-                None => return,
-            }
-        }
-    }
-
     /// Key lifetime from `now`: until the period ends, plus the retention.
     fn ttl_ms(&self, period: &Period, now: DateTime<Utc>) -> i64 {
         (period.end() - now)
@@ -324,19 +217,6 @@ impl RedisStore {
     }
 }
 
-/// An admission sent alone, in flight: when it ends (or its caller gives up), the
-/// admissions queued behind it are handed on.
-struct SentAlone<'a> {
-    store: &'a RedisStore,
-    lane: &'a LaneKey,
-}
-
-impl Drop for SentAlone<'_> {
-    fn drop(&mut self) {
-        self.store.hand_on(self.lane);
-    }
-}
-
 /// Microseconds since the epoch: exact in a Redis score (a double) until year 2255.
 fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
@@ -344,6 +224,10 @@ fn micros(t: DateTime<Utc>) -> i64 {
 
 fn exact(n: u64) -> u64 {
     n.min(MAX_EXACT)
+}
+
+fn limit_arg(limit: Option<u64>) -> String {
+    limit.map(|l| l.to_string()).unwrap_or_default()
 }
 
 fn count(reply: &[i64], at: usize) -> Result<u64, RedisStoreError> {
@@ -373,49 +257,31 @@ fn reservation_member(reservation: &Reservation) -> Result<(String, u64), StoreE
 impl UsageStore for RedisStore {
     async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
         let key = &request.key;
-        let keys = self.keys.period(&key.scope, &key.period);
-        let entry = AdmitEntry {
-            counter: keys.counter(&key.identity),
-            now_us: micros(request.now),
-            request_limit: request.request_limit,
-            token_limit: request.token_limit,
-            reserve_tokens: exact(request.reserve_tokens),
-            expires_us: micros(request.reservation_expires_at),
-            tier: request
-                .tier
-                .as_deref()
-                .map_or(String::new(), |t| format!("={t}")),
-            identity: key.identity.clone(),
-            ttl_ms: self.ttl_ms(&key.period, request.now),
-        };
-        let lane = LaneKey {
-            scope: key.scope.clone(),
-            period: key.period,
-        };
-        let reply = match self.lanes.join(&lane, entry) {
-            Joined::Alone(entry) => {
-                // Dropped when the call ends, or with this future: either way the
-                // admissions queued meanwhile are handed on.
-                let in_flight = SentAlone {
-                    store: self,
-                    lane: &lane,
-                };
-                let reply = self.call_admit(&keys, std::iter::once(&entry)).await;
-                drop(in_flight);
-                let reply = reply?;
-                <AdmitReply>::try_from(reply.as_slice())
-                    .map_err(|_| RedisStoreError::Data("short admit reply".into()))?
-            }
-            Joined::Queued(receiver) => {
-                match tokio::time::timeout(self.call_timeout, receiver).await {
-                    Ok(Ok(reply)) => reply?,
-                    Ok(Err(_)) => return Err(RedisStoreError::BatchAbandoned.into()),
-                    Err(_) => return Err(RedisStoreError::Timeout(self.call_timeout).into()),
-                }
-            }
-        };
-        match reply[0] {
-            1 => Ok(AdmitOutcome::Admitted {
+        let keys = self.keys.identity(key);
+        let reserve = exact(request.reserve_tokens);
+        let mut invocation = self.scripts.admit.prepare_invoke();
+        invocation
+            .key(&keys.counter)
+            .key(&keys.index)
+            .key(&keys.totals)
+            .key(&keys.changed)
+            .arg(micros(request.now))
+            .arg(limit_arg(request.request_limit))
+            .arg(limit_arg(request.token_limit))
+            .arg(reserve)
+            .arg(micros(request.reservation_expires_at))
+            .arg(
+                request
+                    .tier
+                    .as_deref()
+                    .map_or(String::new(), |t| format!("={t}")),
+            )
+            .arg(&*key.identity)
+            .arg(self.ttl_ms(&key.period, request.now));
+        let mut conn = self.conn.clone();
+        let reply: Vec<i64> = self.run(invocation.invoke_async(&mut conn)).await?;
+        match reply.first() {
+            Some(1) => Ok(AdmitOutcome::Admitted {
                 reservation: Reservation {
                     key: key.clone(),
                     id: count(&reply, 4)?,
@@ -423,7 +289,7 @@ impl UsageStore for RedisStore {
                 },
                 usage: usage_of(&reply, 1)?,
             }),
-            0 => Ok(AdmitOutcome::Denied {
+            Some(0) => Ok(AdmitOutcome::Denied {
                 usage: usage_of(&reply, 1)?,
             }),
             _ => Err(RedisStoreError::Data("unexpected admit reply".into()).into()),
