@@ -68,6 +68,8 @@ macro_rules! usage_store_conformance {
             concurrent_admissions_are_exact,
             concurrent_settles_and_releases_add_up,
             reservations_expire_in_any_order,
+            concurrent_answers_reach_their_own_callers,
+            dropped_callers_block_no_one,
         );
     };
     (@cases required $factory:path; $($case:ident),* $(,)?) => {
@@ -797,5 +799,92 @@ pub async fn concurrent_settles_and_releases_add_up(store: Arc<dyn UsageStore>) 
     assert_eq!(
         (usage.requests, usage.tokens, usage.reserved_tokens),
         (40, 280, 0)
+    );
+}
+
+/// Concurrent admissions of one counter with limits of their own: each caller gets the
+/// answer to its own request (stores that batch concurrent calls must route the answers
+/// back), and the counts seen are one per admission.
+pub async fn concurrent_answers_reach_their_own_callers(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let k = key(&scope(), "crowded", Window::Day.period_at(now));
+    let tasks: Vec<_> = (0..60u64)
+        .map(|n| {
+            let limit = if n % 3 == 0 { 10 } else { 1000 };
+            let (store, req) = (store.clone(), request(&k, Some(limit), None, 1, now));
+            tokio::spawn(async move { (limit, store.admit(&req).await.expect("admit")) })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    for t in futures::future::join_all(tasks).await {
+        match t.expect("task") {
+            (limit, AdmitOutcome::Admitted { usage, .. }) => {
+                assert!(
+                    usage.requests <= limit,
+                    "admitted at {usage:?} past {limit}"
+                );
+                seen.push(usage.requests);
+            }
+            (limit, AdmitOutcome::Denied { usage }) => {
+                assert!(usage.requests >= limit, "denied at {usage:?} under {limit}");
+            }
+        }
+    }
+    seen.sort_unstable();
+    assert!(seen.len() >= 40, "every request with room was admitted");
+    assert_eq!(seen, (1..=seen.len() as u64).collect::<Vec<_>>());
+    let counted = store.usage(&k, now).await.expect("usage").requests;
+    assert_eq!(counted, seen.len() as u64);
+}
+
+/// Callers that go away (their futures dropped after one poll, mid-call or queued behind
+/// others) neither block the other callers nor break the limit.
+pub async fn dropped_callers_block_no_one(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let scope = scope();
+    let k = key(&scope, "impatient", Window::Day.period_at(now));
+    let limit = 40;
+    let run = async {
+        let tasks: Vec<_> = (0..120)
+            .map(|n| {
+                let (store, req) = (store.clone(), request(&k, Some(limit), None, 1, now));
+                tokio::spawn(async move {
+                    let admission = store.admit(&req);
+                    if n % 3 == 0 {
+                        tokio::select! {
+                            biased;
+                            _ = admission => {}
+                            () = std::future::ready(()) => {}
+                        }
+                        false
+                    } else {
+                        matches!(
+                            admission.await.expect("admit"),
+                            AdmitOutcome::Admitted { .. }
+                        )
+                    }
+                })
+            })
+            .collect();
+        let mut acknowledged = 0;
+        for t in futures::future::join_all(tasks).await {
+            acknowledged += u64::from(t.expect("task"));
+        }
+        // The store is free again: one more admission goes through.
+        let after = key(&scope, "after", Window::Day.period_at(now));
+        store
+            .admit(&request(&after, None, None, 1, now))
+            .await
+            .expect("admit after");
+        acknowledged
+    };
+    // Only a guard against hanging forever, far above any real run.
+    let acknowledged = tokio::time::timeout(std::time::Duration::from_secs(60), run)
+        .await
+        .expect("no caller is blocked");
+    let counted = store.usage(&k, now).await.expect("usage").requests;
+    assert!(
+        acknowledged <= counted && counted <= limit,
+        "{acknowledged} acknowledged, {counted} counted"
     );
 }
