@@ -64,11 +64,10 @@ const WARNING_HEADER: HeaderName = HeaderName::from_static("x-ratelimit-warning"
     reason = "moved once per request; boxing would cost an allocation on the hot path"
 )]
 pub(crate) enum Admit<B> {
-    /// Call the inner service, then add `headers` and settle.
+    /// Call the inner service, then add the settlement's headers and settle.
     Forward {
         request: Request<B>,
         settlement: Settlement,
-        headers: LimitHeaders,
     },
     /// Answer without calling it.
     Respond(Answer),
@@ -152,11 +151,8 @@ fn rejected<E>(
 
 /// An admission decided without waiting, applied to the request in place.
 pub(crate) enum Decided {
-    /// Call the inner service with the request, then add `headers` and settle.
-    Forward {
-        settlement: Settlement,
-        headers: LimitHeaders,
-    },
+    /// Call the inner service with the request, then add the settlement's headers and settle.
+    Forward { settlement: Settlement },
     /// Answer without calling it.
     Respond(Answer),
 }
@@ -241,12 +237,11 @@ impl<B> Admitting<B> {
     reason = "moved once per request; boxing would cost an allocation on the hot path"
 )]
 pub(crate) enum Checked {
-    /// Forward the request with these extensions, then settle.
+    /// Forward the request with these extensions, then add the headers and settle.
     Admitted {
         subject: Subject,
         reporter: TokenReporter,
         settlement: Settlement,
-        headers: LimitHeaders,
     },
     /// Answer without calling the inner service.
     Respond(Answer),
@@ -260,14 +255,10 @@ impl Checked {
                 subject,
                 reporter,
                 settlement,
-                headers,
             } => {
                 request.extensions_mut().insert(reporter);
                 request.extensions_mut().insert(subject);
-                Decided::Forward {
-                    settlement,
-                    headers,
-                }
+                Decided::Forward { settlement }
             }
             Checked::Respond(answer) => Decided::Respond(answer),
         }
@@ -275,13 +266,9 @@ impl Checked {
 
     fn apply<B>(self, mut request: Request<B>) -> Admit<B> {
         match self.apply_to(&mut request) {
-            Decided::Forward {
-                settlement,
-                headers,
-            } => Admit::Forward {
+            Decided::Forward { settlement } => Admit::Forward {
                 request,
                 settlement,
-                headers,
             },
             Decided::Respond(answer) => Admit::Respond(answer),
         }
@@ -390,6 +377,7 @@ fn decided<E>(
                     started,
                 });
             let settlement = Settlement::new(
+                headers,
                 config.limiter.clone(),
                 admission.reservation,
                 reporter.clone(),
@@ -399,7 +387,6 @@ fn decided<E>(
                 subject,
                 reporter,
                 settlement,
-                headers,
             };
         }
         Ok(Decision::Denied(denial)) => {

@@ -8,7 +8,7 @@ use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower::Service;
 
-use super::admit::{Admit, Admitting, Answer, LimitHeaders};
+use super::admit::{Admit, Admitting, Answer};
 use super::body::RateLimitBody;
 use super::settlement::{Finish, Settlement};
 use crate::tokens::TokensUsed;
@@ -42,7 +42,6 @@ pin_project! {
             #[pin]
             future: F,
             settlement: Option<Settlement>,
-            headers: LimitHeaders,
         },
         Finishing {
             work: BoxFuture<'static, ()>,
@@ -75,14 +74,12 @@ where
     pub(crate) fn calling(
         future: S::Future,
         settlement: Settlement,
-        headers: LimitHeaders,
         release_on_server_error: bool,
     ) -> Self {
         Self {
             state: State::Calling {
                 future,
                 settlement: Some(settlement),
-                headers,
             },
             release_on_server_error,
         }
@@ -141,7 +138,6 @@ where
                     Admit::Forward {
                         request,
                         settlement,
-                        headers,
                     } => {
                         let mut service = inner
                             .take()
@@ -150,20 +146,14 @@ where
                         this.state.set(State::Calling {
                             future,
                             settlement: Some(settlement),
-                            headers,
                         });
                     }
                 },
-                StateProj::Calling {
-                    future,
-                    settlement,
-                    headers,
-                } => {
+                StateProj::Calling { future, settlement } => {
                     let result = ready!(future.poll(cx));
                     let mut settlement = settlement
                         .take()
                         .expect("the settlement is kept until the inner service answers");
-                    let headers = std::mem::take(headers);
                     let (work, output) = match result {
                         Err(error) => {
                             let work = if *this.release_on_server_error {
@@ -175,7 +165,7 @@ where
                         }
                         Ok(response) => {
                             let (mut parts, body) = response.into_parts();
-                            headers.insert_into(&mut parts.headers);
+                            settlement.take_headers().insert_into(&mut parts.headers);
                             settlement.set_status(parts.status);
                             let work = if parts.status.is_server_error()
                                 && *this.release_on_server_error

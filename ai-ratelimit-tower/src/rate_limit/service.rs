@@ -84,10 +84,9 @@ where
         match admit::decide_now(&self.config, &mut request) {
             // Decided without waiting (an in-process store): like tower-http's synchronous
             // `ValidateRequest`, call the instance polled ready right away, or answer.
-            Some(Decided::Forward {
-                settlement,
-                headers,
-            }) => ResponseFuture::calling(self.inner.call(request), settlement, headers, release),
+            Some(Decided::Forward { settlement }) => {
+                ResponseFuture::calling(self.inner.call(request), settlement, release)
+            }
             Some(Decided::Respond(answer)) => ResponseFuture::answering(answer),
             // The check waits on the store inside the future, on the instance polled ready
             // (the clone stays behind and is polled for the next request).

@@ -9,6 +9,7 @@ use http::StatusCode;
 use tokio::runtime::Handle;
 use tokio::time::Instant;
 
+use super::admit::LimitHeaders;
 use crate::observe::{Outcome, RequestObserver, RequestRecord};
 use crate::tokens::TokenReporter;
 
@@ -29,9 +30,20 @@ pub(crate) enum Finish {
     Release,
 }
 
-/// An admission not yet settled. Dropping it settles it on a spawned task with the reported
-/// tokens, or the estimate when none were reported.
+/// An admission not yet settled, with the limit headers its response gets. Dropping it
+/// settles it on a spawned task with the reported tokens, or the estimate when none were
+/// reported.
+///
+/// One pointer: it travels from the decision through the response future into the response
+/// body, and copying its couple of hundred bytes at each of those moves cost more than
+/// boxing it once.
 pub(crate) struct Settlement {
+    state: Box<SettlementState>,
+}
+
+struct SettlementState {
+    /// Taken when the response exists.
+    headers: LimitHeaders,
     pending: Option<Pending>,
     reporter: TokenReporter,
     status: Option<StatusCode>,
@@ -49,6 +61,7 @@ struct Pending {
 
 impl Settlement {
     pub(crate) fn new(
+        headers: LimitHeaders,
         limiter: Limiter,
         reservation: Option<Reservation>,
         reporter: TokenReporter,
@@ -56,31 +69,40 @@ impl Settlement {
     ) -> Self {
         let limiter_in_process = limiter.is_in_process();
         Self {
-            pending: Some(Pending {
-                limiter,
-                reservation,
-                observation: observation.map(Box::new),
+            state: Box::new(SettlementState {
+                headers,
+                pending: Some(Pending {
+                    limiter,
+                    reservation,
+                    observation: observation.map(Box::new),
+                }),
+                reporter,
+                status: None,
+                // An in-process store settles in `Drop` itself: no runtime needed.
+                runtime: if limiter_in_process {
+                    None
+                } else {
+                    Handle::try_current().ok()
+                },
             }),
-            reporter,
-            status: None,
-            // An in-process store settles in `Drop` itself: no runtime needed.
-            runtime: if limiter_in_process {
-                None
-            } else {
-                Handle::try_current().ok()
-            },
         }
+    }
+
+    /// The limit headers for the response (taken once).
+    pub(crate) fn take_headers(&mut self) -> LimitHeaders {
+        std::mem::take(&mut self.state.headers)
     }
 
     /// Records the response status for the request log.
     pub(crate) fn set_status(&mut self, status: StatusCode) {
-        self.status = Some(status);
+        self.state.status = Some(status);
     }
 
     /// The reported tokens, else the estimate reserved at admission.
     fn reported_or_estimated(&self) -> u64 {
-        self.reporter.reported().unwrap_or_else(|| {
-            self.pending
+        self.state.reporter.reported().unwrap_or_else(|| {
+            self.state
+                .pending
                 .as_ref()
                 .and_then(|p| p.reservation.as_ref())
                 .map_or(0, |r| r.tokens)
@@ -90,12 +112,12 @@ impl Settlement {
     /// Ends the admission, once: at once with an in-process store (`None`), else the work
     /// to wait on. `None` too if it already ended.
     pub(crate) fn finish(&mut self, how: Finish) -> Option<BoxFuture<'static, ()>> {
-        let pending = self.pending.take()?;
+        let pending = self.state.pending.take()?;
         if pending.limiter.is_in_process() {
-            pending.run_now(how, self.status);
+            pending.run_now(how, self.state.status);
             return None;
         }
-        Some(Box::pin(pending.run(how, self.status)))
+        Some(Box::pin(pending.run(how, self.state.status)))
     }
 
     /// Ends the admission with what was reported (or the estimate).
@@ -110,7 +132,7 @@ impl Drop for Settlement {
         let Some(work) = self.finish_reported() else {
             return;
         };
-        match self.runtime.take() {
+        match self.state.runtime.take() {
             Some(runtime) => {
                 runtime.spawn(work);
             }
