@@ -448,31 +448,45 @@ impl LimiterBuilder {
         if !valid(self.store_timeout) {
             return Err(BuildError::InvalidDuration("store_timeout"));
         }
-        Ok(Limiter {
-            inner: Arc::new(Inner {
-                in_process: self.store.in_process().is_some(),
-                store: self.store,
-                clock: self.clock,
-                reservation_ttl: Duration::from_std(self.reservation_ttl)
-                    .map_err(|_| BuildError::InvalidDuration("reservation_ttl"))?,
-                store_timeout: self.store_timeout,
-                failure_mode: self.failure_mode,
-            }),
-        })
+        let reservation_ttl = Duration::from_std(self.reservation_ttl)
+            .map_err(|_| BuildError::InvalidDuration("reservation_ttl"))?;
+        Ok(Limiter::from_parts(
+            self.store,
+            self.clock,
+            reservation_ttl,
+            self.store_timeout,
+            self.failure_mode,
+        ))
     }
 }
 
 impl Limiter {
     /// A limiter with default options over `store` (time from [`CoarseClock`]).
     pub fn new(store: Arc<dyn UsageStore>) -> Self {
+        Self::from_parts(
+            store,
+            Arc::new(CoarseClock),
+            Duration::minutes(10),
+            DEFAULT_STORE_TIMEOUT,
+            FailureMode::Closed,
+        )
+    }
+
+    fn from_parts(
+        store: Arc<dyn UsageStore>,
+        clock: Arc<dyn Clock>,
+        reservation_ttl: Duration,
+        store_timeout: StdDuration,
+        failure_mode: FailureMode,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 in_process: store.in_process().is_some(),
                 store,
-                clock: Arc::new(CoarseClock),
-                reservation_ttl: Duration::minutes(10),
-                store_timeout: DEFAULT_STORE_TIMEOUT,
-                failure_mode: FailureMode::Closed,
+                clock,
+                reservation_ttl,
+                store_timeout,
+                failure_mode,
             }),
         }
     }

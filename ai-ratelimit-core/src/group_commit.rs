@@ -10,11 +10,76 @@
 //! spawns a task that sends it as one batch: a batch is never tied to a caller's future, so a
 //! caller that goes away neither loses nor blocks the others. The lane is idle again, with no
 //! task left, once a turn ends with an empty queue.
+//!
+//! A store puts its jobs in [`Lanes`], holds a [`Turn`] while it leads a round trip, and says
+//! how a batch goes out through a [`BatchSender`].
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::oneshot;
+
+/// How a store sends the batches of one kind of job (implemented on a private marker type,
+/// so that the store's own API does not grow).
+pub trait BatchSender: 'static {
+    /// The store (a cheap clone: a batch's task owns one).
+    type Store: Clone + Send + Sync + 'static;
+    /// A queued job.
+    type Job: Send + 'static;
+    /// A job's answer.
+    type Answer: Send + 'static;
+
+    /// The store's lanes of these jobs.
+    fn lanes(store: &Self::Store) -> &Lanes<Self::Job, Self::Answer>;
+
+    /// Sends `batch` (queued jobs of `lane`) in one round trip and answers each waiter.
+    fn send(
+        store: &Self::Store,
+        lane: u64,
+        batch: Vec<Waiter<Self::Job, Self::Answer>>,
+    ) -> impl Future<Output = ()> + Send;
+}
+
+/// A lane's turn, held by whoever runs the lane's current round trip (the caller that led
+/// it, or the task of a batch). Ending it, however (done, failed, or its future dropped),
+/// hands the jobs queued meanwhile to a task that sends them as the next batch, or leaves
+/// the lane idle.
+pub struct Turn<'a, B: BatchSender> {
+    store: &'a B::Store,
+    lane: u64,
+}
+
+impl<'a, B: BatchSender> Turn<'a, B> {
+    /// The turn of `lane`, for a caller whose [`Lanes::enter`] returned [`Entry::Lead`].
+    pub fn new(store: &'a B::Store, lane: u64) -> Self {
+        Self { store, lane }
+    }
+}
+
+impl<B: BatchSender> Drop for Turn<'_, B> {
+    fn drop(&mut self) {
+        let (store, lane) = (self.store, self.lane);
+        let Some(batch) = B::lanes(store).next_batch(lane) else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let store = store.clone();
+                runtime.spawn(async move {
+                    let _turn = Turn::<B>::new(&store, lane);
+                    B::send(&store, lane, batch).await;
+                });
+            }
+            // Ended outside a runtime: nothing can send the batch; dropping its jobs closes
+            // their callers' channels, which they see as an error.
+            Err(_) => {
+                drop(batch);
+                B::lanes(store).abandon(lane);
+            }
+        }
+    }
+}
 
 /// Most admissions sent in one batch (a longer queue goes out in several).
 pub const MAX_BATCH: usize = 64;

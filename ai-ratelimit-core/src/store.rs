@@ -209,7 +209,7 @@ pub struct PeriodTotals {
 }
 
 /// A store failure. The engine turns it into a fail-closed denial or a fail-open admission.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The store did not answer in time.
     #[error("usage store timed out after {0:?}")]

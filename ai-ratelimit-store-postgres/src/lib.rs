@@ -41,7 +41,7 @@
 mod error;
 mod statements;
 
-use std::borrow::Borrow;
+use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -59,7 +59,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 pub use crate::error::PostgresStoreError;
 use crate::error::classify;
 use crate::statements::Statements;
-use ai_ratelimit_core::group_commit::{Entry, Lanes, Waiter};
+use ai_ratelimit_core::group_commit::{BatchSender, Entry, Lanes, Turn, Waiter};
 
 /// The embedded migrations (run by [`PostgresStoreOptions::connect`] unless disabled).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -325,32 +325,24 @@ fn keeps_reservation(request: &AdmitRequest) -> bool {
     request.reserve_tokens > 0 && request.reservation_expires_at > request.now
 }
 
-/// Answers every admission of a failed batch with the batch's error.
-fn answer_all(
-    batch: impl IntoIterator<Item = Waiter<AdmitRequest, AdmitResult>>,
-    error: &StoreError,
-) {
-    for waiter in batch {
-        let copy = match error {
-            StoreError::Timeout(d) => StoreError::Timeout(*d),
-            StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
-            StoreError::Data(m) => StoreError::Data(m.clone()),
-        };
-        let _ = waiter.reply.send(Err(copy));
+/// The batches of admissions (a marker: the store's lanes and batch statement).
+struct Admissions;
+
+impl BatchSender for Admissions {
+    type Store = PostgresStore;
+    type Job = AdmitRequest;
+    type Answer = AdmitResult;
+
+    fn lanes(store: &PostgresStore) -> &Lanes<AdmitRequest, AdmitResult> {
+        &store.admissions
     }
-}
 
-/// A lane's turn, held by whoever runs its round trip (a caller, by reference, or a batch's
-/// task, owning a store handle); ending it, however (done, failed, or the future dropped),
-/// passes the lane on.
-struct Turn<S: Borrow<PostgresStore>> {
-    store: S,
-    lane: u64,
-}
-
-impl<S: Borrow<PostgresStore>> Drop for Turn<S> {
-    fn drop(&mut self) {
-        self.store.borrow().pass_turn(self.lane);
+    fn send(
+        store: &PostgresStore,
+        lane: u64,
+        batch: Vec<Waiter<AdmitRequest, AdmitResult>>,
+    ) -> impl Future<Output = ()> + Send {
+        store.admit_batch(lane, batch)
     }
 }
 
@@ -428,28 +420,6 @@ impl PostgresStore {
         }
     }
 
-    /// Ends a turn of `lane`: sends the admissions queued meanwhile as one batch, from a
-    /// task of its own (which ends the next turn in turn), or leaves the lane idle.
-    fn pass_turn(&self, lane: u64) {
-        let Some(batch) = self.admissions.next_batch(lane) else {
-            return;
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                let turn = Turn {
-                    store: self.clone(),
-                    lane,
-                };
-                runtime.spawn(async move { turn.store.admit_batch(lane, batch).await });
-            }
-            // Dropped outside a runtime: nothing can run the batch; its callers get an error.
-            Err(_) => {
-                drop(batch);
-                self.admissions.abandon(lane);
-            }
-        }
-    }
-
     /// Runs queued admissions of `lane` in one round trip (one transaction) and answers each
     /// caller.
     async fn admit_batch(&self, lane: u64, batch: Vec<Waiter<AdmitRequest, AdmitResult>>) {
@@ -486,14 +456,18 @@ impl PostgresStore {
                     batch.len(),
                     rows.len()
                 ));
-                answer_all(batch, &error);
+                for waiter in batch {
+                    let _ = waiter.reply.send(Err(error.clone()));
+                }
             }
             // The store is unreachable or too slow: the admissions queued meanwhile get the
             // same answer now, instead of each batch of them waiting out its own timeout.
             Err(e) => {
                 let error = StoreError::from(e);
                 let queued = self.admissions.take_queue(lane);
-                answer_all(batch.into_iter().chain(queued), &error);
+                for waiter in batch.into_iter().chain(queued) {
+                    let _ = waiter.reply.send(Err(error.clone()));
+                }
             }
         }
     }
@@ -558,7 +532,7 @@ impl UsageStore for PostgresStore {
         let lane = Self::lane_of(key);
         let row = match self.admissions.enter(lane, || request.clone()) {
             Entry::Lead => {
-                let _turn = Turn { store: self, lane };
+                let _turn = Turn::<Admissions>::new(self, lane);
                 self.admit_one(request).await?
             }
             Entry::Queued(result) => result.await.unwrap_or_else(|_| {

@@ -50,7 +50,7 @@
 mod error;
 mod statements;
 
-use std::borrow::Borrow;
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,7 +69,7 @@ use sqlx::sqlite::{
 
 pub use crate::error::SqliteStoreError;
 use crate::error::classify;
-use ai_ratelimit_core::group_commit::{Entry, Lanes, Waiter};
+use ai_ratelimit_core::group_commit::{BatchSender, Entry, Lanes, Turn, Waiter};
 
 /// Reader connections unless configured otherwise.
 pub const DEFAULT_READ_CONNECTIONS: u32 = 4;
@@ -338,26 +338,24 @@ async fn run_write(
     }
 }
 
-/// The same error again, for each write of a failed batch.
-fn same_error(error: &StoreError) -> StoreError {
-    match error {
-        StoreError::Timeout(d) => StoreError::Timeout(*d),
-        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
-        StoreError::Data(m) => StoreError::Data(m.clone()),
+/// The batches of writes (a marker: the store's one lane and its transaction).
+struct Writes;
+
+impl BatchSender for Writes {
+    type Store = SqliteStore;
+    type Job = Write;
+    type Answer = WriteResult;
+
+    fn lanes(store: &SqliteStore) -> &Lanes<Write, WriteResult> {
+        &store.writes
     }
-}
 
-/// The writer's turn, held by whoever runs its round trip (a caller, by reference, or a
-/// batch's task, owning a store handle); ending it, however (done, failed, or the future
-/// dropped), passes the writer on.
-struct Turn<S: Borrow<SqliteStore>> {
-    store: S,
-    lane: u64,
-}
-
-impl<S: Borrow<SqliteStore>> Drop for Turn<S> {
-    fn drop(&mut self) {
-        self.store.borrow().pass_turn(self.lane);
+    fn send(
+        store: &SqliteStore,
+        _lane: u64,
+        batch: Vec<Waiter<Write, WriteResult>>,
+    ) -> impl Future<Output = ()> + Send {
+        store.write_batch(batch)
     }
 }
 
@@ -414,10 +412,7 @@ impl SqliteStore {
     async fn write(&self, write: &Write) -> WriteResult {
         match self.writes.enter(WRITER_LANE, || write.clone()) {
             Entry::Lead => {
-                let _turn = Turn {
-                    store: self,
-                    lane: WRITER_LANE,
-                };
+                let _turn = Turn::<Writes>::new(self, WRITER_LANE);
                 let mut conn = self
                     .writer
                     .acquire()
@@ -432,28 +427,6 @@ impl SqliteStore {
                     "the write's batch was dropped (runtime shutting down)".into(),
                 ))
             }),
-        }
-    }
-
-    /// Ends the writer's turn: sends the writes queued meanwhile as one transaction, from a
-    /// task of its own (which ends the next turn in turn), or leaves the writer idle.
-    fn pass_turn(&self, lane: u64) {
-        let Some(batch) = self.writes.next_batch(lane) else {
-            return;
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                let turn = Turn {
-                    store: self.clone(),
-                    lane,
-                };
-                runtime.spawn(async move { turn.store.write_batch(batch).await });
-            }
-            // Dropped outside a runtime: nothing can run the batch; its callers get an error.
-            Err(_) => {
-                drop(batch);
-                self.writes.abandon(lane);
-            }
         }
     }
 
@@ -494,7 +467,7 @@ impl SqliteStore {
                 let error = StoreError::from(e);
                 let queued = self.writes.take_queue(WRITER_LANE);
                 for waiter in batch.into_iter().chain(queued) {
-                    let _ = waiter.reply.send(Err(same_error(&error)));
+                    let _ = waiter.reply.send(Err(error.clone()));
                 }
             }
         }
