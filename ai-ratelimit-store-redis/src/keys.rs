@@ -26,15 +26,15 @@ pub(crate) struct KeySpace {
 /// The keys of one scope and period.
 #[derive(Debug)]
 pub(crate) struct PeriodKeys {
-    /// `<base>`: `<prefix>:{<scope>}:<period id>`.
+    /// `<base>`: `<prefix>:{<scope>}:2:<period id>`.
     base: String,
 }
 
-/// The keys an admission may touch, all in the slot of the scope's hash tag.
+/// The keys a settlement, release or usage read may touch, all in the slot of the scope's
+/// hash tag.
 #[derive(Debug)]
 pub(crate) struct IdentityKeys {
     pub(crate) counter: String,
-    pub(crate) index: String,
     pub(crate) totals: String,
     pub(crate) changed: String,
 }
@@ -56,7 +56,8 @@ impl KeySpace {
         } else {
             push_encoded(&mut base, scope);
         }
-        base.push_str("}:");
+        // The layout's version: keys of the earlier layout (no `2:`) are never read.
+        base.push_str("}:2:");
         base.push_str(&period.id());
         PeriodKeys { base }
     }
@@ -65,7 +66,6 @@ impl KeySpace {
         let period = self.period(&key.scope, &key.period);
         IdentityKeys {
             counter: period.counter(&key.identity),
-            index: period.index(),
             totals: period.totals(),
             changed: period.changed(),
         }
@@ -121,11 +121,13 @@ mod tests {
 
     #[test]
     fn layout_is_as_documented() {
-        let keys = KeySpace::new("airl").identity(&usage_key("proj-1", "user 42"));
-        assert_eq!(keys.counter, "airl:{proj-1}:day:2030-01-15:c:user%2042");
-        assert_eq!(keys.index, "airl:{proj-1}:day:2030-01-15:ix");
-        assert_eq!(keys.totals, "airl:{proj-1}:day:2030-01-15:tot");
-        assert_eq!(keys.changed, "airl:{proj-1}:day:2030-01-15:ch");
+        let key = usage_key("proj-1", "user 42");
+        let keys = KeySpace::new("airl").identity(&key);
+        assert_eq!(keys.counter, "airl:{proj-1}:2:day:2030-01-15:c:user%2042");
+        assert_eq!(keys.totals, "airl:{proj-1}:2:day:2030-01-15:tot");
+        assert_eq!(keys.changed, "airl:{proj-1}:2:day:2030-01-15:ch");
+        let period = KeySpace::new("airl").period(&key.scope, &key.period);
+        assert_eq!(period.index(), "airl:{proj-1}:2:day:2030-01-15:ix");
     }
 
     #[test]
@@ -136,7 +138,10 @@ mod tests {
             let mut tags = std::collections::HashSet::new();
             for identity in identities {
                 let k = KeySpace::new("airl").identity(&usage_key(scope, identity));
-                for key in [&k.counter, &k.index, &k.totals, &k.changed] {
+                let index = KeySpace::new("airl")
+                    .period(scope, &usage_key(scope, identity).period)
+                    .index();
+                for key in [&k.counter, &index, &k.totals, &k.changed] {
                     tags.insert(hash_tag(key).map(str::to_owned));
                 }
             }

@@ -16,21 +16,29 @@
 //!
 //! # Atomicity
 //!
-//! [`admit`](ai_ratelimit_core::UsageStore::admit), `settle`, `release` and `usage` are each
-//! one Lua script call (`EVALSHA`; the script is loaded again on `NOSCRIPT`). `admit` purges
-//! the identity's expired reservations (only once one may have expired), applies
-//! [`AdmitRequest::fits`](ai_ratelimit_core::AdmitRequest::fits) to the live usage and, if
-//! it fits, counts the request, records the tier and adds the reservation — all inside Redis,
-//! so with limit L exactly L requests are admitted however many processes share the store.
-//! Time comes only from the arguments (`now`, the reservation expiry), never from the Redis or
-//! the local clock.
+//! [`admit`](ai_ratelimit_core::UsageStore::admit), `settle`, `release` and `usage` each run
+//! inside one Lua script call (`EVALSHA`; the script is loaded again on `NOSCRIPT`). An
+//! admission purges the identity's expired reservations (only once one may have expired),
+//! applies [`AdmitRequest::fits`](ai_ratelimit_core::AdmitRequest::fits) to the live usage and,
+//! if it fits, counts the request, records the tier and adds the reservation — all inside
+//! Redis, so with limit L exactly L requests are admitted however many processes share the
+//! store. Time comes only from the arguments (`now`, the reservation expiry), never from the
+//! Redis or the local clock.
+//!
+//! Admissions of one scope and period are group-committed (see
+//! [`group_commit`](ai_ratelimit_core::group_commit)): while one script call of theirs is in
+//! flight, further ones queue in the process and go out together, in order, in the next call
+//! (at most 64), each seeing the ones before it. An admission of an idle scope goes out at
+//! once. A Lua call costs Redis far more than its arguments: one call for many admissions is
+//! what lets a busy scope go faster than one call per request.
 //!
 //! A common admission is two commands inside the script, both on the identity's counter
-//! (`HMGET`, `HSET`): each `redis.call` costs Redis at least as much as a whole `INCR` sent
-//! by a client, so the listing index and the totals are not updated per request. Instead the identity is
-//! marked changed (once between two reads), and `list_usage` and `totals` first rewrite the
-//! marked identities' index entries from their counters, and the totals with them, one
-//! script call per 500 identities: a read costs O(identities changed since the last read).
+//! (`HGET` of its state, `HSET` of the new state and the reservation): each `redis.call`
+//! costs Redis about as much as a whole `INCR` sent by a client, so the listing index and the
+//! totals are not updated per request. Instead the identity is marked changed (once between
+//! two reads), and `list_usage` and `totals` first rewrite the marked identities' index
+//! entries from their counters, and the totals with them, one script call per 500
+//! identities: a read costs O(identities changed since the last read).
 //!
 //! # Key layout
 //!
@@ -39,16 +47,15 @@
 //!
 //! | key | type | content |
 //! |---|---|---|
-//! | `P:{S}:D:c:I` | hash | `r` admitted requests, `t` settled tokens, `n` last reservation id, `g` tier of the latest admission (absent: none), `d` 1 while the identity is in the changed set, else 0 (written at creation, so it sits with the state fields before the reservations); the in-flight reservations as fields `<id>:<tokens>` whose value is the expiry in µs since the epoch; `v` the total of their tokens and `e` a lower bound of their earliest expiry (µs; empty or absent: none). The reservation fields are read only once `e` has passed, so a common admission reads seven fields and writes a few |
-//! | `P:{S}:D:ix` | sorted set | listing index: member = the identity verbatim, score = −requests, so ascending order (score, then member bytes) is listing order: most requests first, then identity. Exact for every identity not in the changed set; a read rewrites those first. A page after a cursor starts at `ZRANK` of the cursor's identity + 1 (or, if that identity's count changed meanwhile, after the entries ordered before the cursor) |
-//! | `P:{S}:D:ch` | set | changed set: identities (verbatim) whose `r` moved since their index entry was written |
-//! | `P:{S}:D:tot` | hash | period totals of the scope: `r` requests (the sum of the index's entries, kept with them), `t` tokens (added by `settle`), `i` identities (index entries) |
+//! | `P:{S}:2:D:c:I` | hash | `s` the counter's state: six little-endian doubles (Lua's `struct.pack('<dddddd', …)`) — admitted requests, settled tokens, reserved tokens (the total of the in-flight reservations), last reservation id, a lower bound of the reservations' earliest expiry (µs since the epoch; 0: none), 1 while the identity is in the changed set (else 0) — followed by the tier of the latest admission (`=` and the tier; nothing: none). The in-flight reservations are fields `<id>:<tokens>` whose value is the expiry (µs, one packed double). They are read only once the bound has passed, so a common admission reads one field and writes two |
+//! | `P:{S}:2:D:ix` | sorted set | listing index: member = the identity verbatim, score = −requests, so ascending order (score, then member bytes) is listing order: most requests first, then identity. Exact for every identity not in the changed set; a read rewrites those first. A page after a cursor starts at `ZRANK` of the cursor's identity + 1 (or, if that identity's count changed meanwhile, after the entries ordered before the cursor) |
+//! | `P:{S}:2:D:ch` | set | changed set: identities (verbatim) whose request count moved since their index entry was written |
+//! | `P:{S}:2:D:tot` | hash | period totals of the scope: `r` requests (the sum of the index's entries, kept with them), `t` tokens (added by `settle`), `i` identities (index entries) |
 //!
-//! Layout change: before the changed set, every admission updated `ix` and `tot` directly and
-//! counters had no `d` (absent reads as 0). Keys written that way read correctly with this
-//! layout (their index is exact; an unmarked counter is marked by its next admission), and all
-//! of them expire by TTL. Processes of both layouts must not write one Redis at the same time:
-//! an old admission of a marked identity moves its index entry without the totals following.
+//! `2` is the layout's version. The first layout (keys without it, counters of text fields
+//! `r`, `t`, `v`, `n`, `e`, `g`, `d`) is never read: a process of this layout starts the
+//! periods in progress from zero, and the old keys expire by TTL. Both layouts may run
+//! against one Redis at once without corrupting each other, each counting on its own.
 //!
 //! `S` and `I` are percent-encoded in key names (every byte outside `[A-Za-z0-9._-]` becomes
 //! `%XX`; the empty scope is `%`), so no scope or identity can add a `{`, `}` or `:` to a key.
@@ -63,7 +70,8 @@
 //! an identity is marked; the index's and totals' also when a read rewrites entries), never on
 //! a common admission.
 //!
-//! Counts are exact up to 2^53 (Lua numbers and sorted-set scores are doubles).
+//! Counts are exact up to 2^53 (Lua numbers, the packed state and sorted-set scores are
+//! doubles).
 //!
 //! # Faults
 //!

@@ -1,34 +1,32 @@
 //! The Lua scripts: every write (and the live-usage read) is one atomic script call.
 //!
-//! Numbers travel as decimal strings and are written back with `%d`, exact up to 2^53
-//! (Lua numbers are doubles); the store clamps token arguments to that range. Scripts avoid
-//! string building and JSON: each `redis.call` costs far more than the Lua around it.
+//! A counter's state is one hash field `s` (see the crate docs): six little-endian doubles
+//! (`struct.pack('<dddddd', …)`, exact up to 2^53; the store clamps token arguments to that
+//! range) followed by the tier. One `HGET` and one `struct.unpack` cost a fraction of reading
+//! seven text fields and converting each (`redis.call` and `tonumber` each cost as much as a
+//! dozen Lua operations here), and an admission's numeric arguments arrive packed the same way.
+//! Rare paths (the purge of expired reservations, a new counter) define their helpers inside
+//! their own branch, so a common call never builds them.
 
 use redis::Script;
 
-/// Shared helpers, prepended to scripts that need them.
-///
-/// `enter` writes a listing entry (and the totals, which sum the index's entries).
-///
-/// A reservation is a field `<id>:<tokens>` of the counter hash whose value is its expiry
-/// (µs); the counter's `v` totals their tokens and `e` bounds their earliest expiry from below.
-/// `live` reads every field, drops the reservations expired at `now` (when `drop` is true)
-/// and returns the live total and the new bound (nil without reservations). It runs only
-/// once `e <= now`, so admissions normally never read the reservations.
-const PRELUDE: &str = r"
-local function int(x) return string.format('%d', x) end
+/// `live(key, now, drop)`: reads every field of the counter, drops the reservations expired
+/// at `now` (when `drop` is true) and returns the live total and their earliest expiry (0
+/// without reservations). A reservation is a field `<id>:<tokens>` whose value is its expiry
+/// (µs, one packed double). Runs only once the state's bound `e` has passed.
+const LIVE: &str = r"
 local function live(key, now, drop)
   local all = redis.call('HGETALL', key)
-  local v, e, gone = 0, nil, {}
+  local v, e, gone = 0, 0, {}
   for i = 1, #all, 2 do
     local tokens = string.match(all[i], ':(%d+)$')
     if tokens then
-      local expires = tonumber(all[i + 1])
+      local expires = struct.unpack('<d', all[i + 1])
       if expires <= now then
         gone[#gone + 1] = all[i]
       else
         v = v + tonumber(tokens)
-        if e == nil or expires < e then e = expires end
+        if e == 0 or expires < e then e = expires end
       end
     end
   end
@@ -40,16 +38,20 @@ local function live(key, now, drop)
   end
   return v, e
 end
--- Sets the identity's listing entry to r requests, keeping the totals' request sum and
--- identity count equal to the index's; gives both the lifetime `ttl` (ms) unless nil.
+";
+
+/// `enter(index, totals, identity, r, ttl)`: sets the identity's listing entry to `r`
+/// requests, keeping the totals' request sum and identity count equal to the index's; gives
+/// both the lifetime `ttl` (ms) unless nil.
+const ENTER: &str = r"
 local function enter(index, totals, identity, r, ttl)
   local old = redis.call('ZSCORE', index, identity)
-  redis.call('ZADD', index, int(-r), identity)
+  redis.call('ZADD', index, string.format('%d', -r), identity)
   if old then
     local delta = r + tonumber(old)
-    if delta ~= 0 then redis.call('HINCRBY', totals, 'r', int(delta)) end
+    if delta ~= 0 then redis.call('HINCRBY', totals, 'r', string.format('%d', delta)) end
   else
-    redis.call('HINCRBY', totals, 'r', int(r))
+    redis.call('HINCRBY', totals, 'r', string.format('%d', r))
     redis.call('HINCRBY', totals, 'i', 1)
   end
   if ttl then
@@ -59,109 +61,86 @@ local function enter(index, totals, identity, r, ttl)
 end
 ";
 
-/// KEYS: counter, index, totals, changed.
-/// ARGV: now (µs), request limit or '', token limit or '', tokens to reserve, reservation
-/// expiry (µs), tier ('' for none, else '=' followed by the tier), the identity, key TTL (ms).
-/// Returns {1, requests, tokens, reserved, id} when admitted, {0, requests, tokens, reserved}.
+/// Admissions of one scope and period, in order (one or a batch of queued ones).
+/// KEYS: index, totals, changed, then each admission's counter.
+/// ARGV: two per admission: `struct.pack('<dddddd', now µs, request limit, token limit,
+/// tokens to reserve, reservation expiry µs, key TTL ms)` (a limit of -1: none) followed by
+/// the tier ('' for none, else '=' followed by the tier), and the identity.
+/// Returns, per admission, {1, new state} when admitted (the reservation id is the state's
+/// `n`), {0, state} when denied, {-1, message} when it failed. An admission sees the ones before it in the batch.
 ///
-/// The common case is two calls on the counter, HMGET and HSET: the listing index is not
-/// touched; the identity is marked changed (SADD, with `d` = 1 in the counter so that it
+/// The common case is two calls on the counter, HGET and HSET: the listing index is not
+/// touched; the identity is marked changed (SADD, with `d` = 1 in the state so that it
 /// happens once between two listing reads) and the next listing or totals read rewrites its
-/// entry. A first request enters the index and the totals directly. The counter's first
-/// fields are its state (`d` included), so finding them never scans the reservations.
-/// A reservation without tokens, or expired already, would never count: it is not stored.
+/// entry. A first request enters the index and the totals directly. A reservation without
+/// tokens, or expired already, would never count: it is not stored.
 const ADMIT: &str = r"
-local c = redis.call('HMGET', KEYS[1], 'r', 't', 'v', 'n', 'e', 'g', 'd')
-local fresh = not c[1]
-local r = tonumber(c[1]) or 0
-local t = tonumber(c[2]) or 0
-local v = tonumber(c[3]) or 0
-local e = tonumber(c[5])
-local now = tonumber(ARGV[1])
-local purged = false
-if e and e <= now then
-  v, e = live(KEYS[1], now, true)
-  purged = true
-end
-local rl, tl = tonumber(ARGV[2]), tonumber(ARGV[3])
-if not ((rl == nil or r + 1 <= rl) and (tl == nil or t + v < tl)) then
-  if fresh then
-    -- Like the reference store, a denied first request still creates the (empty) counter.
-    redis.call('HSET', KEYS[1], 'r', 0, 'd', 0)
-    redis.call('PEXPIRE', KEYS[1], ARGV[8])
-    enter(KEYS[2], KEYS[3], ARGV[7], 0, ARGV[8])
-  elseif purged then
-    redis.call('HSET', KEYS[1], 'v', int(v), 'e', e and int(e) or '')
+local function admit(counter, numbers, identity)
+  local s = redis.call('HGET', counter, 's')
+  local r, t, v, n, e, d = 0, 0, 0, 0, 0, 0
+  if s then r, t, v, n, e, d = struct.unpack('<dddddd', s) end
+  local now, rl, tl, tokens, expires, ttl = struct.unpack('<dddddd', numbers)
+  local purged = false
+  if e > 0 and e <= now then
+    -- {LIVE}
+    v, e = live(counter, now, true)
+    purged = true
   end
-  return {0, r, t, v}
-end
-local id = int((tonumber(c[4]) or 0) + 1)
-r = r + 1
-local f = {'r', int(r), 'n', id}
-local tokens, expires = tonumber(ARGV[4]), tonumber(ARGV[5])
-local kept = tokens > 0 and expires > now
-if kept then
-  v = v + tokens
-  f[#f + 1] = 'v'
-  f[#f + 1] = int(v)
-  -- `e` is written only when it moves: with one reservation lifetime it rarely does.
-  if e == nil or expires < e then
-    f[#f + 1] = 'e'
-    f[#f + 1] = ARGV[5]
-  elseif purged then
-    f[#f + 1] = 'e'
-    f[#f + 1] = int(e)
+  local admitted = (rl < 0 or r < rl) and (tl < 0 or t + v < tl)
+  local kept, mark = false, false
+  if admitted then
+    r, n = r + 1, n + 1
+    kept = tokens > 0 and expires > now
+    if kept then
+      v = v + tokens
+      if e == 0 or expires < e then e = expires end
+    end
+    -- Marked once between two listing reads (a new counter enters the index directly).
+    mark = s and d ~= 1
+    if mark then d = 1 end
+  elseif s and not purged then
+    return {0, s}
   end
-elseif purged then
-  f[#f + 1] = 'v'
-  f[#f + 1] = int(v)
-  f[#f + 1] = 'e'
-  f[#f + 1] = e and int(e) or ''
-end
-if ARGV[6] ~= '' then
-  local g = string.sub(ARGV[6], 2)
-  if g ~= c[6] then
-    f[#f + 1] = 'g'
-    f[#f + 1] = g
+  local state = struct.pack('<dddddd', r, t, v, n, e, d)
+    .. string.sub(admitted and numbers or s or '', 49)
+  if kept then
+    redis.call('HSET', counter, 's', state,
+      string.format('%d:%d', n, tokens), string.sub(numbers, 33, 40))
+  else
+    redis.call('HSET', counter, 's', state)
   end
-elseif c[6] then
-  redis.call('HDEL', KEYS[1], 'g')
+  if not s then
+    -- {ENTER}
+    ttl = string.format('%d', ttl)
+    redis.call('PEXPIRE', counter, ttl)
+    enter(KEYS[1], KEYS[2], identity, r, ttl)
+  elseif mark then
+    redis.call('SADD', KEYS[3], identity)
+    redis.call('PEXPIRE', KEYS[3], string.format('%d', ttl))
+  end
+  return {admitted and 1 or 0, state}
 end
-if fresh then
-  f[#f + 1] = 'd'
-  f[#f + 1] = '0'
+local out = {}
+for i = 4, #KEYS do
+  -- Writes before an error stay: one admission's error (a foreign value in its counter) is
+  -- its own answer and leaves the others of the batch alone.
+  local ok, answer = pcall(admit, KEYS[i], ARGV[2 * i - 7], ARGV[2 * i - 6])
+  out[i - 3] = ok and answer or {-1, tostring(answer)}
 end
--- Counters written before the changed set have no `d`: absent is unmarked.
-local mark = not fresh and c[7] ~= '1'
-if mark then
-  f[#f + 1] = 'd'
-  f[#f + 1] = '1'
-end
--- The reservation goes last: a new counter's state fields come first.
-if kept then
-  f[#f + 1] = id .. ':' .. ARGV[4]
-  f[#f + 1] = ARGV[5]
-end
-redis.call('HSET', KEYS[1], unpack(f))
-if fresh then
-  redis.call('PEXPIRE', KEYS[1], ARGV[8])
-  enter(KEYS[2], KEYS[3], ARGV[7], r, ARGV[8])
-elseif mark then
-  redis.call('SADD', KEYS[4], ARGV[7])
-  redis.call('PEXPIRE', KEYS[4], ARGV[8])
-end
-return {1, r, t, v, tonumber(id)}
+return out
 ";
 
 /// KEYS: counter, totals. ARGV: reservation field, its tokens, settled tokens.
 const SETTLE: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
-  redis.call('HINCRBY', KEYS[1], 'v', '-' .. ARGV[2])
-end
-if tonumber(ARGV[3]) > 0 then
-  redis.call('HINCRBY', KEYS[1], 't', ARGV[3])
-  if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HINCRBY', KEYS[2], 't', ARGV[3]) end
+local s = redis.call('HGET', KEYS[1], 's')
+if not s then return 0 end
+local r, t, v, n, e, d = struct.unpack('<dddddd', s)
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then v = v - tonumber(ARGV[2]) end
+local settled = tonumber(ARGV[3])
+t = t + settled
+redis.call('HSET', KEYS[1], 's', struct.pack('<dddddd', r, t, v, n, e, d) .. string.sub(s, 49))
+if settled > 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('HINCRBY', KEYS[2], 't', ARGV[3])
 end
 return 1
 ";
@@ -169,21 +148,17 @@ return 1
 /// KEYS: counter, changed. ARGV: reservation field, its tokens, identity.
 /// One request less is a change of the listing: the identity is marked as in `ADMIT`.
 const RELEASE: &str = r"
-local c = redis.call('HMGET', KEYS[1], 'r', 'd')
-if not c[1] then return 0 end
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
-  redis.call('HINCRBY', KEYS[1], 'v', '-' .. ARGV[2])
-end
-local r = tonumber(c[1])
-if r > 0 then
-  if c[2] == '1' then
-    redis.call('HINCRBY', KEYS[1], 'r', -1)
-  else
-    redis.call('HSET', KEYS[1], 'r', int(r - 1), 'd', '1')
-    redis.call('SADD', KEYS[2], ARGV[3])
-    local ttl = redis.call('PTTL', KEYS[1])
-    if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
-  end
+local s = redis.call('HGET', KEYS[1], 's')
+if not s then return 0 end
+local r, t, v, n, e, d = struct.unpack('<dddddd', s)
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then v = v - tonumber(ARGV[2]) end
+local mark = r > 0 and d ~= 1
+if r > 0 then r, d = r - 1, 1 end
+redis.call('HSET', KEYS[1], 's', struct.pack('<dddddd', r, t, v, n, e, d) .. string.sub(s, 49))
+if mark then
+  redis.call('SADD', KEYS[2], ARGV[3])
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 end
 return 1
 ";
@@ -196,10 +171,11 @@ local ttl, n = 0, 0
 for i = 1, #ARGV do
   local counter = KEYS[i + 3]
   redis.call('SREM', KEYS[3], ARGV[i])
-  local r = redis.call('HGET', counter, 'r')
-  if r then
-    redis.call('HSET', counter, 'd', 0)
-    enter(KEYS[1], KEYS[2], ARGV[i], tonumber(r), nil)
+  local s = redis.call('HGET', counter, 's')
+  if s then
+    local r, t, v, m, e = struct.unpack('<ddddd', s)
+    redis.call('HSET', counter, 's', struct.pack('<dddddd', r, t, v, m, e, 0) .. string.sub(s, 49))
+    enter(KEYS[1], KEYS[2], ARGV[i], r, nil)
     ttl = math.max(ttl, redis.call('PTTL', counter))
     n = n + 1
   end
@@ -214,11 +190,12 @@ return n
 
 /// KEYS: counter. ARGV: now (µs). Returns {requests, tokens, live reserved}.
 const USAGE: &str = r"
-local c = redis.call('HMGET', KEYS[1], 'r', 't', 'v', 'e')
-local v = tonumber(c[3]) or 0
-local e = tonumber(c[4])
-if e and e <= tonumber(ARGV[1]) then v = live(KEYS[1], tonumber(ARGV[1]), false) end
-return {tonumber(c[1]) or 0, tonumber(c[2]) or 0, v}
+local s = redis.call('HGET', KEYS[1], 's')
+if not s then return {0, 0, 0} end
+local r, t, v, n, e = struct.unpack('<ddddd', s)
+local now = tonumber(ARGV[1])
+if e > 0 and e <= now then v = live(KEYS[1], now, false) end
+return {r, t, v}
 ";
 
 /// The loaded scripts (`EVALSHA`; the redis crate loads a script again on `NOSCRIPT`).
@@ -233,13 +210,15 @@ pub(crate) struct Scripts {
 
 impl Scripts {
     pub(crate) fn new() -> Self {
-        let with_prelude = |body: &str| Script::new(&format!("{PRELUDE}{body}"));
+        let admit = ADMIT
+            .replace("-- {LIVE}", LIVE)
+            .replace("-- {ENTER}", ENTER);
         Self {
-            admit: with_prelude(ADMIT),
+            admit: Script::new(&admit),
             settle: Script::new(SETTLE),
-            release: with_prelude(RELEASE),
-            usage: with_prelude(USAGE),
-            sync: with_prelude(SYNC),
+            release: Script::new(RELEASE),
+            usage: Script::new(&format!("{LIVE}{USAGE}")),
+            sync: Script::new(&format!("{ENTER}{SYNC}")),
         }
     }
 }

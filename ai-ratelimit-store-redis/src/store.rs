@@ -1,10 +1,13 @@
 //! [`RedisStore`]: the [`UsageStore`] over one Redis connection manager.
 
+use std::collections::hash_map::DefaultHasher;
 use std::fmt;
 use std::future::Future;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ai_ratelimit_core::group_commit::{BatchSender, Entry, Lanes, Turn, Waiter};
 use ai_ratelimit_core::store::ListingCursor;
 use ai_ratelimit_core::{
     AdmitOutcome, AdmitRequest, IdentityUsage, PageRequest, Period, PeriodTotals, Reservation,
@@ -37,6 +40,33 @@ pub struct RedisStore {
     scripts: Arc<Scripts>,
     call_timeout: Duration,
     retention_ms: i64,
+    /// Admissions waiting for their lane's call in flight (see
+    /// [`group_commit`](ai_ratelimit_core::group_commit)).
+    admissions: Arc<Lanes<AdmitRequest, AdmitAnswer>>,
+}
+
+/// An admission's answer from the script: admitted or not, and the counter's state after it.
+type AdmitAnswer = Result<(bool, CounterState), StoreError>;
+
+/// The batches of admissions (a marker: the store's lanes and batch script call).
+struct Admissions;
+
+impl BatchSender for Admissions {
+    type Store = RedisStore;
+    type Job = AdmitRequest;
+    type Answer = AdmitAnswer;
+
+    fn lanes(store: &RedisStore) -> &Lanes<AdmitRequest, AdmitAnswer> {
+        &store.admissions
+    }
+
+    fn send(
+        store: &RedisStore,
+        lane: u64,
+        batch: Vec<Waiter<AdmitRequest, AdmitAnswer>>,
+    ) -> impl Future<Output = ()> + Send {
+        store.admit_batch(lane, batch)
+    }
 }
 
 impl fmt::Debug for RedisStore {
@@ -88,6 +118,7 @@ impl RedisStore {
             scripts: Arc::new(Scripts::new()),
             call_timeout: options.call_timeout,
             retention_ms: i64::try_from(options.retention.as_millis()).unwrap_or(i64::MAX),
+            admissions: Arc::new(Lanes::new()),
         })
     }
 
@@ -104,6 +135,88 @@ impl RedisStore {
         match tokio::time::timeout(self.call_timeout, call).await {
             Ok(result) => result.map_err(|e| RedisStoreError::from_call(e, self.call_timeout)),
             Err(_) => Err(RedisStoreError::Timeout(self.call_timeout)),
+        }
+    }
+
+    /// The group-commit lane of an admission: its scope and period (a batch's keys share
+    /// the scope's slot). One call of a lane is in flight at a time; measured against lanes
+    /// per identity hash (2, 4, 8 per period), one batch of every queued admission costs Redis
+    /// the least per admission.
+    fn lane_of(key: &UsageKey) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        (&key.scope, &key.period).hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// Runs admissions of one scope and period, in order, in one script call: the call's
+    /// error, or each admission's answer.
+    async fn admit_in_order(
+        &self,
+        requests: &[&AdmitRequest],
+    ) -> Result<Vec<AdmitAnswer>, RedisStoreError> {
+        let Some(first) = requests.first() else {
+            return Ok(Vec::new());
+        };
+        let keys = self.keys.period(&first.key.scope, &first.key.period);
+        let mut invocation = self.scripts.admit.prepare_invoke();
+        invocation
+            .key(keys.index())
+            .key(keys.totals())
+            .key(keys.changed());
+        for request in requests {
+            invocation.key(keys.counter(&request.key.identity));
+        }
+        for request in requests {
+            invocation
+                .arg(admission_numbers(
+                    request,
+                    self.ttl_ms(&request.key.period, request.now),
+                ))
+                .arg(&*request.key.identity);
+        }
+        let mut conn = self.conn.clone();
+        let replies: Vec<(i64, Vec<u8>)> = self.run(invocation.invoke_async(&mut conn)).await?;
+        if replies.len() != requests.len() {
+            return Err(RedisStoreError::Data(format!(
+                "{} admissions answered {} times",
+                requests.len(),
+                replies.len()
+            )));
+        }
+        Ok(replies
+            .into_iter()
+            .map(|(outcome, state)| match outcome {
+                0 | 1 => Ok((outcome == 1, CounterState::decode(&state)?)),
+                _ => Err(StoreError::Data(format!(
+                    "admission failed in Redis: {}",
+                    String::from_utf8_lossy(&state)
+                ))),
+            })
+            .collect())
+    }
+
+    /// Sends queued admissions of `lane` (one script call per scope and period: two share
+    /// a lane only on a hash collision) and answers each caller.
+    async fn admit_batch(&self, lane: u64, batch: Vec<Waiter<AdmitRequest, AdmitAnswer>>) {
+        for group in by_scope_and_period(batch) {
+            let requests: Vec<&AdmitRequest> = group.iter().map(|w| &w.job).collect();
+            match self.admit_in_order(&requests).await {
+                Ok(answers) => {
+                    for (waiter, answer) in group.into_iter().zip(answers) {
+                        // A caller that went away meanwhile needs no answer.
+                        let _ = waiter.reply.send(answer);
+                    }
+                }
+                // Redis is unreachable or too slow: the admissions queued meanwhile get the
+                // same answer now, instead of each batch of them waiting out its own timeout.
+                Err(e) => {
+                    let error = StoreError::from(e);
+                    let queued = self.admissions.take_queue(lane);
+                    for waiter in group.into_iter().chain(queued) {
+                        let _ = waiter.reply.send(Err(error.clone()));
+                    }
+                }
+            }
         }
     }
 
@@ -226,8 +339,100 @@ fn exact(n: u64) -> u64 {
     n.min(MAX_EXACT)
 }
 
-fn limit_arg(limit: Option<u64>) -> String {
-    limit.map(|l| l.to_string()).unwrap_or_default()
+/// Splits a batch into admissions of one scope and period each (one script call each: they
+/// share the scope's slot and the period's listing keys), keeping their order.
+fn by_scope_and_period<R>(
+    batch: Vec<Waiter<AdmitRequest, R>>,
+) -> Vec<Vec<Waiter<AdmitRequest, R>>> {
+    let mut groups: Vec<Vec<Waiter<AdmitRequest, R>>> = Vec::with_capacity(1);
+    for waiter in batch {
+        let key = &waiter.job.key;
+        match groups
+            .iter_mut()
+            .find(|g| g[0].job.key.scope == key.scope && g[0].job.key.period == key.period)
+        {
+            Some(group) => group.push(waiter),
+            None => groups.push(vec![waiter]),
+        }
+    }
+    groups
+}
+
+/// An admission's first script argument: `struct.pack('<dddddd', now, request limit, token
+/// limit, tokens to reserve, reservation expiry, key TTL)`, a limit of -1 meaning none, then
+/// the tier (`=` followed by it; empty: none). Doubles are exact up to 2^53: counts and limits
+/// beyond are clamped there, which no count reaches.
+fn admission_numbers(request: &AdmitRequest, ttl_ms: i64) -> Vec<u8> {
+    let limit = |l: Option<u64>| l.map_or(-1.0, |l| exact(l) as f64);
+    let numbers = [
+        micros(request.now) as f64,
+        limit(request.request_limit),
+        limit(request.token_limit),
+        exact(request.reserve_tokens) as f64,
+        micros(request.reservation_expires_at) as f64,
+        ttl_ms as f64,
+    ];
+    let tier = request.tier.as_deref();
+    let mut packed = Vec::with_capacity(CounterState::NUMBERS + tier.map_or(0, |t| t.len() + 1));
+    for n in numbers {
+        packed.extend_from_slice(&n.to_le_bytes());
+    }
+    if let Some(tier) = tier {
+        packed.push(b'=');
+        packed.extend_from_slice(tier.as_bytes());
+    }
+    packed
+}
+
+/// A counter's state field `s`: six little-endian doubles (requests, settled tokens,
+/// reserved tokens, last reservation id, earliest-expiry bound, changed mark), then the tier
+/// (`=` followed by it; empty: none).
+#[derive(Debug)]
+struct CounterState {
+    requests: u64,
+    tokens: u64,
+    reserved: u64,
+    last_id: u64,
+    tier: Option<String>,
+}
+
+impl CounterState {
+    const NUMBERS: usize = 48;
+
+    fn decode(raw: &[u8]) -> Result<Self, RedisStoreError> {
+        if raw.len() < Self::NUMBERS {
+            return Err(RedisStoreError::Data(format!(
+                "counter state of {} bytes",
+                raw.len()
+            )));
+        }
+        let number = |at: usize| {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(&raw[at * 8..at * 8 + 8]);
+            // Whole numbers in [0, 2^53]; anything else would be a foreign value.
+            f64::from_le_bytes(bytes).max(0.0) as u64
+        };
+        let tier = match &raw[Self::NUMBERS..] {
+            [] => None,
+            [b'=', tier @ ..] => Some(String::from_utf8_lossy(tier).into_owned()),
+            _ => return Err(RedisStoreError::Data("counter state tier".into())),
+        };
+        Ok(Self {
+            requests: number(0),
+            tokens: number(1),
+            reserved: number(2),
+            last_id: number(3),
+            tier,
+        })
+    }
+
+    fn usage(&self) -> Usage {
+        Usage {
+            requests: self.requests,
+            tokens: self.tokens,
+            reserved_tokens: self.reserved,
+        }
+    }
 }
 
 fn count(reply: &[i64], at: usize) -> Result<u64, RedisStoreError> {
@@ -256,44 +461,34 @@ fn reservation_member(reservation: &Reservation) -> Result<(String, u64), StoreE
 #[async_trait]
 impl UsageStore for RedisStore {
     async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
-        let key = &request.key;
-        let keys = self.keys.identity(key);
-        let reserve = exact(request.reserve_tokens);
-        let mut invocation = self.scripts.admit.prepare_invoke();
-        invocation
-            .key(&keys.counter)
-            .key(&keys.index)
-            .key(&keys.totals)
-            .key(&keys.changed)
-            .arg(micros(request.now))
-            .arg(limit_arg(request.request_limit))
-            .arg(limit_arg(request.token_limit))
-            .arg(reserve)
-            .arg(micros(request.reservation_expires_at))
-            .arg(
-                request
-                    .tier
-                    .as_deref()
-                    .map_or(String::new(), |t| format!("={t}")),
-            )
-            .arg(&*key.identity)
-            .arg(self.ttl_ms(&key.period, request.now));
-        let mut conn = self.conn.clone();
-        let reply: Vec<i64> = self.run(invocation.invoke_async(&mut conn)).await?;
-        match reply.first() {
-            Some(1) => Ok(AdmitOutcome::Admitted {
+        let lane = Self::lane_of(&request.key);
+        let (admitted, state) = match self.admissions.enter(lane, || request.clone()) {
+            Entry::Lead => {
+                let _turn = Turn::<Admissions>::new(self, lane);
+                let mut answers = self.admit_in_order(&[request]).await?;
+                answers
+                    .pop()
+                    .unwrap_or_else(|| Err(StoreError::Data("admission unanswered".into())))?
+            }
+            Entry::Queued(answer) => answer.await.unwrap_or_else(|_| {
+                Err(StoreError::Unavailable(
+                    "the admission's batch was dropped (runtime shutting down)".into(),
+                ))
+            })?,
+        };
+        let usage = state.usage();
+        Ok(if admitted {
+            AdmitOutcome::Admitted {
                 reservation: Reservation {
-                    key: key.clone(),
-                    id: count(&reply, 4)?,
+                    key: request.key.clone(),
+                    id: state.last_id,
                     tokens: request.reserve_tokens,
                 },
-                usage: usage_of(&reply, 1)?,
-            }),
-            Some(0) => Ok(AdmitOutcome::Denied {
-                usage: usage_of(&reply, 1)?,
-            }),
-            _ => Err(RedisStoreError::Data("unexpected admit reply".into()).into()),
-        }
+                usage,
+            }
+        } else {
+            AdmitOutcome::Denied { usage }
+        })
     }
 
     async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
@@ -387,24 +582,25 @@ impl UsageStore for RedisStore {
         }
         let mut details = redis::pipe();
         for (_, identity) in &entries {
-            details
-                .cmd("HMGET")
-                .arg(keys.counter(identity))
-                .arg("t")
-                .arg("g");
+            details.cmd("HGET").arg(keys.counter(identity)).arg("s");
         }
-        let details: Vec<(Option<u64>, Option<String>)> =
-            self.run(details.query_async(&mut conn)).await?;
-        let items = entries
-            .into_iter()
-            .zip(details)
-            .map(|((requests, identity), (tokens, tier))| IdentityUsage {
+        let details: Vec<Option<Vec<u8>>> = self.run(details.query_async(&mut conn)).await?;
+        let mut items = Vec::with_capacity(entries.len());
+        for ((requests, identity), state) in entries.into_iter().zip(details) {
+            let (tokens, tier) = match state {
+                Some(raw) => {
+                    let state = CounterState::decode(&raw)?;
+                    (state.tokens, state.tier)
+                }
+                None => (0, None),
+            };
+            items.push(IdentityUsage {
                 identity,
                 tier,
                 requests,
-                tokens: tokens.unwrap_or(0),
-            })
-            .collect();
+                tokens,
+            });
+        }
         Ok(UsagePage { items, next_cursor })
     }
 
@@ -427,5 +623,83 @@ impl UsageStore for RedisStore {
             tokens: tokens.unwrap_or(0),
             identities: identities.unwrap_or(0),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ai_ratelimit_core::Window;
+    use tokio::sync::oneshot;
+
+    fn waiter(scope: &str, identity: &str, at: &str) -> Waiter<AdmitRequest, ()> {
+        let now: DateTime<Utc> = at.parse().expect("time");
+        let job = AdmitRequest {
+            key: UsageKey {
+                scope: scope.into(),
+                identity: identity.into(),
+                period: Window::Day.period_at(now),
+            },
+            tier: None,
+            request_limit: None,
+            token_limit: None,
+            reserve_tokens: 0,
+            reservation_expires_at: now,
+            now,
+        };
+        let (reply, _) = oneshot::channel();
+        Waiter { job, reply }
+    }
+
+    /// Two scopes or periods share a lane only on a hash collision: their admissions still
+    /// go out in separate calls (one slot and one listing per call), each in its order.
+    #[test]
+    fn a_batch_splits_by_scope_and_period_in_order() {
+        let (day1, day2) = ("2030-01-15T10:00:00Z", "2030-01-16T10:00:00Z");
+        let batch = vec![
+            waiter("a", "1", day1),
+            waiter("b", "2", day1),
+            waiter("a", "3", day1),
+            waiter("a", "4", day2),
+            waiter("b", "5", day1),
+        ];
+        let groups: Vec<Vec<String>> = by_scope_and_period(batch)
+            .into_iter()
+            .map(|g| {
+                g.into_iter()
+                    .map(|w| w.job.key.identity.to_string())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(groups, [vec!["1", "3"], vec!["2", "5"], vec!["4"]]);
+    }
+
+    #[test]
+    fn a_counter_state_decodes_and_rejects_foreign_values() {
+        let mut raw = Vec::new();
+        for n in [3.0f64, 40.0, 100.0, 7.0, 1.0e15, 1.0] {
+            raw.extend_from_slice(&n.to_le_bytes());
+        }
+        let state = CounterState::decode(&raw).expect("no tier");
+        assert_eq!(
+            (state.requests, state.tokens, state.reserved, state.last_id),
+            (3, 40, 100, 7)
+        );
+        assert_eq!(state.tier, None);
+        raw.extend_from_slice("=pro 用户".as_bytes());
+        let state = CounterState::decode(&raw).expect("tier");
+        assert_eq!(state.tier.as_deref(), Some("pro 用户"));
+        // An empty tier is a tier, not none.
+        raw.truncate(CounterState::NUMBERS);
+        raw.push(b'=');
+        assert_eq!(
+            CounterState::decode(&raw).expect("tier").tier.as_deref(),
+            Some("")
+        );
+        assert!(CounterState::decode(&raw[..47]).is_err());
+        assert!(CounterState::decode(b"3").is_err());
+        raw.truncate(CounterState::NUMBERS);
+        raw.push(b'x');
+        assert!(CounterState::decode(&raw).is_err());
     }
 }

@@ -233,6 +233,82 @@ async fn unreachable_redis_fails_with_a_typed_error() {
         matches!(err, StoreError::Unavailable(_) | StoreError::Timeout(_)),
         "{err:?}"
     );
+    // Admissions of one scope queued behind a failing call get a typed error too.
+    let lazy = Arc::new(lazy);
+    let answers = futures::future::join_all((0..16).map(|i| {
+        let lazy = lazy.clone();
+        async move {
+            lazy.admit(&request(&key("s", &format!("u{i}")), Some(1), 0))
+                .await
+        }
+    }))
+    .await;
+    for answer in answers {
+        assert!(
+            matches!(
+                answer,
+                Err(StoreError::Unavailable(_) | StoreError::Timeout(_))
+            ),
+            "{answer:?}"
+        );
+    }
+}
+
+/// A counter holding a foreign value fails its own admissions with a data error; the
+/// admissions sharing its batches (same scope) are answered and counted as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_foreign_counter_value_fails_only_its_own_admissions() {
+    let Some(store) = common::store_or_skip("foreign_counter").await else {
+        return;
+    };
+    let store = Arc::new(store);
+    let s = scope();
+    let counter = format!(
+        "{}:{{{s}}}:2:{}:c:bad",
+        common::prefix(),
+        Window::Day.period_at(start()).id()
+    );
+    let _: () = redis::cmd("HSET")
+        .arg(&counter)
+        .arg("s")
+        .arg("not a state")
+        .query_async(&mut common::inspector().await)
+        .await
+        .expect("hset");
+    let tasks: Vec<_> = (0..64)
+        .map(|i| {
+            let (store, s) = (store.clone(), s.clone());
+            tokio::spawn(async move {
+                let identity = if i % 4 == 0 {
+                    "bad".to_owned()
+                } else {
+                    format!("good-{}", i % 4)
+                };
+                let answer = store
+                    .admit(&request(&key(&s, &identity), Some(100), 1))
+                    .await;
+                (identity, answer)
+            })
+        })
+        .collect();
+    for task in tasks {
+        let (identity, answer) = task.await.expect("task");
+        if identity == "bad" {
+            assert!(matches!(answer, Err(StoreError::Data(_))), "{answer:?}");
+        } else {
+            assert!(
+                matches!(answer, Ok(AdmitOutcome::Admitted { .. })),
+                "{identity}: {answer:?}"
+            );
+        }
+    }
+    for good in 1..4 {
+        let usage = store
+            .usage(&key(&s, &format!("good-{good}")), start())
+            .await
+            .expect("usage");
+        assert_eq!((usage.requests, usage.reserved_tokens), (16, 16));
+    }
 }
 
 #[tokio::test]
@@ -626,7 +702,7 @@ async fn every_read_brings_listing_and_totals_up_to_date() {
         };
         assert_eq!(m_totals, r_totals, "round {round}: totals");
         assert_eq!(m_page, r_page, "round {round}: listing");
-        let changed = format!("{}:{{{s}}}:{}:ch", common::prefix(), day.id());
+        let changed = format!("{}:{{{s}}}:2:{}:ch", common::prefix(), day.id());
         let marked: u64 = redis::cmd("SCARD")
             .arg(&changed)
             .query_async(&mut common::inspector().await)
