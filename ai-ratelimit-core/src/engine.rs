@@ -17,8 +17,11 @@ use crate::store::{
 };
 use crate::window::{Period, Window, seconds_until};
 
+/// [`DEFAULT_RESERVATION_TTL`] in seconds, for the chrono duration the limiter keeps.
+const DEFAULT_RESERVATION_SECS: u32 = 600;
 /// Default lifetime of a reservation that is never settled.
-pub const DEFAULT_RESERVATION_TTL: StdDuration = StdDuration::from_secs(600);
+pub const DEFAULT_RESERVATION_TTL: StdDuration =
+    StdDuration::from_secs(DEFAULT_RESERVATION_SECS as u64);
 /// Default bound on one store call.
 pub const DEFAULT_STORE_TIMEOUT: StdDuration = StdDuration::from_secs(2);
 
@@ -466,7 +469,7 @@ impl Limiter {
         Self::from_parts(
             store,
             Arc::new(CoarseClock),
-            Duration::minutes(10),
+            Duration::seconds(i64::from(DEFAULT_RESERVATION_SECS)),
             DEFAULT_STORE_TIMEOUT,
             FailureMode::Closed,
         )
