@@ -4,9 +4,10 @@
 //!
 //! # Layout
 //! The table `airl_usage_counters` (one row per scope, period and identity, holding the
-//! counts, the tier and the in-flight reservations as a JSON array, with their token total and
-//! a lower bound of their earliest expiry so that admission reads the array only once a
-//! reservation may have expired) and its indexes, created
+//! counts, the tier and the in-flight reservations as a JSON array in order of expiry, with
+//! their token total and bounds of their earliest and latest expiry, so that admission reads
+//! the array only once a reservation may have expired, and then only the expired ones at its
+//! front) and its indexes, created
 //! by this crate's embedded migrations. The file may be shared with an application's own
 //! tables and sqlx migrations: this crate's migration versions are distinct, its migrator
 //! ignores versions it does not know, and every object it creates is prefixed `airl_`.

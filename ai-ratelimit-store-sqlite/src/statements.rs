@@ -1,11 +1,15 @@
 //! The store's SQL. Times are Unix microseconds; reservations are a JSON array of
 //! `[id, tokens, expires_at]` in the counter row, always in SQLite's minified form
-//! (`[[1,250,17…],[2,250,17…]]`: what its JSON functions write), and in order of id.
+//! (`[[1,250,17…],[2,250,17…]]`: what its JSON functions write), in order of expiry (then
+//! of id).
 //!
-//! The common statements edit that text as a string instead of parsing it: a reservation is
-//! appended before the final `]`, and found for settlement by `[<id>,` (an id is the only
-//! value that follows a `[` directly), which costs a search of the text, not a JSON parse
-//! and rewrite of every reservation. Only the purge of expired reservations reads them as JSON.
+//! The statements edit that text as a string instead of parsing it. A reservation is found
+//! for settlement by `[<id>,` (an id is the only value that follows a `[` directly). Being in
+//! order of expiry, the expired reservations are a prefix, cut one element at a time from the
+//! front, and a new reservation goes in after the last one that expires no later, found one
+//! element at a time from the back: each step reads one element (the text up to its `]`, or
+//! back to its `[`), so the work grows with the elements passed, not with the array (usually
+//! one expired reservation, and none passed when the new one expires last).
 
 /// The admission's decision and counting, as the assignments of an `UPDATE` of the counter
 /// `c` (the SET clause of `ADMIT_UPDATE` and of `ADMIT_INSERT`'s conflict). Parameters of both:
@@ -20,35 +24,75 @@
 /// always written (also when denied) so that RETURNING reports the usage that decided, like
 /// the in-memory store.
 ///
-/// `res_live` totals the reservations' tokens and `res_next` bounds their earliest expiry
-/// from below, so the common admission (no reservation may have expired) appends to the
-/// array's text without reading it. Only once `res_next` has passed does `k` scan the array,
-/// once: the live reservations' texts joined (each as `json_each` gives it, minified), their
-/// total and their earliest expiry, in one aggregate (over no row when nothing may have expired).
+/// `res_live` totals the reservations' tokens, `res_next` bounds their earliest expiry from
+/// below and `res_last` their latest from above, so the common admission (nothing may have
+/// expired, the new reservation expires last) appends to the array's text without reading it.
+/// Only once `res_next` has passed is the expired prefix cut, handed on as one text (its
+/// tokens, then the array left): without a loop when the first or second element is live
+/// (the usual case: reservations expire about as often as they are made), else by `w`
+/// (`n` elements, `gone` tokens). The first element's expiry, read from its text, is the new
+/// exact `res_next`. A reservation
+/// expiring before `res_last` goes in through `b`: `head` is the array's text without its
+/// final `]` and less the elements moved so far to `tail`; the last element of `head` starts
+/// at its last `[` (what `rtrim` of the characters an element holds leaves).
 /// `LIMIT -1 OFFSET 0` keeps SQLite from flattening (and so repeating) the derived tables.
 macro_rules! admit_assignments {
     () => {
-        "(requests, tier, res_seq, reservations, res_live, res_next, last_admitted) = ( \
+        "(requests, tier, res_seq, reservations, res_live, res_next, res_last, last_admitted) = ( \
     SELECT c.requests + f.ok, \
            CASE WHEN f.ok THEN ?5 ELSE c.tier END, \
            c.res_seq + f.ok, \
            CASE WHEN NOT f.keep THEN f.kept \
                 WHEN f.kept = '[]' THEN '[[' || (c.res_seq + 1) || ',' || ?6 || ',' || ?7 || ']]' \
-                ELSE substr(f.kept, 1, length(f.kept) - 1) \
-                     || ',[' || (c.res_seq + 1) || ',' || ?6 || ',' || ?7 || ']]' END, \
+                WHEN c.res_last <= ?7 THEN substr(f.kept, 1, length(f.kept) - 1) \
+                     || ',[' || (c.res_seq + 1) || ',' || ?6 || ',' || ?7 || ']]' \
+                ELSE (WITH RECURSIVE b(n, head, tail) AS ( \
+                          SELECT 0, substr(f.kept, 1, length(f.kept) - 1), ']' \
+                          UNION ALL \
+                          SELECT n + 1, substr(head, 1, max(length(rtrim(head, '-0123456789,]')) - 2, 1)), \
+                                 ',' || substr(head, length(rtrim(head, '-0123456789,]'))) || tail \
+                          FROM b WHERE head <> '[' \
+                                 AND substr(head, length(rtrim(head, '-0123456789,]'))) ->> 2 > ?7) \
+                      SELECT head || CASE WHEN head = '[' THEN '' ELSE ',' END \
+                             || '[' || (c.res_seq + 1) || ',' || ?6 || ',' || ?7 || ']' || tail \
+                      FROM b ORDER BY n DESC LIMIT 1) END, \
            CASE WHEN f.keep THEN f.live + ?6 ELSE f.live END, \
            CASE WHEN f.keep THEN min(coalesce(f.next, ?7), ?7) ELSE f.next END, \
+           CASE WHEN f.keep THEN CASE WHEN f.kept = '[]' THEN ?7 ELSE max(coalesce(c.res_last, ?7), ?7) END \
+                WHEN f.kept = '[]' THEN NULL ELSE c.res_last END, \
            f.ok \
     FROM (SELECT l.kept, l.live, l.next, l.ok, l.ok AND ?12 AS keep \
           FROM (SELECT k.kept, k.live, k.next, \
                        ((?9 IS NULL OR c.requests < ?9) AND (?10 IS NULL OR k.live < ?10 - c.tokens)) AS ok \
-                FROM (SELECT CASE WHEN p.fresh THEN c.reservations \
-                                  ELSE '[' || coalesce(group_concat(r.value, ','), '') || ']' END AS kept, \
-                             CASE WHEN p.fresh THEN c.res_live ELSE coalesce(sum(r.value ->> 1), 0) END AS live, \
-                             CASE WHEN p.fresh THEN c.res_next ELSE min(r.value ->> 2) END AS next \
-                      FROM (SELECT (c.res_next IS NULL OR c.res_next > ?8) AS fresh LIMIT -1 OFFSET 0) AS p \
-                      LEFT JOIN json_each(CASE WHEN p.fresh THEN '[]' ELSE c.reservations END) AS r \
-                             ON r.value ->> 2 > ?8 \
+                FROM (SELECT q.kept, q.live, \
+                             CASE WHEN q.fresh THEN c.res_next WHEN q.kept = '[]' THEN NULL \
+                                  ELSE substr(q.kept, 2, instr(q.kept, ']') - 1) ->> 2 END AS next \
+                      FROM (SELECT p.fresh, \
+                                   CASE WHEN p.fresh THEN c.reservations ELSE substr(p.cut, instr(p.cut, '[')) END AS kept, \
+                                   CASE WHEN p.fresh THEN c.res_live ELSE c.res_live - CAST(p.cut AS INTEGER) END AS live \
+                            FROM (SELECT o.fresh, \
+                                         CASE WHEN o.fresh THEN NULL \
+                                              WHEN c.reservations = '[]' THEN '0[]' \
+                                              WHEN substr(c.reservations, 2, instr(c.reservations, ']') - 1) ->> 2 > ?8 \
+                                                   THEN '0' || c.reservations \
+                                              WHEN substr(c.reservations, instr(c.reservations, ']') + 2) = '' \
+                                                   THEN (substr(c.reservations, 2, instr(c.reservations, ']') - 1) ->> 1) || '[]' \
+                                              WHEN substr(substr(c.reservations, instr(c.reservations, ']') + 2), 1, \
+                                                          instr(substr(c.reservations, instr(c.reservations, ']') + 2), ']')) ->> 2 > ?8 \
+                                                   THEN (substr(c.reservations, 2, instr(c.reservations, ']') - 1) ->> 1) \
+                                                        || '[' || substr(c.reservations, instr(c.reservations, ']') + 2) \
+                                              ELSE ( \
+                                      WITH RECURSIVE w(n, rest, gone) AS ( \
+                                          SELECT 0, c.reservations, 0 \
+                                          UNION ALL \
+                                          SELECT n + 1, '[' || ltrim(substr(rest, instr(rest, ']') + 1), ','), \
+                                                 gone + (substr(rest, 2, instr(rest, ']') - 1) ->> 1) \
+                                          FROM w WHERE rest <> '[]' \
+                                                 AND substr(rest, 2, instr(rest, ']') - 1) ->> 2 <= ?8) \
+                                      SELECT gone || rest FROM w ORDER BY n DESC LIMIT 1) END AS cut \
+                                  FROM (SELECT c.res_next IS NULL OR c.res_next > ?8 AS fresh) AS o \
+                                  LIMIT -1 OFFSET 0) AS p \
+                            LIMIT -1 OFFSET 0) AS q \
                       LIMIT -1 OFFSET 0) AS k \
                 LIMIT -1 OFFSET 0) AS l) AS f)"
     };
@@ -69,10 +113,11 @@ pub(crate) const ADMIT_UPDATE: &str = concat!(
 pub(crate) const ADMIT_INSERT: &str = concat!(
     "INSERT INTO airl_usage_counters AS c \
     (scope, period_id, identity, period_end, tier, requests, res_seq, reservations, res_live, \
-     res_next, last_admitted) \
+     res_next, res_last, last_admitted) \
 VALUES (?1, ?2, ?3, ?4, CASE WHEN ?11 THEN ?5 END, ?11, ?11, \
     CASE WHEN ?11 AND ?12 THEN json_array(json_array(1, ?6, ?7)) ELSE '[]' END, \
-    CASE WHEN ?11 AND ?12 THEN ?6 ELSE 0 END, CASE WHEN ?11 AND ?12 THEN ?7 END, ?11) \
+    CASE WHEN ?11 AND ?12 THEN ?6 ELSE 0 END, CASE WHEN ?11 AND ?12 THEN ?7 END, \
+    CASE WHEN ?11 AND ?12 THEN ?7 END, ?11) \
 ON CONFLICT (scope, period_id, identity) DO UPDATE SET ",
     admit_assignments!(),
     " RETURNING last_admitted, requests, tokens, res_seq, res_live",

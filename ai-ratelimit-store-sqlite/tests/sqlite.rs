@@ -424,6 +424,144 @@ async fn settle_and_release_find_reservations_anywhere_in_the_array() {
     assert!(matches!(again, AdmitOutcome::Admitted { usage, .. } if usage.reserved_tokens == 1));
 }
 
+/// Admissions, settlements and releases of one identity with reservations expiring in every
+/// order (first, last, between, at the same instant), as time passes by
+/// steps that expire none, one or several at once: every answer and every usage is the
+/// in-memory store's. The array is kept in order of expiry, cut from the front and inserted
+/// into from the back, so a wrong cut or place shows as a wrong live total or a wrong answer.
+#[tokio::test]
+async fn expiries_in_any_order_match_the_memory_store() {
+    let store = TestStore::new().await;
+    let memory = ai_ratelimit_core::MemoryStore::new();
+    let key = key("expiry-order", "someone");
+    // A fixed pseudo-random sequence (a linear congruential generator), the same every run.
+    let mut state: u64 = 0x5eed;
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    let mut at = now();
+    // Reservations held in both stores, in the same order.
+    let mut held: Vec<(Reservation, Reservation)> = Vec::new();
+    for step in 0..400 {
+        at += chrono::Duration::seconds([0, 1, 5, 40][usize::try_from(next(4)).unwrap_or(0)]);
+        if next(10) < 7 || held.is_empty() {
+            // Never expired already: the in-memory store's answer counts such a reservation.
+            let lifetime = [1, 2, 3, 3, 20, 100][usize::try_from(next(6)).unwrap_or(0)];
+            let req = AdmitRequest {
+                key: key.clone(),
+                tier: None,
+                request_limit: None,
+                // Some admissions are denied by the live reservations' tokens.
+                token_limit: [None, Some(2_000)][usize::try_from(next(2)).unwrap_or(0)],
+                reserve_tokens: [0, 1, 250, 400][usize::try_from(next(4)).unwrap_or(0)],
+                reservation_expires_at: at
+                    + chrono::Duration::seconds(lifetime + i64::try_from(next(3)).unwrap_or(0)),
+                now: at,
+            };
+            let sqlite = store.admit(&req).await.expect("admit");
+            let model = memory.admit(&req).await.expect("memory admit");
+            match (sqlite, model) {
+                (
+                    AdmitOutcome::Admitted { reservation, usage },
+                    AdmitOutcome::Admitted {
+                        reservation: theirs,
+                        usage: expected,
+                    },
+                ) => {
+                    assert_eq!(usage, expected, "step {step}");
+                    held.push((reservation, theirs));
+                }
+                (AdmitOutcome::Denied { usage }, AdmitOutcome::Denied { usage: expected }) => {
+                    assert_eq!(usage, expected, "step {step}");
+                }
+                (ours, theirs) => panic!("step {step}: {ours:?} against {theirs:?}"),
+            }
+        } else {
+            let (ours, theirs) = held.remove(usize::try_from(next(held.len() as u64)).unwrap_or(0));
+            if next(2) == 0 {
+                store.settle(&ours, 7).await.expect("settle");
+                memory.settle(&theirs, 7).await.expect("memory settle");
+            } else {
+                store.release(&ours).await.expect("release");
+                memory.release(&theirs).await.expect("memory release");
+            }
+        }
+        assert_eq!(
+            store.usage(&key, at).await.expect("usage"),
+            memory.usage(&key, at).await.expect("memory usage"),
+            "step {step}"
+        );
+    }
+}
+
+/// Rows written before reservations were kept in order of expiry (in order of id, without
+/// `res_last`) are put in order by the migration, and then expire and take reservations as
+/// new ones do.
+#[tokio::test]
+async fn the_migration_puts_older_rows_in_order_of_expiry() {
+    let store = TestStore::new().await;
+    let key = key("migrated", "someone");
+    store
+        .admit(&admit_request(&key, None))
+        .await
+        .expect("admit");
+    let at = |seconds: i64| (now() + chrono::Duration::seconds(seconds)).timestamp_micros();
+    // Back to the layout before the migration: ids 1, 2, 3 expiring at +300 s, +60 s, +180 s.
+    let mut conn = SqliteConnection::connect(&url(&store.dir))
+        .await
+        .expect("connection");
+    let old = format!("[[1,1,{}],[2,2,{}],[3,4,{}]]", at(300), at(60), at(180));
+    sqlx::query(
+        "UPDATE airl_usage_counters SET reservations = ?1, res_live = 7, res_next = ?2, \
+         res_seq = 3",
+    )
+    .bind(&old)
+    .bind(at(60))
+    .execute(&mut conn)
+    .await
+    .expect("old row");
+    sqlx::query("ALTER TABLE airl_usage_counters DROP COLUMN res_last")
+        .execute(&mut conn)
+        .await
+        .expect("drop the new column");
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 20261130220001")
+        .execute(&mut conn)
+        .await
+        .expect("forget the migration");
+    conn.close().await.expect("close");
+    drop(store.store);
+
+    let store = SqliteStore::connect(&url(&store.dir))
+        .await
+        .expect("store reopens and migrates");
+    let (text, next, last): (String, i64, i64) =
+        sqlx::query_as("SELECT reservations, res_next, res_last FROM airl_usage_counters")
+            .fetch_one(store.writer())
+            .await
+            .expect("row");
+    let sorted = format!("[[2,2,{}],[3,4,{}],[1,1,{}]]", at(60), at(180), at(300));
+    assert_eq!((text, next, last), (sorted, at(60), at(300)));
+    // At +120 s only id 2 expired; a reservation of 8 tokens expiring at +200 s goes between.
+    let later = AdmitRequest {
+        reserve_tokens: 8,
+        reservation_expires_at: now() + chrono::Duration::seconds(200),
+        now: now() + chrono::Duration::seconds(120),
+        ..admit_request(&key, None)
+    };
+    let outcome = store.admit(&later).await.expect("admit");
+    assert!(matches!(outcome, AdmitOutcome::Admitted { usage, .. } if usage.reserved_tokens == 13));
+    for (seconds, reserved) in [(179, 13), (180, 9), (200, 1), (299, 1), (300, 0)] {
+        let usage = store
+            .usage(&key, now() + chrono::Duration::seconds(seconds))
+            .await
+            .expect("usage");
+        assert_eq!(usage.reserved_tokens, reserved, "at +{seconds} s");
+    }
+}
+
 /// An identity of the mixed-load tests: name, tier, request limit, token limit, tokens
 /// reserved per admission.
 type MixedIdentity = (&'static str, &'static str, Option<u64>, Option<u64>, u64);
