@@ -19,11 +19,14 @@
 //! single `UPDATE`s. Time comes only from the arguments (`now`), never from the database clock.
 //!
 //! # Group commit
-//! Admissions of one counter that arrive while another of its admissions is in flight from
-//! this store queue, and go out together in the next round trip: one call of the plpgsql
-//! function `airl_admit_batch`, which applies the same admission to each in order in one
-//! transaction, so a hot identity's row lock is taken once per batch instead of once per
-//! request. An admission of an idle counter goes out alone, as above. Batches are sent from a
+//! Admissions that arrive while another admission of their lane is in flight from this store
+//! queue, and go out together in the next round trip: one call of the plpgsql function
+//! `airl_admit_batch`, which applies the same admission to each in order in one transaction,
+//! so a hot identity's row lock is taken once per batch instead of once per request, and
+//! admissions of many identities share one round trip and one commit. A scope's period has a
+//! few lanes, each identity always in the same one; a batch is sorted by key, so that batches
+//! lock rows in one order (no deadlock between instances). An admission of an idle lane goes
+//! out alone, as above. Batches are sent from a
 //! task of their own (not from a caller's future), at most 64 at a time;
 //! a failed batch answers each of its callers with the typed error.
 //!
@@ -77,6 +80,12 @@ pub const DEFAULT_RETENTION: chrono::Duration = chrono::Duration::days(2);
 
 /// How often (in the callers' time) admissions trigger a purge of ended periods.
 const PURGE_INTERVAL_SECS: i64 = 3600;
+
+/// Group-commit lanes of one scope's period (see `PostgresStore::lane_of`): admissions of
+/// different identities batch too (one round trip and one commit for many), while a few
+/// batches of a busy scope still run side by side, and a row lock held elsewhere stalls only
+/// the admissions of its lane.
+const LANES_PER_PERIOD: u64 = 4;
 
 /// Settings of a [`PostgresStore`]; every setter has a sensible default.
 #[derive(Debug, Clone)]
@@ -273,9 +282,8 @@ pub struct PostgresStore {
     retention: chrono::Duration,
     /// When to purge ended periods next (callers' time).
     purge_schedule: Arc<PurgeSchedule>,
-    /// Admissions waiting for the next round trip of their counter (its lane, see
-    /// [`group_commit`](ai_ratelimit_core::group_commit)): only admissions that would wait for the same row lock queue; the
-    /// others go out side by side as before.
+    /// Admissions waiting for the next round trip of their lane (see `lane_of` and
+    /// [`group_commit`](ai_ratelimit_core::group_commit)).
     admissions: Arc<Lanes<AdmitRequest, AdmitResult>>,
 }
 
@@ -388,10 +396,19 @@ impl PostgresStore {
         self.error(e).into()
     }
 
-    /// The group-commit lane of a counter (two counters rarely share one, harmlessly).
+    /// The group-commit lane of a counter: one of [`LANES_PER_PERIOD`] lanes of its scope's
+    /// period, picked by its identity (so one identity's admissions always share a lane, and
+    /// a batch locks its rows in key order whatever identities it holds).
     fn lane_of(key: &UsageKey) -> u64 {
+        let mut identity = DefaultHasher::new();
+        key.identity.hash(&mut identity);
         let mut hasher = DefaultHasher::new();
-        (&key.scope, &key.identity, &key.period).hash(&mut hasher);
+        (
+            &key.scope,
+            &key.period,
+            identity.finish() % LANES_PER_PERIOD,
+        )
+            .hash(&mut hasher);
         hasher.finish()
     }
 

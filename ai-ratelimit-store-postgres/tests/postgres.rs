@@ -191,6 +191,54 @@ async fn two_pools_admit_exactly_the_limit() {
     assert_eq!(usage.requests, 37);
 }
 
+/// Two pools hammering many identities of one scope at once: batches then hold admissions
+/// of several identities (each batch locking its rows in key order), and two stores' batches
+/// overlap on the same rows. No deadlock (it would be an error), and each identity admits
+/// exactly its limit, each admission seeing its own count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn batches_of_many_identities_admit_exactly_each_limit() {
+    if !reachable("batches_of_many_identities_admit_exactly_each_limit").await {
+        return;
+    }
+    let first = TestStore::new(PostgresStore::options()).await;
+    let second = first.twin().await;
+    let stores = [first.store.clone(), second];
+    let scope = random_name("many-");
+    let identity_key = |n: usize| UsageKey {
+        scope: scope.clone().into(),
+        identity: format!("user-{n}").into(),
+        period: Window::Day.period_at(now()),
+    };
+    const IDENTITIES: usize = 40;
+    const LIMIT: u64 = 5;
+    let mut tasks = Vec::new();
+    for attempt in 0..8 {
+        for n in 0..IDENTITIES {
+            let (store, req) = (
+                stores[(attempt + n) % 2].clone(),
+                admit_request(&identity_key(n), Some(LIMIT)),
+            );
+            tasks.push(tokio::spawn(async move {
+                (n, store.admit(&req).await.expect("admit"))
+            }));
+        }
+    }
+    let mut seen = vec![Vec::new(); IDENTITIES];
+    for t in tasks {
+        let (n, outcome) = t.await.expect("task");
+        if let AdmitOutcome::Admitted { usage, reservation } = outcome {
+            assert_eq!(reservation.key, identity_key(n));
+            seen[n].push(usage.requests);
+        }
+    }
+    for (n, mut counts) in seen.into_iter().enumerate() {
+        counts.sort_unstable();
+        assert_eq!(counts, (1..=LIMIT).collect::<Vec<_>>(), "user-{n}");
+        let usage = first.usage(&identity_key(n), now()).await.expect("usage");
+        assert_eq!(usage.requests, LIMIT, "user-{n}");
+    }
+}
+
 /// Connections killed from the server side mid-run: the pool reconnects, the limit holds
 /// exactly, and every admission the store acknowledged is counted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
