@@ -25,12 +25,11 @@
 //! store. Time comes only from the arguments (`now`, the reservation expiry), never from the
 //! Redis or the local clock.
 //!
-//! Admissions of one scope and period are group-committed (see
-//! [`group_commit`](ai_ratelimit_core::group_commit)): while one script call of theirs is in
-//! flight, further ones queue in the process and go out together, in order, in the next call
-//! (at most 64), each seeing the ones before it. An admission of an idle scope goes out at
-//! once. A Lua call costs Redis far more than its arguments: one call for many admissions is
-//! what lets a busy scope go faster than one call per request.
+//! Admissions are group-committed (see [`group_commit`](ai_ratelimit_core::group_commit)) in
+//! a few lanes per scope and period, an identity always in the same one: while one script
+//! call of a lane is in flight, further admissions of the lane queue in the process and go
+//! out together, in order, in the next call (at most 64), each seeing the ones before it.
+//! An admission of an idle lane goes out at once.
 //!
 //! A common admission is two commands inside the script, both on the identity's counter
 //! (`HGET` of its state, `HSET` of the new state and the reservation): each `redis.call`

@@ -25,6 +25,11 @@ use crate::scripts::Scripts;
 /// Largest count the scripts handle exactly (Lua numbers are doubles).
 const MAX_EXACT: u64 = (1 << 53) - 1;
 
+/// Group-commit lanes of one scope's period: one script call per lane is in flight at a
+/// time. A/B on a quiet machine, 32 callers over 1000 identities: 4 lanes 0.33–0.34 of INCR,
+/// 1 lane 0.20–0.24 (its batches run one after another, leaving Redis idle in between).
+const LANES_PER_PERIOD: u64 = 4;
+
 /// Changed identities read (`SSCAN COUNT`) and rewritten (one script call) at a time.
 const SYNC_CHUNK: usize = 500;
 
@@ -138,13 +143,18 @@ impl RedisStore {
         }
     }
 
-    /// The group-commit lane of an admission: its scope and period (a batch's keys share
-    /// the scope's slot). One call of a lane is in flight at a time; measured against lanes
-    /// per identity hash (2, 4, 8 per period), one batch of every queued admission costs Redis
-    /// the least per admission.
+    /// The group-commit lane of an admission: one of [`LANES_PER_PERIOD`] of its scope's
+    /// period (a batch's keys share the scope's slot), picked by identity.
     fn lane_of(key: &UsageKey) -> u64 {
+        let mut identity = DefaultHasher::new();
+        key.identity.hash(&mut identity);
         let mut hasher = DefaultHasher::new();
-        (&key.scope, &key.period).hash(&mut hasher);
+        (
+            &key.scope,
+            &key.period,
+            identity.finish() % LANES_PER_PERIOD,
+        )
+            .hash(&mut hasher);
         hasher.finish()
     }
 
