@@ -15,10 +15,14 @@
 //! how a batch goes out through a [`BatchSender`].
 
 use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
 use std::future::Future;
+use std::hash::{Hash, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::oneshot;
+
+use crate::store::UsageKey;
 
 /// How a store sends the batches of one kind of job (implemented on a private marker type,
 /// so that the store's own API does not grow).
@@ -79,6 +83,32 @@ impl<B: BatchSender> Drop for Turn<'_, B> {
             }
         }
     }
+}
+
+/// Admission lanes of one scope's period (see [`admission_lane`]).
+///
+/// Admissions of different identities batch too (one round trip for many), while a few
+/// batches of a busy scope run side by side (one lane's batches run one after another,
+/// leaving the store idle in between) and a lock held elsewhere stalls only its lane. A/B
+/// this session at 32 callers over 1000 identities: PostgreSQL admit-only 1.05–1.07 of its
+/// ceiling with 4 lanes, 0.98–1.00 with 1, 0.64–0.71 with one per counter; Redis 0.33–0.34
+/// with 4 lanes, 0.20–0.24 with 1.
+pub const LANES_PER_PERIOD: u64 = 4;
+
+/// The group-commit lane of an admission: one of [`LANES_PER_PERIOD`] lanes of its scope's
+/// period, picked by identity, so one identity's admissions always share a lane and a batch
+/// holds one scope and period (save a 64-bit hash collision, which stores must tolerate).
+pub fn admission_lane(key: &UsageKey) -> u64 {
+    let mut identity = DefaultHasher::new();
+    key.identity.hash(&mut identity);
+    let mut hasher = DefaultHasher::new();
+    (
+        &key.scope,
+        &key.period,
+        identity.finish() % LANES_PER_PERIOD,
+    )
+        .hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Most admissions sent in one batch (a longer queue goes out in several).

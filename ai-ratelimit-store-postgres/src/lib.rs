@@ -45,7 +45,6 @@ mod error;
 mod statements;
 
 use std::future::Future;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,7 +61,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 pub use crate::error::PostgresStoreError;
 use crate::error::classify;
 use crate::statements::Statements;
-use ai_ratelimit_core::group_commit::{BatchSender, Entry, Lanes, Turn, Waiter};
+use ai_ratelimit_core::group_commit::{BatchSender, Entry, Lanes, Turn, Waiter, admission_lane};
 
 /// The embedded migrations (run by [`PostgresStoreOptions::connect`] unless disabled).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -80,12 +79,6 @@ pub const DEFAULT_RETENTION: chrono::Duration = chrono::Duration::days(2);
 
 /// How often (in the callers' time) admissions trigger a purge of ended periods.
 const PURGE_INTERVAL_SECS: i64 = 3600;
-
-/// Group-commit lanes of one scope's period (see `PostgresStore::lane_of`): admissions of
-/// different identities batch too (one round trip and one commit for many), while a few
-/// batches of a busy scope still run side by side, and a row lock held elsewhere stalls only
-/// the admissions of its lane.
-const LANES_PER_PERIOD: u64 = 4;
 
 /// Settings of a [`PostgresStore`]; every setter has a sensible default.
 #[derive(Debug, Clone)]
@@ -282,7 +275,7 @@ pub struct PostgresStore {
     retention: chrono::Duration,
     /// When to purge ended periods next (callers' time).
     purge_schedule: Arc<PurgeSchedule>,
-    /// Admissions waiting for the next round trip of their lane (see `lane_of` and
+    /// Admissions waiting for the next round trip of their lane (see
     /// [`group_commit`](ai_ratelimit_core::group_commit)).
     admissions: Arc<Lanes<AdmitRequest, AdmitResult>>,
 }
@@ -394,22 +387,6 @@ impl PostgresStore {
 
     fn store_error(&self, e: sqlx::Error) -> StoreError {
         self.error(e).into()
-    }
-
-    /// The group-commit lane of a counter: one of [`LANES_PER_PERIOD`] lanes of its scope's
-    /// period, picked by its identity (so one identity's admissions always share a lane, and
-    /// a batch locks its rows in key order whatever identities it holds).
-    fn lane_of(key: &UsageKey) -> u64 {
-        let mut identity = DefaultHasher::new();
-        key.identity.hash(&mut identity);
-        let mut hasher = DefaultHasher::new();
-        (
-            &key.scope,
-            &key.period,
-            identity.finish() % LANES_PER_PERIOD,
-        )
-            .hash(&mut hasher);
-        hasher.finish()
     }
 
     /// One admission on its own: one statement (two for the first of a counter).
@@ -546,7 +523,7 @@ impl PostgresStore {
 impl UsageStore for PostgresStore {
     async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
         let key = &request.key;
-        let lane = Self::lane_of(key);
+        let lane = admission_lane(key);
         let row = match self.admissions.enter(lane, || request.clone()) {
             Entry::Lead => {
                 let _turn = Turn::<Admissions>::new(self, lane);

@@ -1,13 +1,12 @@
 //! [`RedisStore`]: the [`UsageStore`] over one Redis connection manager.
 
-use std::collections::hash_map::DefaultHasher;
 use std::fmt;
 use std::future::Future;
-use std::hash::{Hash, Hasher};
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use ai_ratelimit_core::group_commit::{BatchSender, Entry, Lanes, Turn, Waiter};
+use ai_ratelimit_core::group_commit::{BatchSender, Entry, Lanes, Turn, Waiter, admission_lane};
 use ai_ratelimit_core::store::ListingCursor;
 use ai_ratelimit_core::{
     AdmitOutcome, AdmitRequest, IdentityUsage, PageRequest, Period, PeriodTotals, Reservation,
@@ -24,11 +23,6 @@ use crate::scripts::Scripts;
 
 /// Largest count the scripts handle exactly (Lua numbers are doubles).
 const MAX_EXACT: u64 = (1 << 53) - 1;
-
-/// Group-commit lanes of one scope's period: one script call per lane is in flight at a
-/// time. A/B on a quiet machine, 32 callers over 1000 identities: 4 lanes 0.33–0.34 of INCR,
-/// 1 lane 0.20–0.24 (its batches run one after another, leaving Redis idle in between).
-const LANES_PER_PERIOD: u64 = 4;
 
 /// Changed identities read (`SSCAN COUNT`) and rewritten (one script call) at a time.
 const SYNC_CHUNK: usize = 500;
@@ -141,21 +135,6 @@ impl RedisStore {
             Ok(result) => result.map_err(|e| RedisStoreError::from_call(e, self.call_timeout)),
             Err(_) => Err(RedisStoreError::Timeout(self.call_timeout)),
         }
-    }
-
-    /// The group-commit lane of an admission: one of [`LANES_PER_PERIOD`] of its scope's
-    /// period (a batch's keys share the scope's slot), picked by identity.
-    fn lane_of(key: &UsageKey) -> u64 {
-        let mut identity = DefaultHasher::new();
-        key.identity.hash(&mut identity);
-        let mut hasher = DefaultHasher::new();
-        (
-            &key.scope,
-            &key.period,
-            identity.finish() % LANES_PER_PERIOD,
-        )
-            .hash(&mut hasher);
-        hasher.finish()
     }
 
     /// Runs admissions of one scope and period, in order, in one script call: the call's
@@ -471,7 +450,7 @@ fn reservation_member(reservation: &Reservation) -> Result<(String, u64), StoreE
 #[async_trait]
 impl UsageStore for RedisStore {
     async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
-        let lane = Self::lane_of(&request.key);
+        let lane = admission_lane(&request.key);
         let (admitted, state) = match self.admissions.enter(lane, || request.clone()) {
             Entry::Lead => {
                 let _turn = Turn::<Admissions>::new(self, lane);
