@@ -164,7 +164,7 @@ impl RedisStore {
                 .arg(&*request.key.identity);
         }
         let mut conn = self.conn.clone();
-        let replies: Vec<(i64, Vec<u8>)> = self.run(invocation.invoke_async(&mut conn)).await?;
+        let replies: Vec<Vec<u8>> = self.run(invocation.invoke_async(&mut conn)).await?;
         if replies.len() != requests.len() {
             return Err(RedisStoreError::Data(format!(
                 "{} admissions answered {} times",
@@ -174,12 +174,14 @@ impl RedisStore {
         }
         Ok(replies
             .into_iter()
-            .map(|(outcome, state)| match outcome {
-                0 | 1 => Ok((outcome == 1, CounterState::decode(&state)?)),
-                _ => Err(StoreError::Data(format!(
+            .map(|reply| match reply.split_first() {
+                Some((b'+', state)) => Ok((true, CounterState::decode(state)?)),
+                Some((b'-', state)) => Ok((false, CounterState::decode(state)?)),
+                Some((b'!', message)) => Err(StoreError::Data(format!(
                     "admission failed in Redis: {}",
-                    String::from_utf8_lossy(&state)
+                    String::from_utf8_lossy(message)
                 ))),
+                _ => Err(StoreError::Data("admission answer without outcome".into())),
             })
             .collect())
     }
