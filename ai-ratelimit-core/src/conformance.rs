@@ -56,6 +56,7 @@ macro_rules! usage_store_conformance {
             release_uncounts_the_request,
             reservations_expire_after_their_ttl,
             settling_an_expired_reservation_still_counts,
+            a_reservation_expired_on_arrival_counts_nowhere,
             keys_are_isolated,
             unicode_and_long_identities,
             listing_pages_by_most_requests,
@@ -435,6 +436,48 @@ pub async fn settling_an_expired_reservation_still_counts(store: Arc<dyn UsageSt
     assert_eq!(
         (usage.requests, usage.tokens, usage.reserved_tokens),
         (2, 77, 0)
+    );
+}
+
+/// A reservation that has already expired when its request is admitted (a clock-skewed or
+/// zero lifetime) counts the request, but its tokens count nowhere: not in the usage the
+/// admission returns, not in a read, not against the token limit of the next admission.
+pub async fn a_reservation_expired_on_arrival_counts_nowhere(store: Arc<dyn UsageStore>) {
+    let now = start();
+    let k = key(&scope(), "jade", Window::Day.period_at(now));
+    let mut expired = request(&k, None, Some(100), 100, now);
+    expired.reservation_expires_at = now;
+    let first = match store.admit(&expired).await.expect("admit") {
+        AdmitOutcome::Admitted { reservation, usage } => {
+            assert_eq!(
+                (usage.requests, usage.tokens, usage.reserved_tokens),
+                (1, 0, 0)
+            );
+            reservation
+        }
+        AdmitOutcome::Denied { usage } => panic!("denied with {usage:?}"),
+    };
+    let usage = store.usage(&k, now).await.expect("usage");
+    assert_eq!(
+        (usage.requests, usage.tokens, usage.reserved_tokens),
+        (1, 0, 0)
+    );
+    // 100 reserved tokens would deny the next request under a limit of 100.
+    let second = admit(&*store, &request(&k, None, Some(100), 100, now))
+        .await
+        .expect("the expired reservation holds no room");
+    let usage = store.usage(&k, now).await.expect("usage");
+    assert_eq!(
+        (usage.requests, usage.tokens, usage.reserved_tokens),
+        (2, 0, 100)
+    );
+    // Settling the one never held adds its tokens and leaves the live one reserved.
+    store.settle(&first, 5).await.expect("settle");
+    store.settle(&second, 10).await.expect("settle");
+    let usage = store.usage(&k, now).await.expect("usage");
+    assert_eq!(
+        (usage.requests, usage.tokens, usage.reserved_tokens),
+        (2, 15, 0)
     );
 }
 

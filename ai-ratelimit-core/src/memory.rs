@@ -189,9 +189,9 @@ impl MemoryStore {
         if counter.tier.as_deref() != request.tier.as_deref() {
             counter.tier.clone_from(&request.tier);
         }
-        // A reservation of no tokens changes no usage: settling or releasing it only
-        // adjusts the counts, so it need not be tracked.
-        if request.reserve_tokens > 0 {
+        // A reservation of no tokens, or expired already, changes no usage: settling or
+        // releasing it only adjusts the counts, so it need not be tracked.
+        if request.reserve_tokens > 0 && request.reservation_expires_at > request.now {
             counter
                 .reservations
                 .push((id, request.reserve_tokens, request.reservation_expires_at));
