@@ -25,7 +25,13 @@
 //! The cases take turns: 8 rounds of 250 ms per case (after 50 ms of warm-up each), so that
 //! a burst of load from other processes falls on all of them alike.
 //!
-//! Run: `cargo bench -p ai-ratelimit-bench --bench store_redis` (about 25 s). Redis comes from
+//! Then it runs the four cases of the SQL store benches (one hot identity or 1000, each
+//! request admitted then settled or only admitted; see `store_load`) the way those benches
+//! do, one `INCR` per store call on the ceiling's side: settled reservations do not pile up in
+//! the counters there, as they do in the admit-only runs above.
+//!
+//! Run: `cargo bench -p ai-ratelimit-bench --bench store_redis` (about 25 s, then 8 cases of
+//! `AIRL_BENCH_SECS` each, default 3, plus warm-up). Redis comes from
 //! `AIRL_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`); keys use a fresh prefix and are
 //! deleted at the end.
 
@@ -34,9 +40,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use ai_ratelimit_bench::store_load::{CASES, CONCURRENCY, case_duration, store_and_ceiling};
 use ai_ratelimit_core::{AdmitOutcome, AdmitRequest, PageRequest, UsageKey, UsageStore, Window};
 use ai_ratelimit_store_redis::{RedisStore, RedisStoreOptions};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use redis::aio::ConnectionManager;
 
 const IDENTITIES: u64 = 1000;
@@ -288,6 +295,49 @@ fn main() {
                 script_floor / ceiling,
                 args_floor / ceiling
             );
+        }
+        // The cases of the SQL benches, measured the same way (see `store_load`): one INCR
+        // per store call on the ceiling's side.
+        let duration = case_duration();
+        let base: DateTime<Utc> = "2030-06-01T12:00:00Z".parse().expect("timestamp");
+        println!(
+            "redis, the SQL benches' cases: {:.1} s per case",
+            duration.as_secs_f64()
+        );
+        for (identities, lifecycle) in CASES {
+            for concurrency in CONCURRENCY {
+                let (conn, prefix) = (conn.clone(), prefix.clone());
+                let ceiling_op = move |seq: u64| {
+                    let (mut conn, prefix) = (conn.clone(), prefix.clone());
+                    async move {
+                        let key = format!("{prefix}:{{cases}}:{}", identities.row(seq));
+                        for _ in 0..lifecycle.round_trips() {
+                            let _: u64 = redis::cmd("INCR")
+                                .arg(&key)
+                                .query_async(&mut conn)
+                                .await
+                                .expect("INCR");
+                        }
+                    }
+                };
+                let (ceiling, admissions) = store_and_ceiling(
+                    RedisStore::clone(&store),
+                    (identities, lifecycle),
+                    concurrency,
+                    duration,
+                    base,
+                    ceiling_op,
+                )
+                .await;
+                println!(
+                    "{:<15} {:<12} concurrency {concurrency:>2}: ceiling ({}× INCR) \
+                     {ceiling:>8.0}/s | RedisStore {admissions:>8.0}/s | ratio {:.2}",
+                    identities.label(),
+                    lifecycle.label(),
+                    lifecycle.round_trips(),
+                    admissions / ceiling
+                );
+            }
         }
         // The reads after the runs rewrite the index entries of every identity admitted.
         let day = Window::Day.period_at(Utc::now());

@@ -1,7 +1,8 @@
 //! Benchmarks live in `benches/`; this library holds what several of them share.
 
-/// The load of the SQL store benches (`store_postgres`, `store_sqlite`): the same loop and
-/// the same admissions on both sides of each comparison, so that their ratios mean the same.
+/// The load of the store benches (`store_postgres`, `store_sqlite`, and the second part of
+/// `store_redis`): the same loop and the same admissions on both sides of each comparison, so
+/// that their ratios mean the same.
 pub mod store_load {
     use std::future::Future;
     use std::sync::Arc;
@@ -144,7 +145,7 @@ pub mod store_load {
         }
     }
 
-    /// The cases of both SQL benches, in the order they are run and printed.
+    /// The cases of the store benches, in the order they are run and printed.
     pub const CASES: [(Identities, Lifecycle); 4] = [
         (Identities::Hot, Lifecycle::AdmitSettle),
         (Identities::Spread, Lifecycle::AdmitSettle),
