@@ -13,11 +13,8 @@
 
 use std::sync::Arc;
 
-use ai_ratelimit_bench::store_load::{
-    CASES, CONCURRENCY, SPREAD, case_duration, store_and_ceiling,
-};
+use ai_ratelimit_bench::store_load::{Identities, Lifecycle, SPREAD, run_cases};
 use ai_ratelimit_store_postgres::PostgresStore;
-use chrono::{DateTime, Utc};
 
 #[tokio::main]
 async fn main() {
@@ -53,47 +50,24 @@ async fn main() {
     let ceiling_sql: Arc<str> =
         format!("UPDATE {table} SET n = n + 1 WHERE id = $1 RETURNING n").into();
 
-    let duration = case_duration();
-    let base: DateTime<Utc> = "2030-06-01T12:00:00Z".parse().expect("timestamp");
-    println!(
-        "store_postgres: {:.1} s per case, PostgreSQL at {url}",
-        duration.as_secs_f64()
-    );
-    for (identities, lifecycle) in CASES {
-        for concurrency in CONCURRENCY {
-            let (pool, sql) = (pool.clone(), ceiling_sql.clone());
-            let ceiling_op = move |seq: u64| {
-                let (pool, sql) = (pool.clone(), sql.clone());
-                let row = i32::try_from(identities.row(seq)).unwrap_or(1);
-                async move {
-                    for _ in 0..lifecycle.round_trips() {
-                        let _: (i64,) = sqlx::query_as(&sql)
-                            .bind(row)
-                            .fetch_one(&pool)
-                            .await
-                            .expect("ceiling update");
-                    }
+    print!("store_postgres: PostgreSQL at {url}, ");
+    let update = |identities: Identities, lifecycle: Lifecycle| {
+        let (pool, sql) = (pool.clone(), ceiling_sql.clone());
+        move |seq: u64| {
+            let (pool, sql) = (pool.clone(), sql.clone());
+            let row = i32::try_from(identities.row(seq)).unwrap_or(1);
+            async move {
+                for _ in 0..lifecycle.round_trips() {
+                    let _: (i64,) = sqlx::query_as(&sql)
+                        .bind(row)
+                        .fetch_one(&pool)
+                        .await
+                        .expect("ceiling update");
                 }
-            };
-            let (ceiling, admissions) = store_and_ceiling(
-                store.clone(),
-                (identities, lifecycle),
-                concurrency,
-                duration,
-                base,
-                ceiling_op,
-            )
-            .await;
-            println!(
-                "{:<15} {:<12} concurrency {concurrency:>2}: ceiling ({}× UPDATE … RETURNING) \
-                 {ceiling:>8.0}/s | PostgresStore {admissions:>8.0}/s | ratio {:.2}",
-                identities.label(),
-                lifecycle.label(),
-                lifecycle.round_trips(),
-                admissions / ceiling
-            );
+            }
         }
-    }
+    };
+    run_cases(store, "PostgresStore", "UPDATE … RETURNING", update).await;
     let drop = format!("DROP SCHEMA \"{schema}\" CASCADE");
     if let Err(e) = sqlx::query(&drop).execute(&pool).await {
         eprintln!("could not drop benchmark schema {schema}: {e}");

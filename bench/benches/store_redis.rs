@@ -40,10 +40,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ai_ratelimit_bench::store_load::{CASES, CONCURRENCY, case_duration, store_and_ceiling};
+use ai_ratelimit_bench::store_load::{Identities, Lifecycle, run_cases};
 use ai_ratelimit_core::{AdmitOutcome, AdmitRequest, PageRequest, UsageKey, UsageStore, Window};
 use ai_ratelimit_store_redis::{RedisStore, RedisStoreOptions};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use redis::aio::ConnectionManager;
 
 const IDENTITIES: u64 = 1000;
@@ -298,47 +298,24 @@ fn main() {
         }
         // The cases of the SQL benches, measured the same way (see `store_load`): one INCR
         // per store call on the ceiling's side.
-        let duration = case_duration();
-        let base: DateTime<Utc> = "2030-06-01T12:00:00Z".parse().expect("timestamp");
-        println!(
-            "redis, the SQL benches' cases: {:.1} s per case",
-            duration.as_secs_f64()
-        );
-        for (identities, lifecycle) in CASES {
-            for concurrency in CONCURRENCY {
-                let (conn, prefix) = (conn.clone(), prefix.clone());
-                let ceiling_op = move |seq: u64| {
-                    let (mut conn, prefix) = (conn.clone(), prefix.clone());
-                    async move {
-                        let key = format!("{prefix}:{{cases}}:{}", identities.row(seq));
-                        for _ in 0..lifecycle.round_trips() {
-                            let _: u64 = redis::cmd("INCR")
-                                .arg(&key)
-                                .query_async(&mut conn)
-                                .await
-                                .expect("INCR");
-                        }
+        print!("redis, the SQL benches' cases: ");
+        let incr = |identities: Identities, lifecycle: Lifecycle| {
+            let (conn, prefix) = (conn.clone(), prefix.clone());
+            move |seq: u64| {
+                let (mut conn, prefix) = (conn.clone(), prefix.clone());
+                async move {
+                    let key = format!("{prefix}:{{cases}}:{}", identities.row(seq));
+                    for _ in 0..lifecycle.round_trips() {
+                        let _: u64 = redis::cmd("INCR")
+                            .arg(&key)
+                            .query_async(&mut conn)
+                            .await
+                            .expect("INCR");
                     }
-                };
-                let (ceiling, admissions) = store_and_ceiling(
-                    RedisStore::clone(&store),
-                    (identities, lifecycle),
-                    concurrency,
-                    duration,
-                    base,
-                    ceiling_op,
-                )
-                .await;
-                println!(
-                    "{:<15} {:<12} concurrency {concurrency:>2}: ceiling ({}× INCR) \
-                     {ceiling:>8.0}/s | RedisStore {admissions:>8.0}/s | ratio {:.2}",
-                    identities.label(),
-                    lifecycle.label(),
-                    lifecycle.round_trips(),
-                    admissions / ceiling
-                );
+                }
             }
-        }
+        };
+        run_cases(RedisStore::clone(&store), "RedisStore", "INCR", incr).await;
         // The reads after the runs rewrite the index entries of every identity admitted.
         let day = Window::Day.period_at(Utc::now());
         let started = Instant::now();

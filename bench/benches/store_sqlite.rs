@@ -12,11 +12,8 @@
 //! Run: `cargo bench -p ai-ratelimit-bench --bench store_sqlite` (`AIRL_BENCH_SECS` sets the
 //! seconds per case, default 3).
 
-use ai_ratelimit_bench::store_load::{
-    CASES, CONCURRENCY, SPREAD, case_duration, store_and_ceiling,
-};
+use ai_ratelimit_bench::store_load::{Identities, Lifecycle, SPREAD, run_cases};
 use ai_ratelimit_store_sqlite::SqliteStore;
-use chrono::{DateTime, Utc};
 
 #[tokio::main]
 async fn main() {
@@ -37,50 +34,26 @@ async fn main() {
     .await
     .expect("ceiling rows");
 
-    let duration = case_duration();
-    let base: DateTime<Utc> = "2030-06-01T12:00:00Z".parse().expect("timestamp");
-    println!(
-        "store_sqlite: {:.1} s per case, file {}",
-        duration.as_secs_f64(),
-        dir.join("bench.db").display()
-    );
-    for (identities, lifecycle) in CASES {
-        for concurrency in CONCURRENCY {
-            let ceiling_pool = pool.clone();
-            let ceiling_op = move |seq: u64| {
-                let pool = ceiling_pool.clone();
-                let row = i64::try_from(identities.row(seq)).unwrap_or(1);
-                async move {
-                    for _ in 0..lifecycle.round_trips() {
-                        let _: (i64,) = sqlx::query_as(
-                            "UPDATE bench_ceiling SET n = n + 1 WHERE id = ?1 RETURNING n",
-                        )
-                        .bind(row)
-                        .fetch_one(&pool)
-                        .await
-                        .expect("ceiling update");
-                    }
+    print!("store_sqlite: file {}, ", dir.join("bench.db").display());
+    let update = |identities: Identities, lifecycle: Lifecycle| {
+        let pool = pool.clone();
+        move |seq: u64| {
+            let pool = pool.clone();
+            let row = i64::try_from(identities.row(seq)).unwrap_or(1);
+            async move {
+                for _ in 0..lifecycle.round_trips() {
+                    let _: (i64,) = sqlx::query_as(
+                        "UPDATE bench_ceiling SET n = n + 1 WHERE id = ?1 RETURNING n",
+                    )
+                    .bind(row)
+                    .fetch_one(&pool)
+                    .await
+                    .expect("ceiling update");
                 }
-            };
-            let (ceiling, admissions) = store_and_ceiling(
-                store.clone(),
-                (identities, lifecycle),
-                concurrency,
-                duration,
-                base,
-                ceiling_op,
-            )
-            .await;
-            println!(
-                "{:<15} {:<12} concurrency {concurrency:>2}: ceiling ({}× UPDATE … RETURNING) \
-                 {ceiling:>8.0}/s | SqliteStore {admissions:>8.0}/s | ratio {:.2}",
-                identities.label(),
-                lifecycle.label(),
-                lifecycle.round_trips(),
-                admissions / ceiling
-            );
+            }
         }
-    }
+    };
+    run_cases(store.clone(), "SqliteStore", "UPDATE … RETURNING", update).await;
     drop(store);
     pool.close().await;
     if let Err(e) = std::fs::remove_dir_all(&dir) {

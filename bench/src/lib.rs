@@ -276,4 +276,46 @@ pub mod store_load {
         };
         compare(concurrency, duration, ceiling, store_op).await
     }
+
+    /// Runs every case of [`CASES`] at each of [`CONCURRENCY`] (see [`store_and_ceiling`]),
+    /// printing one line per run: the ceiling's rate (`ceiling_name`, once per store call),
+    /// the store's and their ratio. `ceiling(identities, lifecycle)` makes the ceiling's
+    /// operation of a case.
+    pub async fn run_cases<S, M, C, CFut>(
+        store: S,
+        store_name: &str,
+        ceiling_name: &str,
+        ceiling: M,
+    ) where
+        S: UsageStore + Clone + 'static,
+        M: Fn(Identities, Lifecycle) -> C,
+        C: Fn(u64) -> CFut + Send + Sync + 'static,
+        CFut: Future<Output = ()> + Send,
+    {
+        let duration = case_duration();
+        // Simulated time: the same instants in every run, whatever the day it runs.
+        let base: DateTime<Utc> = "2030-06-01T12:00:00Z".parse().unwrap_or_default();
+        println!("{:.1} s per case", duration.as_secs_f64());
+        for (identities, lifecycle) in CASES {
+            for concurrency in CONCURRENCY {
+                let (ceiling, admissions) = store_and_ceiling(
+                    store.clone(),
+                    (identities, lifecycle),
+                    concurrency,
+                    duration,
+                    base,
+                    ceiling(identities, lifecycle),
+                )
+                .await;
+                println!(
+                    "{:<15} {:<12} concurrency {concurrency:>2}: ceiling ({}× {ceiling_name}) \
+                     {ceiling:>8.0}/s | {store_name} {admissions:>8.0}/s | ratio {:.2}",
+                    identities.label(),
+                    lifecycle.label(),
+                    lifecycle.round_trips(),
+                    admissions / ceiling
+                );
+            }
+        }
+    }
 }
