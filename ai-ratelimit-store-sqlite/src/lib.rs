@@ -315,6 +315,9 @@ async fn run_write(
                     .map(Some),
             }
         }
+        // Both take their statement's row with `fetch_optional`, which answers on it, where
+        // `execute` would also wait for sqlx to close the result channel (see
+        // `statements::remove_reservation`).
         Write::Settle(key, id, tokens) => {
             sqlx::query(statements::SETTLE)
                 .bind(&*key.scope)
@@ -322,7 +325,7 @@ async fn run_write(
                 .bind(&*key.identity)
                 .bind(*id)
                 .bind(to_i64(*tokens))
-                .execute(&mut *conn)
+                .fetch_optional(&mut *conn)
                 .await?;
             Ok(None)
         }
@@ -332,7 +335,7 @@ async fn run_write(
                 .bind(key.period.id())
                 .bind(&*key.identity)
                 .bind(*id)
-                .execute(&mut *conn)
+                .fetch_optional(&mut *conn)
                 .await?;
             Ok(None)
         }
@@ -612,5 +615,68 @@ impl UsageStore for SqliteStore {
             tokens: to_u64(tokens),
             identities: to_u64(identities),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ai_ratelimit_core::Window;
+
+    /// Settlement and release answer with a row of their own, which `run_write` takes with
+    /// `fetch_optional` so as not to wait for sqlx's result channel to close (see
+    /// `statements::remove_reservation`); a statement without one would answer `None` here.
+    #[tokio::test]
+    async fn settle_and_release_return_a_row() {
+        let store = SqliteStore::connect("sqlite::memory:")
+            .await
+            .expect("in-memory store");
+        let now: DateTime<Utc> = "2030-06-01T12:00:00Z".parse().expect("timestamp");
+        let key = UsageKey {
+            scope: "s".into(),
+            identity: "someone".into(),
+            period: Window::Day.period_at(now),
+        };
+        let request = AdmitRequest {
+            key: key.clone(),
+            tier: None,
+            request_limit: None,
+            token_limit: None,
+            reserve_tokens: 10,
+            reservation_expires_at: now + chrono::Duration::minutes(5),
+            now,
+        };
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            match store.admit(&request).await.expect("admit") {
+                AdmitOutcome::Admitted { reservation, .. } => ids.push(to_i64(reservation.id)),
+                AdmitOutcome::Denied { .. } => panic!("no limit, no denial"),
+            }
+        }
+        let mut conn = store.writer().acquire().await.expect("writer");
+        let settled = sqlx::query(statements::SETTLE)
+            .bind(&*key.scope)
+            .bind(key.period.id())
+            .bind(&*key.identity)
+            .bind(ids[0])
+            .bind(3i64)
+            .fetch_optional(&mut *conn)
+            .await
+            .expect("settle runs");
+        let released = sqlx::query(statements::RELEASE)
+            .bind(&*key.scope)
+            .bind(key.period.id())
+            .bind(&*key.identity)
+            .bind(ids[1])
+            .fetch_optional(&mut *conn)
+            .await
+            .expect("release runs");
+        assert!(settled.is_some() && released.is_some());
+        drop(conn);
+        let usage = store.usage(&key, now).await.expect("usage");
+        assert_eq!(
+            (usage.requests, usage.tokens, usage.reserved_tokens),
+            (1, 3, 0)
+        );
     }
 }
