@@ -26,7 +26,7 @@ pub(crate) struct KeySpace {
 /// The keys of one scope and period.
 #[derive(Debug)]
 pub(crate) struct PeriodKeys {
-    /// `<base>`: `<prefix>:{<scope>}:2:<period id>`.
+    /// `<base>`: `<prefix>:{<scope>}:3:<period id>`.
     base: String,
 }
 
@@ -56,8 +56,8 @@ impl KeySpace {
         } else {
             push_encoded(&mut base, scope);
         }
-        // The layout's version: keys of the earlier layout (no `2:`) are never read.
-        base.push_str("}:2:");
+        // The layout's version: keys of earlier layouts (none, `2:`) are never read.
+        base.push_str("}:3:");
         base.push_str(&period.id());
         PeriodKeys { base }
     }
@@ -123,11 +123,11 @@ mod tests {
     fn layout_is_as_documented() {
         let key = usage_key("proj-1", "user 42");
         let keys = KeySpace::new("airl").identity(&key);
-        assert_eq!(keys.counter, "airl:{proj-1}:2:day:2030-01-15:c:user%2042");
-        assert_eq!(keys.totals, "airl:{proj-1}:2:day:2030-01-15:tot");
-        assert_eq!(keys.changed, "airl:{proj-1}:2:day:2030-01-15:ch");
+        assert_eq!(keys.counter, "airl:{proj-1}:3:day:2030-01-15:c:user%2042");
+        assert_eq!(keys.totals, "airl:{proj-1}:3:day:2030-01-15:tot");
+        assert_eq!(keys.changed, "airl:{proj-1}:3:day:2030-01-15:ch");
         let period = KeySpace::new("airl").period(&key.scope, &key.period);
-        assert_eq!(period.index(), "airl:{proj-1}:2:day:2030-01-15:ix");
+        assert_eq!(period.index(), "airl:{proj-1}:3:day:2030-01-15:ix");
     }
 
     #[test]

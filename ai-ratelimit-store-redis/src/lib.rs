@@ -46,14 +46,15 @@
 //!
 //! | key | type | content |
 //! |---|---|---|
-//! | `P:{S}:2:D:c:I` | hash | `s` the counter's state: six little-endian doubles (Lua's `struct.pack('<dddddd', …)`) — admitted requests, settled tokens, reserved tokens (the total of the in-flight reservations), last reservation id, a lower bound of the reservations' earliest expiry (µs since the epoch; 0: none), 1 while the identity is in the changed set (else 0) — followed by the tier of the latest admission (`=` and the tier; nothing: none). The in-flight reservations are fields `<id>:<tokens>` whose value is the expiry (µs, one packed double). They are read only once the bound has passed, so a common admission reads one field and writes two |
-//! | `P:{S}:2:D:ix` | sorted set | listing index: member = the identity verbatim, score = −requests, so ascending order (score, then member bytes) is listing order: most requests first, then identity. Exact for every identity not in the changed set; a read rewrites those first. A page after a cursor starts at `ZRANK` of the cursor's identity + 1 (or, if that identity's count changed meanwhile, after the entries ordered before the cursor) |
-//! | `P:{S}:2:D:ch` | set | changed set: identities (verbatim) whose request count moved since their index entry was written |
-//! | `P:{S}:2:D:tot` | hash | period totals of the scope: `r` requests (the sum of the index's entries, kept with them), `t` tokens (added by `settle`), `i` identities (index entries) |
+//! | `P:{S}:3:D:c:I` | hash | `s` the counter's state: six little-endian doubles (Lua's `struct.pack('<dddddd', …)`) — admitted requests, settled tokens, reserved tokens (the total of the in-flight reservations), last reservation id, a lower bound of the reservations' earliest expiry (µs since the epoch; 0: none), 1 while the identity is in the changed set (else 0) — followed by the tier of the latest admission (`=` and the tier; nothing: none). The in-flight reservations are fields `<id>` whose value is their tokens and expiry (µs), two packed doubles. They are read only once the bound has passed, so a common admission reads one field and writes two |
+//! | `P:{S}:3:D:ix` | sorted set | listing index: member = the identity verbatim, score = −requests, so ascending order (score, then member bytes) is listing order: most requests first, then identity. Exact for every identity not in the changed set; a read rewrites those first. A page after a cursor starts at `ZRANK` of the cursor's identity + 1 (or, if that identity's count changed meanwhile, after the entries ordered before the cursor) |
+//! | `P:{S}:3:D:ch` | set | changed set: identities (verbatim) whose request count moved since their index entry was written |
+//! | `P:{S}:3:D:tot` | hash | period totals of the scope: `r` requests (the sum of the index's entries, kept with them), `t` tokens (added by `settle`), `i` identities (index entries) |
 //!
-//! `2` is the layout's version. The first layout (keys without it, counters of text fields
-//! `r`, `t`, `v`, `n`, `e`, `g`, `d`) is never read: a process of this layout starts the
-//! periods in progress from zero, and the old keys expire by TTL. Both layouts may run
+//! `3` is the layout's version. Earlier layouts are never read: the first (keys without a
+//! version, counters of text fields `r`, `t`, `v`, `n`, `e`, `g`, `d`) and `2` (this one but
+//! for reservations, fields `<id>:<tokens>` holding only the expiry). A process of this layout
+//! starts the periods in progress from zero, and the old keys expire by TTL. Layouts may run
 //! against one Redis at once without corrupting each other, each counting on its own.
 //!
 //! `S` and `I` are percent-encoded in key names (every byte outside `[A-Za-z0-9._-]` becomes

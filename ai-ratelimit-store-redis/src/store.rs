@@ -443,10 +443,9 @@ fn usage_of(reply: &[i64], from: usize) -> Result<Usage, RedisStoreError> {
     })
 }
 
-/// The counter-hash field of a reservation: `<id>:<tokens>`.
+/// The counter-hash field of a reservation (its id), and its tokens.
 fn reservation_member(reservation: &Reservation) -> Result<(String, u64), StoreError> {
-    let tokens = exact(reservation.tokens);
-    Ok((format!("{}:{tokens}", reservation.id), tokens))
+    Ok((reservation.id.to_string(), exact(reservation.tokens)))
 }
 
 #[async_trait]

@@ -264,7 +264,7 @@ async fn a_foreign_counter_value_fails_only_its_own_admissions() {
     let store = Arc::new(store);
     let s = scope();
     let counter = format!(
-        "{}:{{{s}}}:2:{}:c:bad",
+        "{}:{{{s}}}:3:{}:c:bad",
         common::prefix(),
         Window::Day.period_at(start()).id()
     );
@@ -702,7 +702,7 @@ async fn every_read_brings_listing_and_totals_up_to_date() {
         };
         assert_eq!(m_totals, r_totals, "round {round}: totals");
         assert_eq!(m_page, r_page, "round {round}: listing");
-        let changed = format!("{}:{{{s}}}:2:{}:ch", common::prefix(), day.id());
+        let changed = format!("{}:{{{s}}}:3:{}:ch", common::prefix(), day.id());
         let marked: u64 = redis::cmd("SCARD")
             .arg(&changed)
             .query_async(&mut common::inspector().await)
