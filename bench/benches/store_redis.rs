@@ -89,9 +89,10 @@ where
     done.load(Ordering::Relaxed) as f64 / MEASURE.as_secs_f64()
 }
 
-/// The current time as a packed double, the size of a reservation's value in the store.
-fn now_bytes() -> [u8; 8] {
-    (Utc::now().timestamp_micros() as f64).to_le_bytes()
+/// A reservation's value as the store writes it: its tokens and expiry, two packed doubles.
+fn reservation_value() -> Vec<u8> {
+    let expires = Utc::now().timestamp_micros() as f64 + 6e8;
+    [100f64.to_le_bytes(), expires.to_le_bytes()].concat()
 }
 
 fn identity(worker: u64, i: u64) -> String {
@@ -160,8 +161,9 @@ async fn same_commands_rate(conn: ConnectionManager, prefix: Arc<String>, concur
                 .arg(&counter)
                 .arg("s")
                 .arg(state)
-                .arg(format!("{worker}-{i}:100"))
-                .arg(&now_bytes()[..])
+                // A field as long as a reservation id.
+                .arg(format!("{worker}{i:06}"))
+                .arg(reservation_value())
                 .ignore()
                 .query_async(&mut conn)
                 .await
