@@ -26,9 +26,9 @@
 //! admissions of many identities share one round trip and one commit. A scope's period has a
 //! few lanes, each identity always in the same one; a batch is sorted by key, so that batches
 //! lock rows in one order (no deadlock between instances). An admission of an idle lane goes
-//! out alone, as above. Batches are sent from a
-//! task of their own (not from a caller's future), at most 64 at a time;
-//! a failed batch answers each of its callers with the typed error.
+//! out alone, as above. Batches are sent from a task of their own (not from a caller's
+//! future), at most 64 at a time; a failed batch answers each of its callers with the typed
+//! error.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::future::Future;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -444,8 +443,8 @@ fn usage_of(reply: &[i64], from: usize) -> Result<Usage, RedisStoreError> {
 }
 
 /// The counter-hash field of a reservation (its id), and its tokens.
-fn reservation_member(reservation: &Reservation) -> Result<(String, u64), StoreError> {
-    Ok((reservation.id.to_string(), exact(reservation.tokens)))
+fn reservation_member(reservation: &Reservation) -> (String, u64) {
+    (reservation.id.to_string(), exact(reservation.tokens))
 }
 
 #[async_trait]
@@ -482,7 +481,7 @@ impl UsageStore for RedisStore {
     }
 
     async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
-        let (member, reserved) = reservation_member(reservation)?;
+        let (member, reserved) = reservation_member(reservation);
         let keys = self.keys.identity(&reservation.key);
         let mut invocation = self.scripts.settle.prepare_invoke();
         invocation
@@ -497,7 +496,7 @@ impl UsageStore for RedisStore {
     }
 
     async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
-        let (member, reserved) = reservation_member(reservation)?;
+        let (member, reserved) = reservation_member(reservation);
         let keys = self.keys.identity(&reservation.key);
         let mut invocation = self.scripts.release.prepare_invoke();
         invocation
