@@ -6,7 +6,8 @@
 //! file for accounts, usage counters and the request log, in a temporary directory), and on
 //! `sqlite::memory:` (counters in a `MemoryStore`), which separates the proxy's own cost from
 //! the store's durable writes. One identity per request out of 1000, no limit reached. Measured: the whole non-streaming exchange, and
-//! the time to the first byte of a streamed answer. Each side's figure is the median of
+//! a streamed answer both to its first byte and to its end (`data: [DONE]`): a stream's later
+//! chunks are where a held-back small write (Nagle's algorithm) shows. Each side's figure is the median of
 //! interleaved rounds; the closing lines print the added µs per request and the ratio.
 //!
 //! A hand loop rather than criterion: each sample is a real HTTP round trip of ~100 µs, and
@@ -63,9 +64,13 @@ async fn proxy_server(database_url: String, upstream: &str) -> (SocketAddr, Stri
     let app = build_app(Config::try_from(raw).expect("config"))
         .await
         .expect("server builds");
-    let address = serve(app.router()).await;
-    // The app (request-log task, database) lives until the process ends.
-    std::mem::forget(app);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    // Served as the binary serves (App::serve sets the accepted sockets' options) until the
+    // process ends.
+    tokio::spawn(app.serve(listener, std::future::pending()));
     let created: Value = reqwest::Client::new()
         .post(format!("http://{address}/api/admin/projects"))
         .header("x-admin-key", "bench-admin-key")
@@ -86,15 +91,26 @@ async fn proxy_server(database_url: String, upstream: &str) -> (SocketAddr, Stri
     (address, key)
 }
 
-/// One request (`i` picks the identity); returns the time to the whole body, or to the
-/// first body chunk when `stream`.
+/// What one request is timed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Until {
+    /// The whole non-streaming body.
+    Body,
+    /// The first chunk of a streamed body.
+    FirstByte,
+    /// The end of a streamed body.
+    StreamEnd,
+}
+
+/// One request (`i` picks the identity), timed as `until` says.
 async fn one(
     client: &reqwest::Client,
     url: &str,
     key: Option<&str>,
     i: usize,
-    stream: bool,
+    until: Until,
 ) -> Duration {
+    let stream = until != Until::Body;
     let mut body =
         json!({"model": "gpt-bench", "messages": [{"role": "user", "content": "Say hello"}]});
     if stream {
@@ -110,10 +126,14 @@ async fn one(
     assert!(response.status().is_success(), "{}", response.status());
     if stream {
         let first = response.chunk().await.expect("chunk");
-        let elapsed = started.elapsed();
+        let to_first = started.elapsed();
         assert!(first.is_some());
         while response.chunk().await.expect("chunk").is_some() {}
-        elapsed
+        if until == Until::FirstByte {
+            to_first
+        } else {
+            started.elapsed()
+        }
     } else {
         let bytes = response.bytes().await.expect("body");
         assert!(!bytes.is_empty());
@@ -126,11 +146,11 @@ async fn round(
     url: &str,
     key: Option<&str>,
     offset: usize,
-    stream: bool,
+    until: Until,
 ) -> Duration {
     let mut total = Duration::ZERO;
     for i in 0..PER_ROUND {
-        total += one(client, url, key, offset + i, stream).await;
+        total += one(client, url, key, offset + i, until).await;
     }
     total / PER_ROUND as u32
 }
@@ -145,18 +165,18 @@ async fn compare(
     direct: &str,
     proxy: &str,
     key: &str,
-    stream: bool,
+    until: Until,
     label: &str,
 ) {
     // Warm-up: pooled connections, caches, the SQLite pages of the identities.
-    round(client, direct, None, 0, stream).await;
+    round(client, direct, None, 0, until).await;
     for offset in (0..IDENTITIES).step_by(PER_ROUND) {
-        round(client, proxy, Some(key), offset, stream).await;
+        round(client, proxy, Some(key), offset, until).await;
     }
     let (mut direct_times, mut proxy_times) = (Vec::new(), Vec::new());
     for r in 0..ROUNDS {
-        direct_times.push(round(client, direct, None, 0, stream).await);
-        proxy_times.push(round(client, proxy, Some(key), r * PER_ROUND, stream).await);
+        direct_times.push(round(client, direct, None, 0, until).await);
+        proxy_times.push(round(client, proxy, Some(key), r * PER_ROUND, until).await);
     }
     let (direct_us, proxy_us) = (
         median(direct_times).as_secs_f64() * 1e6,
@@ -200,8 +220,9 @@ fn main() {
             let (proxy, key) = proxy_server(database_url, &direct).await;
             let chat = format!("http://{proxy}/api/v1/proxy/chat");
             let stream = format!("http://{proxy}/api/v1/proxy/chat/stream");
-            compare(&client, &direct, &chat, &key, false, &format!("{name}, non-streaming, whole answer")).await;
-            compare(&client, &direct, &stream, &key, true, &format!("{name}, streaming, time to first byte")).await;
+            compare(&client, &direct, &chat, &key, Until::Body, &format!("{name}, non-streaming, whole answer")).await;
+            compare(&client, &direct, &stream, &key, Until::FirstByte, &format!("{name}, streaming, time to first byte")).await;
+            compare(&client, &direct, &stream, &key, Until::StreamEnd, &format!("{name}, streaming, time to the end of the stream")).await;
         }
     });
 }

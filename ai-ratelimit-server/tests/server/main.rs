@@ -6,6 +6,7 @@ mod harness;
 mod admin;
 mod auth;
 mod openai_python;
+mod nodelay;
 mod ops;
 mod processes;
 mod projects;
