@@ -3,13 +3,13 @@
 //! A store crate instantiates every case with one macro call in a test file:
 //!
 //! ```text
-//! async fn make_store() -> std::sync::Arc<dyn ai_ratelimit_core::UsageStore> {
+//! async fn make_store() -> ai_ratelimit_core::SharedStore {
 //!     std::sync::Arc::new(MyStore::connect("…").await.expect("store"))
 //! }
 //! ai_ratelimit_core::usage_store_conformance!(make_store);
 //! ```
 //!
-//! A factory returning `Option<Arc<dyn UsageStore>>` (`None`: the service is down) goes with
+//! A factory returning `Option<SharedStore>` (`None`: the service is down) goes with
 //! `usage_store_conformance!(optional make_store)`: cases then skip outside CI.
 //!
 //! Each case gets a fresh store from the factory and works in its own random scope, so
@@ -24,17 +24,19 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use crate::clock::{Clock, FakeClock};
-use crate::engine::{Decision, LimitRequest, Limiter};
+use crate::decision::{Decision, LimitRequest};
+use crate::erased::SharedStore;
+use crate::limiter::Limiter;
 use crate::policy::{LimitType, Policy, TierLimits};
 use crate::store::{AdmitOutcome, AdmitRequest, PageRequest, Reservation, UsageKey, UsageStore};
 use crate::window::{Period, Window};
 
 /// Instantiates every conformance case as a `#[tokio::test]` in a module
-/// `usage_store_conformance`, calling `$factory().await` (an `async fn() -> Arc<dyn UsageStore>`
+/// `usage_store_conformance`, calling `$factory().await` (an `async fn() -> SharedStore`
 /// in scope) once per case. The calling crate needs `tokio` (macros, multi-thread runtime).
 ///
 /// For a store behind a service that may be down, `usage_store_conformance!(optional f)`
-/// takes an `async fn() -> Option<Arc<dyn UsageStore>>` instead: `None` means unreachable,
+/// takes an `async fn() -> Option<SharedStore>` instead: `None` means unreachable,
 /// and the case prints `SKIPPED: …` and passes, or fails under `CI=true`
 /// (see [`store_unreachable`]).
 #[macro_export]
@@ -149,7 +151,7 @@ fn request(
     }
 }
 
-async fn admit(store: &dyn UsageStore, req: &AdmitRequest) -> Option<Reservation> {
+async fn admit<S: UsageStore + ?Sized>(store: &S, req: &AdmitRequest) -> Option<Reservation> {
     match store.admit(req).await.expect("admit") {
         AdmitOutcome::Admitted { reservation, usage } => {
             assert!(usage.requests >= 1, "admitted usage counts the request");
@@ -160,7 +162,7 @@ async fn admit(store: &dyn UsageStore, req: &AdmitRequest) -> Option<Reservation
 }
 
 /// With request limit L, exactly L admissions succeed, and the usage says L.
-pub async fn admits_exactly_the_request_limit(store: Arc<dyn UsageStore>) {
+pub async fn admits_exactly_the_request_limit(store: SharedStore) {
     let now = start();
     let k = key(&scope(), "alice", Window::Day.period_at(now));
     for i in 1..=3u64 {
@@ -189,17 +191,17 @@ pub async fn admits_exactly_the_request_limit(store: Arc<dyn UsageStore>) {
 }
 
 /// Denied admissions are not counted (a store may still keep an empty counter).
-pub async fn denied_requests_are_not_counted(store: Arc<dyn UsageStore>) {
+pub async fn denied_requests_are_not_counted(store: SharedStore) {
     let now = start();
     let k = key(&scope(), "bob", Window::Day.period_at(now));
     assert!(
-        admit(&*store, &request(&k, Some(1), None, 10, now))
+        admit(&store, &request(&k, Some(1), None, 10, now))
             .await
             .is_some()
     );
     for _ in 0..5 {
         assert!(
-            admit(&*store, &request(&k, Some(1), None, 10, now))
+            admit(&store, &request(&k, Some(1), None, 10, now))
                 .await
                 .is_none()
         );
@@ -212,12 +214,12 @@ pub async fn denied_requests_are_not_counted(store: Arc<dyn UsageStore>) {
 }
 
 /// `None` limits admit everything.
-pub async fn no_limit_means_unlimited(store: Arc<dyn UsageStore>) {
+pub async fn no_limit_means_unlimited(store: SharedStore) {
     let now = start();
     let k = key(&scope(), "carol", Window::Day.period_at(now));
     for _ in 0..25 {
         assert!(
-            admit(&*store, &request(&k, None, None, 1_000_000, now))
+            admit(&store, &request(&k, None, None, 1_000_000, now))
                 .await
                 .is_some()
         );
@@ -226,17 +228,17 @@ pub async fn no_limit_means_unlimited(store: Arc<dyn UsageStore>) {
 }
 
 /// A zero limit admits nothing, on either metric.
-pub async fn zero_limit_admits_nothing(store: Arc<dyn UsageStore>) {
+pub async fn zero_limit_admits_nothing(store: SharedStore) {
     let now = start();
     let s = scope();
     let k = key(&s, "dave", Window::Day.period_at(now));
     assert!(
-        admit(&*store, &request(&k, Some(0), None, 0, now))
+        admit(&store, &request(&k, Some(0), None, 0, now))
             .await
             .is_none()
     );
     assert!(
-        admit(&*store, &request(&k, None, Some(0), 0, now))
+        admit(&store, &request(&k, None, Some(0), 0, now))
             .await
             .is_none()
     );
@@ -244,20 +246,20 @@ pub async fn zero_limit_admits_nothing(store: Arc<dyn UsageStore>) {
 }
 
 /// In-flight reservations count against the token limit: `tokens + reserved < limit`.
-pub async fn token_limit_counts_live_reservations(store: Arc<dyn UsageStore>) {
+pub async fn token_limit_counts_live_reservations(store: SharedStore) {
     let now = start();
     let k = key(&scope(), "erin", Window::Day.period_at(now));
-    let first = admit(&*store, &request(&k, None, Some(100), 60, now))
+    let first = admit(&store, &request(&k, None, Some(100), 60, now))
         .await
         .expect("0 + 0 < 100");
     assert!(
-        admit(&*store, &request(&k, None, Some(100), 60, now))
+        admit(&store, &request(&k, None, Some(100), 60, now))
             .await
             .is_some(),
         "0 + 60 < 100"
     );
     assert!(
-        admit(&*store, &request(&k, None, Some(100), 60, now))
+        admit(&store, &request(&k, None, Some(100), 60, now))
             .await
             .is_none(),
         "0 + 120 >= 100"
@@ -265,7 +267,7 @@ pub async fn token_limit_counts_live_reservations(store: Arc<dyn UsageStore>) {
     store.settle(&first, 10).await.expect("settle");
     // tokens 10 + reserved 60 = 70 < 100
     assert!(
-        admit(&*store, &request(&k, None, Some(100), 60, now))
+        admit(&store, &request(&k, None, Some(100), 60, now))
             .await
             .is_some()
     );
@@ -277,13 +279,13 @@ pub async fn token_limit_counts_live_reservations(store: Arc<dyn UsageStore>) {
 }
 
 /// Settling adds the real tokens and drops the reservation.
-pub async fn settle_replaces_the_reservation(store: Arc<dyn UsageStore>) {
+pub async fn settle_replaces_the_reservation(store: SharedStore) {
     let now = start();
     let k = key(&scope(), "frank", Window::Day.period_at(now));
-    let r1 = admit(&*store, &request(&k, None, None, 500, now))
+    let r1 = admit(&store, &request(&k, None, None, 500, now))
         .await
         .expect("admitted");
-    let r2 = admit(&*store, &request(&k, None, None, 300, now))
+    let r2 = admit(&store, &request(&k, None, None, 300, now))
         .await
         .expect("admitted");
     store.settle(&r1, 42).await.expect("settle");
@@ -301,14 +303,14 @@ pub async fn settle_replaces_the_reservation(store: Arc<dyn UsageStore>) {
 }
 
 /// Releasing un-counts the request and frees its reservation, making room again.
-pub async fn release_uncounts_the_request(store: Arc<dyn UsageStore>) {
+pub async fn release_uncounts_the_request(store: SharedStore) {
     let now = start();
     let k = key(&scope(), "grace", Window::Day.period_at(now));
-    let r = admit(&*store, &request(&k, Some(1), Some(50), 40, now))
+    let r = admit(&store, &request(&k, Some(1), Some(50), 40, now))
         .await
         .expect("admitted");
     assert!(
-        admit(&*store, &request(&k, Some(1), Some(50), 40, now))
+        admit(&store, &request(&k, Some(1), Some(50), 40, now))
             .await
             .is_none()
     );
@@ -319,23 +321,23 @@ pub async fn release_uncounts_the_request(store: Arc<dyn UsageStore>) {
         (0, 0, 0)
     );
     assert!(
-        admit(&*store, &request(&k, Some(1), Some(50), 40, now))
+        admit(&store, &request(&k, Some(1), Some(50), 40, now))
             .await
             .is_some()
     );
 }
 
 /// A reservation never settled stops counting once it expires.
-pub async fn reservations_expire_after_their_ttl(store: Arc<dyn UsageStore>) {
+pub async fn reservations_expire_after_their_ttl(store: SharedStore) {
     let now = start();
     let k = key(&scope(), "heidi", Window::Day.period_at(now));
     assert!(
-        admit(&*store, &request(&k, None, Some(100), 150, now))
+        admit(&store, &request(&k, None, Some(100), 150, now))
             .await
             .is_some()
     );
     assert!(
-        admit(&*store, &request(&k, None, Some(100), 1, now))
+        admit(&store, &request(&k, None, Some(100), 1, now))
             .await
             .is_none()
     );
@@ -350,7 +352,7 @@ pub async fn reservations_expire_after_their_ttl(store: Arc<dyn UsageStore>) {
         "expired at its instant"
     );
     assert!(
-        admit(&*store, &request(&k, None, Some(100), 1, later))
+        admit(&store, &request(&k, None, Some(100), 1, later))
             .await
             .is_some()
     );
@@ -359,7 +361,7 @@ pub async fn reservations_expire_after_their_ttl(store: Arc<dyn UsageStore>) {
 
 /// Reservations made in any order of expiry stop counting each at its own instant, several
 /// at once too, and settling one in the middle leaves the others counted.
-pub async fn reservations_expire_in_any_order(store: Arc<dyn UsageStore>) {
+pub async fn reservations_expire_in_any_order(store: SharedStore) {
     let now = start();
     let k = key(&scope(), "judy", Window::Day.period_at(now));
     // Distinct token counts, so that every sum tells which reservations it holds.
@@ -369,7 +371,7 @@ pub async fn reservations_expire_in_any_order(store: Arc<dyn UsageStore>) {
             reservation_expires_at: now + Duration::minutes(minutes),
             ..request(&k, None, Some(1_000_000), tokens, now)
         };
-        held.push(admit(&*store, &req).await.expect("admitted"));
+        held.push(admit(&store, &req).await.expect("admitted"));
     }
     let reserved_at =
         |minutes: i64, seconds: i64| now + Duration::minutes(minutes) + Duration::seconds(seconds);
@@ -418,16 +420,16 @@ pub async fn reservations_expire_in_any_order(store: Arc<dyn UsageStore>) {
 }
 
 /// Tokens of a request that settles after its reservation expired still count.
-pub async fn settling_an_expired_reservation_still_counts(store: Arc<dyn UsageStore>) {
+pub async fn settling_an_expired_reservation_still_counts(store: SharedStore) {
     let now = start();
     let k = key(&scope(), "ivan", Window::Day.period_at(now));
-    let r = admit(&*store, &request(&k, None, None, 100, now))
+    let r = admit(&store, &request(&k, None, None, 100, now))
         .await
         .expect("admitted");
     let later = now + Duration::minutes(30);
     // An admission at `later` may purge the expired reservation first.
     assert!(
-        admit(&*store, &request(&k, None, None, 0, later))
+        admit(&store, &request(&k, None, None, 0, later))
             .await
             .is_some()
     );
@@ -442,7 +444,7 @@ pub async fn settling_an_expired_reservation_still_counts(store: Arc<dyn UsageSt
 /// A reservation that has already expired when its request is admitted (a clock-skewed or
 /// zero lifetime) counts the request, but its tokens count nowhere: not in the usage the
 /// admission returns, not in a read, not against the token limit of the next admission.
-pub async fn a_reservation_expired_on_arrival_counts_nowhere(store: Arc<dyn UsageStore>) {
+pub async fn a_reservation_expired_on_arrival_counts_nowhere(store: SharedStore) {
     let now = start();
     let k = key(&scope(), "jade", Window::Day.period_at(now));
     let mut expired = request(&k, None, Some(100), 100, now);
@@ -463,7 +465,7 @@ pub async fn a_reservation_expired_on_arrival_counts_nowhere(store: Arc<dyn Usag
         (1, 0, 0)
     );
     // 100 reserved tokens would deny the next request under a limit of 100.
-    let second = admit(&*store, &request(&k, None, Some(100), 100, now))
+    let second = admit(&store, &request(&k, None, Some(100), 100, now))
         .await
         .expect("the expired reservation holds no room");
     let usage = store.usage(&k, now).await.expect("usage");
@@ -482,7 +484,7 @@ pub async fn a_reservation_expired_on_arrival_counts_nowhere(store: Arc<dyn Usag
 }
 
 /// Scopes, identities and periods never share counters.
-pub async fn keys_are_isolated(store: Arc<dyn UsageStore>) {
+pub async fn keys_are_isolated(store: SharedStore) {
     let now = start();
     let (s1, s2) = (scope(), scope());
     let day = Window::Day.period_at(now);
@@ -495,7 +497,7 @@ pub async fn keys_are_isolated(store: Arc<dyn UsageStore>) {
     ];
     for k in &keys {
         assert!(
-            admit(&*store, &request(k, Some(1), None, 0, now))
+            admit(&store, &request(k, Some(1), None, 0, now))
                 .await
                 .is_some(),
             "{k:?}"
@@ -512,7 +514,7 @@ pub async fn keys_are_isolated(store: Arc<dyn UsageStore>) {
 }
 
 /// Unicode, key-like punctuation and 256-character identities are ordinary identities.
-pub async fn unicode_and_long_identities(store: Arc<dyn UsageStore>) {
+pub async fn unicode_and_long_identities(store: SharedStore) {
     let now = start();
     let s = scope();
     let day = Window::Day.period_at(now);
@@ -529,7 +531,7 @@ pub async fn unicode_and_long_identities(store: Arc<dyn UsageStore>) {
         let k = key(&s, name, day);
         for _ in 0..=i {
             assert!(
-                admit(&*store, &request(&k, None, None, 0, now))
+                admit(&store, &request(&k, None, None, 0, now))
                     .await
                     .is_some()
             );
@@ -549,7 +551,7 @@ pub async fn unicode_and_long_identities(store: Arc<dyn UsageStore>) {
 }
 
 /// Listing: most requests first, ties by identity, every identity exactly once across pages.
-pub async fn listing_pages_by_most_requests(store: Arc<dyn UsageStore>) {
+pub async fn listing_pages_by_most_requests(store: SharedStore) {
     let now = start();
     let s = scope();
     let day = Window::Day.period_at(now);
@@ -562,7 +564,7 @@ pub async fn listing_pages_by_most_requests(store: Arc<dyn UsageStore>) {
         for _ in 0..count {
             let mut req = request(&k, None, None, 0, now);
             req.tier = Some(if i.is_multiple_of(2) { "free" } else { "pro" }.to_owned());
-            assert!(admit(&*store, &req).await.is_some());
+            assert!(admit(&store, &req).await.is_some());
         }
         expected.push((count, identity));
     }
@@ -599,21 +601,21 @@ pub async fn listing_pages_by_most_requests(store: Arc<dyn UsageStore>) {
 }
 
 /// Totals sum admitted requests and settled tokens over a scope's identities in a period.
-pub async fn totals_add_up(store: Arc<dyn UsageStore>) {
+pub async fn totals_add_up(store: SharedStore) {
     let now = start();
     let s = scope();
     let day = Window::Day.period_at(now);
     for (identity, n, tokens) in [("a", 3u64, 10u64), ("b", 2, 5), ("c", 1, 0)] {
         let k = key(&s, identity, day);
         for _ in 0..n {
-            let r = admit(&*store, &request(&k, None, None, 9, now))
+            let r = admit(&store, &request(&k, None, None, 9, now))
                 .await
                 .expect("admitted");
             store.settle(&r, tokens).await.expect("settle");
         }
     }
     // A released request is not counted.
-    let r = admit(&*store, &request(&key(&s, "a", day), None, None, 9, now))
+    let r = admit(&store, &request(&key(&s, "a", day), None, None, 9, now))
         .await
         .expect("admitted");
     store.release(&r).await.expect("release");
@@ -626,7 +628,7 @@ pub async fn totals_add_up(store: Arc<dyn UsageStore>) {
     assert_eq!((other_day.requests, other_day.identities), (0, 0));
 }
 
-fn limiter(store: Arc<dyn UsageStore>) -> (Limiter, FakeClock) {
+fn limiter(store: SharedStore) -> (Limiter, FakeClock) {
     let clock = FakeClock::new(start());
     let limiter = Limiter::builder(store)
         .clock(Arc::new(clock.clone()))
@@ -640,7 +642,7 @@ fn admitted(d: &Decision) -> bool {
 }
 
 /// Tier limits, rules on prior usage, and the non-counting of blocked requests, end to end.
-pub async fn tiers_and_rules_through_the_engine(store: Arc<dyn UsageStore>) {
+pub async fn tiers_and_rules_through_the_engine(store: SharedStore) {
     let (limiter, _clock) = limiter(store.clone());
     let s = scope();
     let policy = Policy::from_json(&json!({
@@ -711,7 +713,7 @@ pub async fn tiers_and_rules_through_the_engine(store: Arc<dyn UsageStore>) {
     assert_eq!(usage.requests, 0);
 }
 
-async fn window_rolls_over(store: Arc<dyn UsageStore>, window: Window, step: Duration) {
+async fn window_rolls_over(store: SharedStore, window: Window, step: Duration) {
     let (limiter, clock) = limiter(store);
     let s = scope();
     let policy = Policy::builder()
@@ -762,28 +764,28 @@ async fn window_rolls_over(store: Arc<dyn UsageStore>, window: Window, step: Dur
 }
 
 /// Hourly windows reset at the top of the hour.
-pub async fn hour_window_rolls_over(store: Arc<dyn UsageStore>) {
+pub async fn hour_window_rolls_over(store: SharedStore) {
     window_rolls_over(store, Window::Hour, Duration::hours(1)).await;
 }
 
 /// Daily windows reset at UTC midnight.
-pub async fn day_window_rolls_over(store: Arc<dyn UsageStore>) {
+pub async fn day_window_rolls_over(store: SharedStore) {
     window_rolls_over(store, Window::Day, Duration::days(1)).await;
 }
 
 /// Weekly windows reset on Monday 00:00 UTC.
-pub async fn week_window_rolls_over(store: Arc<dyn UsageStore>) {
+pub async fn week_window_rolls_over(store: SharedStore) {
     window_rolls_over(store, Window::Week, Duration::weeks(1)).await;
 }
 
 /// Monthly windows reset on the first of the month.
-pub async fn month_window_rolls_over(store: Arc<dyn UsageStore>) {
+pub async fn month_window_rolls_over(store: SharedStore) {
     // From 2030-02-01, one step of 28 days lands on 2030-03-01.
     window_rolls_over(store, Window::Month, Duration::days(28)).await;
 }
 
 /// Many concurrent admissions against limit L admit exactly L.
-pub async fn concurrent_admissions_are_exact(store: Arc<dyn UsageStore>) {
+pub async fn concurrent_admissions_are_exact(store: SharedStore) {
     let now = start();
     let k = key(&scope(), "burst", Window::Day.period_at(now));
     let admitted = Arc::new(AtomicU64::new(0));
@@ -795,7 +797,7 @@ pub async fn concurrent_admissions_are_exact(store: Arc<dyn UsageStore>) {
                 request(&k, Some(20), Some(1_000_000), 3, now),
             );
             tokio::spawn(async move {
-                if admit(&*store, &req).await.is_some() {
+                if admit(&store, &req).await.is_some() {
                     admitted.fetch_add(1, Ordering::SeqCst);
                 }
             })
@@ -810,12 +812,12 @@ pub async fn concurrent_admissions_are_exact(store: Arc<dyn UsageStore>) {
 }
 
 /// Concurrent settles and releases lose nothing.
-pub async fn concurrent_settles_and_releases_add_up(store: Arc<dyn UsageStore>) {
+pub async fn concurrent_settles_and_releases_add_up(store: SharedStore) {
     let now = start();
     let k = key(&scope(), "many", Window::Day.period_at(now));
     let admissions = futures::future::join_all((0..60).map(|_| {
         let (store, req) = (store.clone(), request(&k, None, None, 11, now));
-        tokio::spawn(async move { admit(&*store, &req).await })
+        tokio::spawn(async move { admit(&store, &req).await })
     }))
     .await;
     let reservations: Vec<Reservation> = admissions
@@ -848,7 +850,7 @@ pub async fn concurrent_settles_and_releases_add_up(store: Arc<dyn UsageStore>) 
 /// Concurrent admissions of one counter with limits of their own: each caller gets the
 /// answer to its own request (stores that batch concurrent calls must route the answers
 /// back), and the counts seen are one per admission.
-pub async fn concurrent_answers_reach_their_own_callers(store: Arc<dyn UsageStore>) {
+pub async fn concurrent_answers_reach_their_own_callers(store: SharedStore) {
     let now = start();
     let k = key(&scope(), "crowded", Window::Day.period_at(now));
     let tasks: Vec<_> = (0..60u64)
@@ -882,7 +884,7 @@ pub async fn concurrent_answers_reach_their_own_callers(store: Arc<dyn UsageStor
 
 /// Callers that go away (their futures dropped after one poll, mid-call or queued behind
 /// others) neither block the other callers nor break the limit.
-pub async fn dropped_callers_block_no_one(store: Arc<dyn UsageStore>) {
+pub async fn dropped_callers_block_no_one(store: SharedStore) {
     let now = start();
     let scope = scope();
     let k = key(&scope, "impatient", Window::Day.period_at(now));

@@ -9,7 +9,6 @@
 //! are [settled](Limiter::settle) (or [released](Limiter::release) if the upstream failed).
 //!
 //! ```
-//! use std::sync::Arc;
 //! use ai_ratelimit_core::{Decision, LimitRequest, Limiter, MemoryStore, Policy};
 //! use serde_json::json;
 //!
@@ -21,7 +20,7 @@
 //!     "tiers": {"pro": {"requestLimit": 100, "tokenLimit": null}},
 //!     "limitExceededResponse": {"error": "limit_exceeded", "message": "{{used}}/{{limit}} today, upgrade for more"}
 //! }))?;
-//! let limiter = Limiter::new(Arc::new(MemoryStore::new()));
+//! let limiter = Limiter::new(MemoryStore::new());
 //! let request = LimitRequest { scope: "my-app", identity: "user-42", tier: None, estimated_tokens: 50 };
 //!
 //! for _ in 0..2 {
@@ -43,9 +42,12 @@
 //! ```
 
 pub mod clock;
-pub mod engine;
+pub mod decision;
+pub mod erased;
 pub mod estimate;
 pub mod group_commit;
+mod headers;
+pub mod limiter;
 pub mod memory;
 pub mod policy;
 pub mod store;
@@ -55,14 +57,15 @@ pub mod window;
 pub mod conformance;
 
 pub use clock::{Clock, CoarseClock, FakeClock, SystemClock};
-pub use engine::{
-    Admission, BuildError, Decision, Denial, DenialReason, FailureMode, LimitError, LimitRequest,
-    LimitState, Limiter, LimiterBuilder,
+pub use decision::{
+    Admission, Decision, Denial, DenialReason, InvalidRequest, LimitError, LimitRequest, LimitState,
 };
+pub use erased::{DynUsageStore, SharedStore, StoreFuture};
+pub use limiter::{BuildError, FailureMode, Limiter, LimiterBuilder};
 pub use memory::MemoryStore;
 pub use policy::{LimitType, Limits, Metric, Policy, PolicyConfig, PolicyError, TierLimits};
 pub use store::{
-    AdmitOutcome, AdmitRequest, IdentityUsage, InProcessUsageStore, PageRequest, PeriodTotals,
-    Reservation, StoreError, Usage, UsageKey, UsageKeyRef, UsagePage, UsageStore,
+    AdmitOutcome, AdmitRequest, AsUsageKey, IdentityUsage, PageRequest, PeriodTotals, Reservation,
+    StoreError, Usage, UsageKey, UsageKeyRef, UsagePage, UsageStore,
 };
 pub use window::{Period, Window};

@@ -5,13 +5,12 @@ use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use dashmap::DashMap;
 use dashmap::mapref::multiple::RefMulti;
 
 use crate::store::{
-    AdmitOutcome, AdmitRequest, IdentityUsage, InProcessUsageStore, ListingCursor, PageRequest,
+    AdmitOutcome, AdmitRequest, AsUsageKey, IdentityUsage, ListingCursor, PageRequest,
     PeriodTotals, PurgeSchedule, Reservation, StoreError, Usage, UsageKey, UsageKeyRef, UsageStore,
 };
 use crate::window::Period;
@@ -219,16 +218,18 @@ impl MemoryStore {
     }
 }
 
-impl InProcessUsageStore for MemoryStore {
-    fn admit_now(
+// Every operation is done under one shard lock, without I/O: the futures are ready on their
+// first poll.
+impl UsageStore for MemoryStore {
+    async fn admit<K: AsUsageKey>(
         &self,
-        request: &AdmitRequest<UsageKeyRef<'_>>,
+        request: &AdmitRequest<K>,
     ) -> Result<AdmitOutcome, StoreError> {
-        self.admit_at(request.key, request)
+        self.admit_at(request.key.key(), request)
     }
 
-    fn settle_now(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
-        // Nothing to add and no reservation tracked (see `admit_now`): the counter would not
+    async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
+        // Nothing to add and no reservation tracked (see `admit_at`): the counter would not
         // change, so skip its lookup and lock (requests-only limits settle this way).
         if tokens == 0 && reservation.tokens == 0 {
             return Ok(());
@@ -237,37 +238,19 @@ impl InProcessUsageStore for MemoryStore {
         Ok(())
     }
 
-    fn release_now(&self, reservation: &Reservation) -> Result<(), StoreError> {
+    async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
         self.with_reserved_counter(reservation, |c| c.requests = c.requests.saturating_sub(1));
         Ok(())
     }
 
-    fn usage_now(&self, key: UsageKeyRef<'_>, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+    async fn usage<K: AsUsageKey>(&self, key: &K, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+        let key = key.key();
         let lookup: &dyn MapKey = &key;
         Ok(self
             .counters
             .get(lookup)
             .map(|c| c.live_usage(now))
             .unwrap_or_default())
-    }
-}
-
-#[async_trait]
-impl UsageStore for MemoryStore {
-    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
-        self.admit_at(request.key.as_ref(), request)
-    }
-
-    async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
-        self.settle_now(reservation, tokens)
-    }
-
-    async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
-        self.release_now(reservation)
-    }
-
-    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
-        self.usage_now(key.as_ref(), now)
     }
 
     async fn list_usage(
@@ -311,10 +294,6 @@ impl UsageStore for MemoryStore {
         });
         items.truncate(limit);
         Ok(crate::store::UsagePage { items, next_cursor })
-    }
-
-    fn in_process(&self) -> Option<&dyn InProcessUsageStore> {
-        Some(self)
     }
 
     async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError> {

@@ -5,7 +5,8 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
+use std::future::Future;
+
 use chrono::{DateTime, Utc};
 
 use crate::window::Period;
@@ -87,7 +88,8 @@ pub struct Usage {
 
 /// One atomic admission: count the request and reserve its tokens only if under the limits.
 ///
-/// Remote stores are asked with an owned key; an [`InProcessUsageStore`] with a borrowed one.
+/// The engine asks with a borrowed key ([`UsageKeyRef`]); tests and stores that keep requests
+/// use an owned one (see [`AsUsageKey`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdmitRequest<K = UsageKey> {
     /// The counter.
@@ -258,67 +260,120 @@ impl ListingCursor {
     }
 }
 
+/// A key a store can be asked with: owned ([`UsageKey`]) or borrowed ([`UsageKeyRef`]).
+///
+/// The engine asks with a borrowed key, so that an in-process store finds an existing counter
+/// without allocating; a store that must keep the key (in a queue, a reservation) takes an
+/// owned copy with [`to_owned_key`](Self::to_owned_key), which for a `UsageKey` is two
+/// reference counts.
+pub trait AsUsageKey: Send + Sync {
+    /// The key, borrowed.
+    fn key(&self) -> UsageKeyRef<'_>;
+
+    /// The key, owned.
+    fn to_owned_key(&self) -> UsageKey {
+        self.key().to_owned()
+    }
+}
+
+impl AsUsageKey for UsageKey {
+    fn key(&self) -> UsageKeyRef<'_> {
+        self.as_ref()
+    }
+
+    fn to_owned_key(&self) -> UsageKey {
+        self.clone()
+    }
+}
+
+impl AsUsageKey for UsageKeyRef<'_> {
+    fn key(&self) -> UsageKeyRef<'_> {
+        *self
+    }
+}
+
+impl<K: AsUsageKey> AdmitRequest<K> {
+    /// The same admission with a borrowed key.
+    pub fn borrowed(&self) -> AdmitRequest<UsageKeyRef<'_>> {
+        AdmitRequest {
+            key: self.key.key(),
+            tier: self.tier.clone(),
+            request_limit: self.request_limit,
+            token_limit: self.token_limit,
+            reserve_tokens: self.reserve_tokens,
+            reservation_expires_at: self.reservation_expires_at,
+            now: self.now,
+        }
+    }
+
+    /// The same admission with an owned key, for a store that keeps it (a queue).
+    pub fn to_owned_request(&self) -> AdmitRequest {
+        AdmitRequest {
+            key: self.key.to_owned_key(),
+            tier: self.tier.clone(),
+            request_limit: self.request_limit,
+            token_limit: self.token_limit,
+            reserve_tokens: self.reserve_tokens,
+            reservation_expires_at: self.reservation_expires_at,
+            now: self.now,
+        }
+    }
+}
+
 /// Persistent or in-memory counters of usage per scope, identity and period.
 ///
 /// Every method is one store operation; [`UsageStore::admit`] in particular must be atomic in
 /// the store itself (a Lua script, one SQL statement, a lock held in memory), never a read
 /// followed by a write from Rust, so that with limit L exactly L requests are admitted across
 /// any number of callers and processes. Implementations take time only from their arguments.
-#[async_trait]
+///
+/// The futures are the implementation's own (write the methods as `async fn`): generic code
+/// over a concrete store keeps them unboxed, and a store that answers without I/O (like
+/// [`MemoryStore`](crate::MemoryStore)) is done on their first poll. For a store chosen at
+/// run time, see [`SharedStore`](crate::SharedStore).
 pub trait UsageStore: Send + Sync + fmt::Debug {
     /// Counts one request and reserves its tokens if [`AdmitRequest::fits`] the live usage.
     /// Expired reservations stop counting (and may be purged) here.
-    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError>;
+    fn admit<K: AsUsageKey>(
+        &self,
+        request: &AdmitRequest<K>,
+    ) -> impl Future<Output = Result<AdmitOutcome, StoreError>> + Send;
 
     /// Replaces a reservation by the real token count (adds `tokens`, drops the reservation
     /// if it is still live). Settling an expired reservation still adds the tokens.
-    async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError>;
+    fn settle(
+        &self,
+        reservation: &Reservation,
+        tokens: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Un-counts an admitted request (upstream failed): one request less, reservation dropped.
-    async fn release(&self, reservation: &Reservation) -> Result<(), StoreError>;
+    fn release(
+        &self,
+        reservation: &Reservation,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// One identity's usage; reservations expiring at or before `now` are not counted.
-    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError>;
+    fn usage<K: AsUsageKey>(
+        &self,
+        key: &K,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Usage, StoreError>> + Send;
 
     /// A page of a scope's identities in `period`, most requests first (see [`ListingCursor`]).
-    async fn list_usage(
+    fn list_usage(
         &self,
         scope: &str,
         period: &Period,
         page: &PageRequest,
-    ) -> Result<UsagePage, StoreError>;
+    ) -> impl Future<Output = Result<UsagePage, StoreError>> + Send;
 
     /// Totals of a scope in `period`.
-    async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError>;
-
-    /// The store's synchronous face, if it answers in-process without I/O (it cannot hang):
-    /// the engine then calls it directly, with no future, no timeout timer and no owned key.
-    /// Remote stores keep the default `None`.
-    fn in_process(&self) -> Option<&dyn InProcessUsageStore> {
-        None
-    }
-}
-
-/// A store that answers in the calling thread without I/O (e.g. [`crate::MemoryStore`]).
-///
-/// The same operations as [`UsageStore`], with the same atomicity, called synchronously:
-/// the per-request cost of the embedded default is then a map lookup, not a boxed future
-/// and the strings of an owned key.
-pub trait InProcessUsageStore: Send + Sync {
-    /// [`UsageStore::admit`], with a borrowed key.
-    fn admit_now(
+    fn totals(
         &self,
-        request: &AdmitRequest<UsageKeyRef<'_>>,
-    ) -> Result<AdmitOutcome, StoreError>;
-
-    /// [`UsageStore::settle`].
-    fn settle_now(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError>;
-
-    /// [`UsageStore::release`].
-    fn release_now(&self, reservation: &Reservation) -> Result<(), StoreError>;
-
-    /// [`UsageStore::usage`], with a borrowed key.
-    fn usage_now(&self, key: UsageKeyRef<'_>, now: DateTime<Utc>) -> Result<Usage, StoreError>;
+        scope: &str,
+        period: &Period,
+    ) -> impl Future<Output = Result<PeriodTotals, StoreError>> + Send;
 }
 
 /// Decides when a durable store purges ended periods: at most once per interval of the

@@ -5,12 +5,12 @@ use std::time::Duration as StdDuration;
 
 use ai_ratelimit_core::store::{PageRequest, PeriodTotals, UsagePage};
 use ai_ratelimit_core::{
-    AdmitOutcome, AdmitRequest, Decision, DenialReason, FailureMode, FakeClock, LimitError,
-    LimitRequest, LimitState, LimitType, Limiter, Limits, MemoryStore, Period, Policy, Reservation,
-    StoreError, Usage, UsageKey, UsageStore, Window,
+    AdmitOutcome, AdmitRequest, AsUsageKey, Decision, DenialReason, FailureMode, FakeClock,
+    InvalidRequest, LimitError, LimitRequest, LimitState, LimitType, Limiter, Limits, MemoryStore,
+    Period, Policy, Reservation, StoreError, Usage, UsageStore, Window,
 };
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures::FutureExt;
 use http::HeaderMap;
 use serde_json::json;
 
@@ -18,9 +18,9 @@ fn noon() -> DateTime<Utc> {
     "2026-11-28T12:00:00Z".parse().expect("timestamp")
 }
 
-fn limiter_at(now: DateTime<Utc>) -> (Limiter, FakeClock) {
+fn limiter_at(now: DateTime<Utc>) -> (Limiter<MemoryStore>, FakeClock) {
     let clock = FakeClock::new(now);
-    let limiter = Limiter::builder(Arc::new(MemoryStore::new()))
+    let limiter = Limiter::builder(MemoryStore::new())
         .clock(Arc::new(clock.clone()))
         .build()
         .expect("limiter");
@@ -245,18 +245,18 @@ async fn identity_and_tier_are_validated() {
     let policy = Policy::builder().build().expect("policy");
     assert!(matches!(
         limiter.check(&policy, &req("", None)).await,
-        Err(LimitError::InvalidIdentity)
+        Err(InvalidRequest::Identity)
     ));
     let long = "x".repeat(257);
     assert!(matches!(
         limiter.check(&policy, &req(&long, None)).await,
-        Err(LimitError::InvalidIdentity)
+        Err(InvalidRequest::Identity)
     ));
     let ok = "é".repeat(256);
     assert!(limiter.check(&policy, &req(&ok, None)).await.is_ok());
     assert!(matches!(
         limiter.check(&policy, &req("u", Some(""))).await,
-        Err(LimitError::InvalidTier)
+        Err(InvalidRequest::Tier)
     ));
 }
 
@@ -275,9 +275,8 @@ impl BrokenStore {
     }
 }
 
-#[async_trait]
 impl UsageStore for BrokenStore {
-    async fn admit(&self, _: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+    async fn admit<K: AsUsageKey>(&self, _: &AdmitRequest<K>) -> Result<AdmitOutcome, StoreError> {
         self.fail().await
     }
     async fn settle(&self, _: &Reservation, _: u64) -> Result<(), StoreError> {
@@ -286,7 +285,7 @@ impl UsageStore for BrokenStore {
     async fn release(&self, _: &Reservation) -> Result<(), StoreError> {
         self.fail().await
     }
-    async fn usage(&self, _: &UsageKey, _: DateTime<Utc>) -> Result<Usage, StoreError> {
+    async fn usage<K: AsUsageKey>(&self, _: &K, _: DateTime<Utc>) -> Result<Usage, StoreError> {
         self.fail().await
     }
     async fn list_usage(
@@ -306,7 +305,7 @@ impl UsageStore for BrokenStore {
 async fn a_failing_store_fails_closed_by_default_and_open_on_request() {
     let policy = Policy::from_json(&json!({"dailyRequestLimit": 5})).expect("policy");
     for hang in [false, true] {
-        let closed = Limiter::builder(Arc::new(BrokenStore { hang }))
+        let closed = Limiter::builder(BrokenStore { hang })
             .store_timeout(StdDuration::from_millis(50))
             .build()
             .expect("limiter");
@@ -321,7 +320,7 @@ async fn a_failing_store_fails_closed_by_default_and_open_on_request() {
         assert_eq!(d.body["error"], "store_unavailable");
         assert_eq!(d.retry_after_secs(), 1);
 
-        let open = Limiter::builder(Arc::new(BrokenStore { hang }))
+        let open = Limiter::builder(BrokenStore { hang })
             .store_timeout(StdDuration::from_millis(50))
             .failure_mode(FailureMode::Open)
             .build()
@@ -332,7 +331,7 @@ async fn a_failing_store_fails_closed_by_default_and_open_on_request() {
         };
         assert!(a.reservation.is_none());
     }
-    let hanging = Limiter::builder(Arc::new(BrokenStore { hang: true }))
+    let hanging = Limiter::builder(BrokenStore { hang: true })
         .store_timeout(StdDuration::from_millis(50))
         .build()
         .expect("limiter");
@@ -359,10 +358,38 @@ fn builder_rejects_zero_durations() {
     );
 }
 
+/// The one async path costs an in-process store no waiting: every call of a limiter over
+/// `MemoryStore` is done on its first poll (no timer, no wake-up), rules and all.
 #[tokio::test]
-async fn in_process_stores_say_so() {
-    assert!(MemoryStore::new().in_process().is_some());
-    assert!(BrokenStore { hang: false }.in_process().is_none());
+async fn a_memory_store_decides_on_the_first_poll() {
+    let (limiter, _) = limiter_at(noon());
+    let policy = Policy::from_json(&json!({"limitType": "both", "dailyRequestLimit": 5,
+        "dailyTokenLimit": 1000,
+        "rules": [{"id": "r", "name": "warn", "enabled": true,
+            "condition": {"type": "usage_percent", "metric": "requests", "operator": "gte", "threshold": 0},
+            "action": {"type": "custom_response", "response": {"m": "w"}, "block": false}}]}))
+    .expect("policy");
+    let decision = limiter
+        .check(&policy, &req("u", None))
+        .now_or_never()
+        .expect("decided on the first poll")
+        .expect("valid request");
+    let Decision::Admitted(admission) = decision else {
+        panic!("admitted")
+    };
+    assert!(admission.warning.is_some(), "the rule read the usage");
+    let reservation = admission.reservation.expect("reservation");
+    limiter
+        .settle(reservation, 7)
+        .now_or_never()
+        .expect("settled on the first poll")
+        .expect("settled");
+    let (_, usage) = limiter
+        .usage(&policy, "project", "u")
+        .now_or_never()
+        .expect("read on the first poll")
+        .expect("usage");
+    assert_eq!((usage.requests, usage.tokens), (1, 7));
 }
 
 #[test]

@@ -1,11 +1,9 @@
 //! The conformance suite on the in-memory store.
 
-use std::sync::Arc;
+use ai_ratelimit_core::MemoryStore;
 
-use ai_ratelimit_core::{MemoryStore, UsageStore};
-
-async fn make_store() -> Arc<dyn UsageStore> {
-    Arc::new(MemoryStore::new())
+async fn make_store() -> ai_ratelimit_core::SharedStore {
+    ai_ratelimit_core::SharedStore::new(MemoryStore::new())
 }
 
 ai_ratelimit_core::usage_store_conformance!(make_store);

@@ -1,7 +1,5 @@
 //! Property tests of limit arithmetic and rule logic.
 
-use std::sync::Arc;
-
 use ai_ratelimit_core::policy::{Condition, RuleContext};
 use ai_ratelimit_core::{
     Decision, LimitRequest, LimitType, Limiter, Limits, MemoryStore, Metric, Policy, Usage,
@@ -120,7 +118,7 @@ proptest! {
     ) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         rt.block_on(async {
-            let limiter = Limiter::new(Arc::new(MemoryStore::new()));
+            let limiter = Limiter::new(MemoryStore::new());
             let policy = Policy::builder()
                 .limit_type(limit_type)
                 .request_limit(request_limit)

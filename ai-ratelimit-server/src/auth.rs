@@ -196,7 +196,7 @@ async fn verify_password(password: String, hash: Option<String>) -> Result<bool,
 /// flood an inbox. Built on the core limiter (hourly window, in memory, this instance).
 #[derive(Debug, Clone)]
 pub struct MagicLinkLimits {
-    limiter: Limiter,
+    limiter: Limiter<MemoryStore>,
     per_email: Arc<Policy>,
     per_ip: Arc<Policy>,
 }
@@ -212,7 +212,7 @@ impl MagicLinkLimits {
                 .map_err(ApiError::internal)
         };
         Ok(Self {
-            limiter: Limiter::builder(Arc::new(MemoryStore::new()))
+            limiter: Limiter::builder(MemoryStore::new())
                 .clock(clock)
                 .build()
                 .map_err(ApiError::internal)?,

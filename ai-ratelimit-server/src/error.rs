@@ -196,15 +196,16 @@ impl From<ai_ratelimit_core::StoreError> for ApiError {
     }
 }
 
+impl From<ai_ratelimit_core::InvalidRequest> for ApiError {
+    fn from(e: ai_ratelimit_core::InvalidRequest) -> Self {
+        ApiError::invalid_field(e.field(), e.to_string())
+    }
+}
+
 impl From<ai_ratelimit_core::LimitError> for ApiError {
     fn from(e: ai_ratelimit_core::LimitError) -> Self {
         match e {
-            ai_ratelimit_core::LimitError::InvalidIdentity => {
-                ApiError::invalid_field("identity", e.to_string())
-            }
-            ai_ratelimit_core::LimitError::InvalidTier => {
-                ApiError::invalid_field("tier", e.to_string())
-            }
+            ai_ratelimit_core::LimitError::Invalid(invalid) => invalid.into(),
             ai_ratelimit_core::LimitError::Store(s) => s.into(),
         }
     }

@@ -4,6 +4,7 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use ai_ratelimit_core::UsageStore;
 use ai_ratelimit_core::{UsageKey, Window};
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};

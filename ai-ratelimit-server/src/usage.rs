@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use ai_ratelimit_core::UsageStore;
 use ai_ratelimit_core::{PageRequest, Period, Policy};
 use axum::Json;
 use axum::extract::{Path, State};

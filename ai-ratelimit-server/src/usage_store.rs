@@ -1,14 +1,12 @@
 //! Choice of the usage store (where the limiter keeps its counters), and a decorator that
 //! measures every store call for `/metrics`.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use ai_ratelimit_core::{
-    AdmitOutcome, AdmitRequest, MemoryStore, PageRequest, Period, PeriodTotals, Reservation,
-    StoreError, Usage, UsageKey, UsagePage, UsageStore,
+    AdmitOutcome, AdmitRequest, AsUsageKey, MemoryStore, PageRequest, Period, PeriodTotals,
+    Reservation, SharedStore, StoreError, Usage, UsagePage, UsageStore,
 };
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use ai_ratelimit_store_postgres::PostgresStore;
@@ -24,23 +22,23 @@ use crate::error::ServerError;
 /// instance); else the store of `DATABASE_URL`'s database: the SQLite file itself, or
 /// PostgreSQL (schema `USAGE_STORE_SCHEMA`). An in-memory SQLite database cannot be shared
 /// between two pools, so `sqlite::memory:` keeps its counters in memory.
-pub async fn usage_store(config: &Config) -> Result<Arc<dyn UsageStore>, ServerError> {
+pub async fn usage_store(config: &Config) -> Result<SharedStore, ServerError> {
     let failed = |e: &dyn std::fmt::Display| ServerError::UsageStore(e.to_string());
-    let store: Arc<dyn UsageStore> = if let Some(redis) = &config.redis_url {
-        Arc::new(
+    Ok(if let Some(redis) = &config.redis_url {
+        metered(
             RedisStore::connect(redis.expose())
                 .await
                 .map_err(|e| failed(&e))?,
         )
     } else {
         match &config.database_kind {
-            DatabaseKind::Sqlite { path: Some(_) } => Arc::new(
+            DatabaseKind::Sqlite { path: Some(_) } => metered(
                 SqliteStore::connect(&config.database_url)
                     .await
                     .map_err(|e| failed(&e))?,
             ),
-            DatabaseKind::Sqlite { path: None } => Arc::new(MemoryStore::new()),
-            DatabaseKind::Postgres => Arc::new(
+            DatabaseKind::Sqlite { path: None } => metered(MemoryStore::new()),
+            DatabaseKind::Postgres => metered(
                 PostgresStore::options()
                     .schema(&config.usage_store_schema)
                     .application_name("ai-ratelimit-server")
@@ -49,20 +47,24 @@ pub async fn usage_store(config: &Config) -> Result<Arc<dyn UsageStore>, ServerE
                     .map_err(|e| failed(&e))?,
             ),
         }
-    };
-    Ok(Arc::new(MeteredStore::new(store)))
+    })
+}
+
+/// `store`, measured, erased once.
+fn metered(store: impl UsageStore + 'static) -> SharedStore {
+    SharedStore::new(MeteredStore::new(store))
 }
 
 /// Records the latency (`usage_store_duration_seconds`) and failures
 /// (`usage_store_errors_total`) of each call, by operation.
 #[derive(Debug)]
-pub struct MeteredStore {
-    inner: Arc<dyn UsageStore>,
+pub struct MeteredStore<S> {
+    inner: S,
 }
 
-impl MeteredStore {
+impl<S> MeteredStore<S> {
     /// Wraps a store.
-    pub fn new(inner: Arc<dyn UsageStore>) -> Self {
+    pub fn new(inner: S) -> Self {
         Self { inner }
     }
 }
@@ -81,9 +83,11 @@ async fn measured<T>(
     result
 }
 
-#[async_trait]
-impl UsageStore for MeteredStore {
-    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+impl<S: UsageStore> UsageStore for MeteredStore<S> {
+    async fn admit<K: AsUsageKey>(
+        &self,
+        request: &AdmitRequest<K>,
+    ) -> Result<AdmitOutcome, StoreError> {
         measured("admit", self.inner.admit(request)).await
     }
 
@@ -95,7 +99,7 @@ impl UsageStore for MeteredStore {
         measured("release", self.inner.release(reservation)).await
     }
 
-    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+    async fn usage<K: AsUsageKey>(&self, key: &K, now: DateTime<Utc>) -> Result<Usage, StoreError> {
         measured("usage", self.inner.usage(key, now)).await
     }
 

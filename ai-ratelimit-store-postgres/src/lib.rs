@@ -51,10 +51,9 @@ use std::time::Duration;
 
 use ai_ratelimit_core::store::{ListingCursor, PurgeSchedule};
 use ai_ratelimit_core::{
-    AdmitOutcome, AdmitRequest, IdentityUsage, PageRequest, Period, PeriodTotals, Reservation,
-    StoreError, Usage, UsageKey, UsagePage, UsageStore,
+    AdmitOutcome, AdmitRequest, AsUsageKey, IdentityUsage, PageRequest, Period, PeriodTotals,
+    Reservation, StoreError, Usage, UsagePage, UsageStore,
 };
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
@@ -519,9 +518,13 @@ impl PostgresStore {
     }
 }
 
-#[async_trait]
 impl UsageStore for PostgresStore {
-    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+    async fn admit<K: AsUsageKey>(
+        &self,
+        request: &AdmitRequest<K>,
+    ) -> Result<AdmitOutcome, StoreError> {
+        // Kept beyond this call (a queued batch, the reservation): owned.
+        let request = &request.to_owned_request();
         let key = &request.key;
         let lane = admission_lane(key);
         let row = match self.admissions.enter(lane, || request.clone()) {
@@ -585,11 +588,12 @@ impl UsageStore for PostgresStore {
         Ok(())
     }
 
-    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+    async fn usage<K: AsUsageKey>(&self, key: &K, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+        let key = key.key();
         let row: Option<(i64, i64, i64)> = sqlx::query_as(&self.statements.usage)
-            .bind(&*key.scope)
+            .bind(key.scope)
             .bind(key.period.id())
-            .bind(&*key.identity)
+            .bind(key.identity)
             .bind(now)
             .fetch_optional(&self.pool)
             .await

@@ -10,11 +10,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use ai_ratelimit_core::{
-    AdmitOutcome, AdmitRequest, Decision, FailureMode, LimitRequest, Limiter, PageRequest, Period,
-    PeriodTotals, Policy, Reservation, StoreError, Usage, UsageKey, UsagePage, UsageStore, Window,
+    AdmitOutcome, AdmitRequest, AsUsageKey, Decision, FailureMode, LimitRequest, Limiter,
+    PageRequest, Period, PeriodTotals, Policy, Reservation, StoreError, Usage, UsageKey, UsagePage,
+    UsageStore, Window,
 };
 use ai_ratelimit_store_postgres::{PostgresStore, PostgresStoreError, PostgresStoreOptions};
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
@@ -98,9 +98,11 @@ impl Drop for TestStore {
     }
 }
 
-#[async_trait]
 impl UsageStore for TestStore {
-    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+    async fn admit<K: AsUsageKey>(
+        &self,
+        request: &AdmitRequest<K>,
+    ) -> Result<AdmitOutcome, StoreError> {
         self.store.admit(request).await
     }
     async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
@@ -109,7 +111,7 @@ impl UsageStore for TestStore {
     async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
         self.store.release(reservation).await
     }
-    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+    async fn usage<K: AsUsageKey>(&self, key: &K, now: DateTime<Utc>) -> Result<Usage, StoreError> {
         self.store.usage(key, now).await
     }
     async fn list_usage(
@@ -126,11 +128,13 @@ impl UsageStore for TestStore {
 }
 
 /// `None` (the case skips outside CI) when the test server is unreachable.
-async fn make_store() -> Option<Arc<dyn UsageStore>> {
+async fn make_store() -> Option<ai_ratelimit_core::SharedStore> {
     if !reachable("a conformance case").await {
         return None;
     }
-    Some(Arc::new(TestStore::new(PostgresStore::options()).await))
+    Some(ai_ratelimit_core::SharedStore::new(
+        TestStore::new(PostgresStore::options()).await,
+    ))
 }
 
 ai_ratelimit_core::usage_store_conformance!(optional make_store);
@@ -376,7 +380,8 @@ async fn unreachable_store() -> PostgresStore {
 /// Through the engine: fail-closed denies with 503, fail-open admits without a reservation.
 #[tokio::test]
 async fn limiter_fails_closed_or_open_on_an_unreachable_store() {
-    let store: Arc<dyn UsageStore> = Arc::new(unreachable_store().await);
+    let store: ai_ratelimit_core::SharedStore =
+        ai_ratelimit_core::SharedStore::new(unreachable_store().await);
     let policy = Policy::builder()
         .request_limit(Some(10))
         .build()

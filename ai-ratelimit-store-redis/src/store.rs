@@ -8,10 +8,9 @@ use std::time::Duration;
 use ai_ratelimit_core::group_commit::{BatchSender, Entry, Lanes, Turn, Waiter, admission_lane};
 use ai_ratelimit_core::store::ListingCursor;
 use ai_ratelimit_core::{
-    AdmitOutcome, AdmitRequest, IdentityUsage, PageRequest, Period, PeriodTotals, Reservation,
-    StoreError, Usage, UsageKey, UsagePage, UsageStore,
+    AdmitOutcome, AdmitRequest, AsUsageKey, IdentityUsage, PageRequest, Period, PeriodTotals,
+    Reservation, StoreError, Usage, UsagePage, UsageStore,
 };
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
@@ -447,9 +446,13 @@ fn reservation_member(reservation: &Reservation) -> (String, u64) {
     (reservation.id.to_string(), exact(reservation.tokens))
 }
 
-#[async_trait]
 impl UsageStore for RedisStore {
-    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+    async fn admit<K: AsUsageKey>(
+        &self,
+        request: &AdmitRequest<K>,
+    ) -> Result<AdmitOutcome, StoreError> {
+        // Kept beyond this call (a queued batch, the reservation): owned.
+        let request = &request.to_owned_request();
         let lane = admission_lane(&request.key);
         let (admitted, state) = match self.admissions.enter(lane, || request.clone()) {
             Entry::Lead => {
@@ -510,7 +513,8 @@ impl UsageStore for RedisStore {
         Ok(())
     }
 
-    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+    async fn usage<K: AsUsageKey>(&self, key: &K, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+        let key = &key.to_owned_key();
         let keys = self.keys.identity(key);
         let mut invocation = self.scripts.usage.prepare_invoke();
         invocation.key(&keys.counter).arg(micros(now));
@@ -624,7 +628,7 @@ mod tests {
     fn waiter(scope: &str, identity: &str, at: &str) -> Waiter<AdmitRequest, ()> {
         let now: DateTime<Utc> = at.parse().expect("time");
         let job = AdmitRequest {
-            key: UsageKey {
+            key: ai_ratelimit_core::UsageKey {
                 scope: scope.into(),
                 identity: identity.into(),
                 period: Window::Day.period_at(now),

@@ -3,10 +3,10 @@
 
 mod common;
 
-async fn make_store() -> Option<std::sync::Arc<dyn ai_ratelimit_core::UsageStore>> {
+async fn make_store() -> Option<ai_ratelimit_core::SharedStore> {
     let url = common::redis_url();
     match ai_ratelimit_store_redis::RedisStore::connect_with(&url, common::options()).await {
-        Ok(store) => Some(std::sync::Arc::new(store)),
+        Ok(store) => Some(ai_ratelimit_core::SharedStore::new(store)),
         Err(e) => {
             eprintln!("Redis at {url} is unreachable: {e}");
             None

@@ -349,7 +349,10 @@ async fn independent_stores_admit_exactly_the_limit_together() {
     let second = common::store_or_fail().await;
     let k = key(&scope(), "shared");
     let admitted = Arc::new(AtomicU64::new(0));
-    let stores: [Arc<dyn UsageStore>; 2] = [Arc::new(first), Arc::new(second)];
+    let stores = [
+        ai_ratelimit_core::SharedStore::new(first),
+        ai_ratelimit_core::SharedStore::new(second),
+    ];
     let tasks: Vec<_> = (0..200)
         .map(|i| {
             let (store, k, admitted) = (stores[i % 2].clone(), k.clone(), admitted.clone());
@@ -540,8 +543,9 @@ async fn listing_resumes_after_a_cursor_whose_identity_changed() {
     let Some(redis) = common::store_or_skip("listing_cursor_moved").await else {
         return;
     };
-    let memory = MemoryStore::new();
-    let stores: [&dyn UsageStore; 2] = [&memory, &redis];
+    let memory = ai_ratelimit_core::SharedStore::new(MemoryStore::new());
+    let redis = ai_ratelimit_core::SharedStore::new(redis);
+    let stores = [&memory, &redis];
     let s = scope();
     let day = Window::Day.period_at(start());
     let mut b_reservations = Vec::new();
@@ -633,8 +637,9 @@ async fn every_read_brings_listing_and_totals_up_to_date() {
     let Some(redis) = common::store_or_skip("reads_bring_listing_up_to_date").await else {
         return;
     };
-    let memory = MemoryStore::new();
-    let stores: [&dyn UsageStore; 2] = [&memory, &redis];
+    let memory = ai_ratelimit_core::SharedStore::new(MemoryStore::new());
+    let redis = ai_ratelimit_core::SharedStore::new(redis);
+    let stores = [&memory, &redis];
     let s = scope();
     let day = Window::Day.period_at(start());
     let mut steps = Steps(0x2545_F491_4F6C_DD1D);

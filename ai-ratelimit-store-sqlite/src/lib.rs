@@ -58,10 +58,9 @@ use std::time::Duration;
 
 use ai_ratelimit_core::store::{ListingCursor, PurgeSchedule};
 use ai_ratelimit_core::{
-    AdmitOutcome, AdmitRequest, IdentityUsage, PageRequest, Period, PeriodTotals, Reservation,
-    StoreError, Usage, UsageKey, UsagePage, UsageStore,
+    AdmitOutcome, AdmitRequest, AsUsageKey, IdentityUsage, PageRequest, Period, PeriodTotals,
+    Reservation, StoreError, Usage, UsageKey, UsagePage, UsageStore,
 };
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -492,9 +491,13 @@ impl SqliteStore {
     }
 }
 
-#[async_trait]
 impl UsageStore for SqliteStore {
-    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+    async fn admit<K: AsUsageKey>(
+        &self,
+        request: &AdmitRequest<K>,
+    ) -> Result<AdmitOutcome, StoreError> {
+        // Kept beyond this call (a queued batch, the reservation): owned.
+        let request = &request.to_owned_request();
         let key = &request.key;
         let row = self
             .write(&Write::Admit(request.clone()))
@@ -535,11 +538,12 @@ impl UsageStore for SqliteStore {
         Ok(())
     }
 
-    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+    async fn usage<K: AsUsageKey>(&self, key: &K, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+        let key = key.key();
         let row: Option<(i64, i64, i64)> = sqlx::query_as(statements::USAGE)
-            .bind(&*key.scope)
+            .bind(key.scope)
             .bind(key.period.id())
-            .bind(&*key.identity)
+            .bind(key.identity)
             .bind(now.timestamp_micros())
             .fetch_optional(&self.reader)
             .await

@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use ai_ratelimit_core::{
-    AdmitOutcome, AdmitRequest, Decision, FailureMode, LimitRequest, Limiter, PageRequest, Period,
-    PeriodTotals, Policy, Reservation, StoreError, Usage, UsageKey, UsagePage, UsageStore, Window,
+    AdmitOutcome, AdmitRequest, AsUsageKey, Decision, FailureMode, LimitRequest, Limiter,
+    PageRequest, Period, PeriodTotals, Policy, Reservation, StoreError, Usage, UsageKey, UsagePage,
+    UsageStore, Window,
 };
 use ai_ratelimit_store_sqlite::{SqliteStore, SqliteStoreError};
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use sqlx::sqlite::SqliteConnection;
@@ -38,9 +38,11 @@ fn url(dir: &tempfile::TempDir) -> String {
     )
 }
 
-#[async_trait]
 impl UsageStore for TestStore {
-    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+    async fn admit<K: AsUsageKey>(
+        &self,
+        request: &AdmitRequest<K>,
+    ) -> Result<AdmitOutcome, StoreError> {
         self.store.admit(request).await
     }
     async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
@@ -49,7 +51,7 @@ impl UsageStore for TestStore {
     async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
         self.store.release(reservation).await
     }
-    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+    async fn usage<K: AsUsageKey>(&self, key: &K, now: DateTime<Utc>) -> Result<Usage, StoreError> {
         self.store.usage(key, now).await
     }
     async fn list_usage(
@@ -65,8 +67,8 @@ impl UsageStore for TestStore {
     }
 }
 
-async fn make_store() -> Arc<dyn UsageStore> {
-    Arc::new(TestStore::new().await)
+async fn make_store() -> ai_ratelimit_core::SharedStore {
+    ai_ratelimit_core::SharedStore::new(TestStore::new().await)
 }
 
 ai_ratelimit_core::usage_store_conformance!(make_store);
@@ -211,7 +213,7 @@ async fn a_locked_database_is_a_typed_timeout() {
         .expect_err("locked");
     assert!(matches!(err, StoreError::Timeout(_)), "{err:?}");
 
-    let store: Arc<dyn UsageStore> = Arc::new(store);
+    let store: ai_ratelimit_core::SharedStore = ai_ratelimit_core::SharedStore::new(store);
     let policy = Policy::builder()
         .request_limit(Some(10))
         .build()

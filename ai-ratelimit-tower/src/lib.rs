@@ -33,7 +33,9 @@
 //! [`SubjectExtractor`] (headers by default, [a closure](RateLimitLayer::subject_fn), or
 //! your own, which may read and rewrite the body), and asks the core
 //! [`Limiter`](ai_ratelimit_core::Limiter) (by default over a fresh in-memory store; give it
-//! a shared store with [`RateLimitLayer::limiter`]).
+//! a shared store with [`RateLimitLayer::limiter`]). The layer is generic over the store:
+//! with a concrete store its futures are not boxed, and an in-process store decides on the
+//! response future's first poll.
 //!
 //! - **Denied**: the inner service is not called. The answer is the limiter's JSON (429
 //!   `limit_exceeded`, a rule's `blocked` or custom response, or 503 `store_unavailable`
@@ -42,6 +44,8 @@
 //! - **Invalid**: a missing or unknown project key gets `401 invalid_project_key`; a missing
 //!   or malformed identity `400 invalid_request` with `"field": "identity"` (see
 //!   [`Rejection`]).
+//! - Both are rendered by an [error handler](RateLimitLayer::error_handler) when one is set,
+//!   so a surface answers in its own error shape.
 //! - **Admitted**: the inner service is called and its response gets the rate-limit headers
 //!   (and `x-ratelimit-warning` when a non-blocking rule applied). The request's [`Subject`]
 //!   and a [`TokenReporter`] are in its extensions.
@@ -52,31 +56,36 @@
 //! - Otherwise the response body ([`RateLimitBody`]) settles when it ends, with what was
 //!   reported through the request's [`TokenReporter`] (`add` per chunk, or `set`), or with
 //!   the estimate reserved at admission if nothing was reported. An early drop (the client
-//!   went away) or a body error settles the same way on a task spawned on the tokio runtime
-//!   that admitted the request; **a tokio runtime is therefore required**, and an admission
-//!   abandoned outside one only expires after the limiter's reservation TTL.
-//! - An inner error or a 5xx response releases the admission (the request is not counted),
-//!   unless [`release_on_server_error(false)`](RateLimitLayer::release_on_server_error).
-//!
+//!   went away) or a body error settles the same way: at once with an in-process store,
+//!   else on a task spawned on the tokio runtime that admitted the request (on the
+//!   [settlement tracker](RateLimitLayer::settlement_tracker) when one is set, so a graceful
+//!   shutdown can wait for it). **A tokio runtime is therefore required** for remote stores;
+//!   an admission abandoned outside one only expires after the limiter's reservation TTL.
+//! - A response whose status [`release_if`](RateLimitLayer::release_if) selects (5xx by
+//!   default), or an inner error, releases the admission: the request is not counted.
+
 //! # Observability
 //! [`RateLimitLayer::observer`] receives one [`RequestRecord`] per request: scope,
-//! identity, tier, outcome, status, tokens and latency. Never a body.
+//! identity, tier, outcome, status, tokens, latency, the limits and usage the decision saw,
+//! and the request extensions named with [`RateLimitLayer::record_extension`]. Never a body.
 
 mod error;
 mod observe;
 mod policy_source;
 mod rate_limit;
 mod rejection;
+mod render;
 mod subject;
 mod tokens;
 
 pub use error::{BoxError, RateLimitError};
 pub use observe::{Outcome, RequestObserver, RequestRecord};
 pub use policy_source::{
-    PROJECT_KEY_HEADER, PolicySource, ProjectKeyLookup, ProjectKeyPolicy, ScopedPolicy,
+    PROJECT_KEY_HEADER, PolicySource, ProjectKeyLookup, ProjectKeyPolicy, ScopedPolicy, project_key,
 };
 pub use rate_limit::{RateLimit, RateLimitBody, RateLimitLayer, ResponseFuture};
 pub use rejection::Rejection;
+pub use render::{ErrorHandler, Refusal, json_response};
 pub use subject::{
     ClientIpSource, FnExtractor, HeaderExtractor, IDENTITY_HEADER, Subject, SubjectExtractor,
     TIER_HEADER, client_ip,

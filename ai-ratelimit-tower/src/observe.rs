@@ -3,6 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use ai_ratelimit_core::{DenialReason, LimitState};
+use http::Extensions;
+
 /// How a request ended, in the vocabulary of the HTTP API's request log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome {
@@ -32,8 +35,9 @@ impl Outcome {
 }
 
 /// What the layer knows about one finished request. Only metadata: no body, no header
-/// value other than the identity and tier.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// value other than the identity and tier, and only the request extensions the layer was
+/// told to record.
+#[derive(Debug, Clone)]
 pub struct RequestRecord {
     /// The scope (project) of the request; `None` when its policy could not be resolved.
     pub scope: Option<Arc<str>>,
@@ -50,6 +54,17 @@ pub struct RequestRecord {
     /// From the request entering the layer to its end: the response for a denial, the
     /// settlement (end of the body, or its drop) for an admitted request.
     pub latency: Duration,
+    /// Why the limiter denied it (`Limited` and `Unavailable` outcomes).
+    pub denial: Option<DenialReason>,
+    /// Limits, usage and period the decision saw: usage after the admission for an admitted
+    /// request, before it for a denied one; `None` when it was rejected before any check.
+    pub limits: Option<LimitState>,
+    /// Whether a non-blocking rule attached a warning (`x-ratelimit-warning`).
+    pub warned: bool,
+    /// Copies of the request's extensions of the types named with
+    /// [`RateLimitLayer::record_extension`](crate::RateLimitLayer::record_extension) (a model
+    /// name, a request id…), as they were when the request was admitted or refused.
+    pub extensions: Extensions,
 }
 
 /// Receives a [`RequestRecord`] once per request. Called on the request's task (or on the
@@ -67,5 +82,31 @@ where
 {
     fn observe(&self, record: &RequestRecord) {
         self(record)
+    }
+}
+
+/// Which request extensions go into records: one copier per recorded type, so a record
+/// holds exactly what was asked for (never a body that some extension might carry).
+#[derive(Clone, Default)]
+pub(crate) struct RecordedExtensions {
+    copiers: Vec<fn(&Extensions, &mut Extensions)>,
+}
+
+impl RecordedExtensions {
+    pub(crate) fn add<T: Clone + Send + Sync + 'static>(&mut self) {
+        self.copiers.push(|from, to| {
+            if let Some(value) = from.get::<T>() {
+                to.insert(value.clone());
+            }
+        });
+    }
+
+    /// The recorded extensions of `from`.
+    pub(crate) fn copy(&self, from: &Extensions) -> Extensions {
+        let mut to = Extensions::new();
+        for copy in &self.copiers {
+            copy(from, &mut to);
+        }
+        to
     }
 }

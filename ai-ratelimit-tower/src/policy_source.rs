@@ -44,11 +44,15 @@ impl<S: Into<Arc<str>>> From<(S, Arc<Policy>)> for ScopedPolicy {
 /// Finds the policy that governs a request, from its head (method, URI, headers,
 /// extensions). Object safe, so a server can plug a cached database lookup.
 ///
+/// It may also attach request extensions (the head is mutable): a server's source that
+/// loads a whole project puts it there, so the handler reads it without a second lookup.
+///
 /// A [`ScopedPolicy`] is itself a source (the same policy for every request), and
-/// [`ProjectKeyPolicy`] looks one up by a header.
+/// [`ProjectKeyPolicy`] looks one up by a header or a bearer token.
 pub trait PolicySource: Send + Sync + 'static {
     /// The request's policy, or the response to answer with instead (e.g. a 401).
-    fn resolve<'a>(&'a self, head: &'a Parts) -> BoxFuture<'a, Result<ScopedPolicy, Rejection>>;
+    fn resolve<'a>(&'a self, head: &'a mut Parts)
+    -> BoxFuture<'a, Result<ScopedPolicy, Rejection>>;
 
     /// The policy of every request, when it does not depend on the request: lets the layer
     /// skip [`resolve`](Self::resolve) (and its allocation). Default: `None`.
@@ -58,7 +62,10 @@ pub trait PolicySource: Send + Sync + 'static {
 }
 
 impl PolicySource for ScopedPolicy {
-    fn resolve<'a>(&'a self, _head: &'a Parts) -> BoxFuture<'a, Result<ScopedPolicy, Rejection>> {
+    fn resolve<'a>(
+        &'a self,
+        _head: &'a mut Parts,
+    ) -> BoxFuture<'a, Result<ScopedPolicy, Rejection>> {
         Box::pin(ready(Ok(self.clone())))
     }
 
@@ -107,6 +114,7 @@ impl ProjectKeyLookup for HashMap<String, ScopedPolicy> {
 /// looks it up. A missing, non-UTF-8 or unknown key gets `401 invalid_project_key`.
 pub struct ProjectKeyPolicy<L> {
     header: HeaderName,
+    bearer: bool,
     lookup: L,
 }
 
@@ -115,6 +123,7 @@ impl<L: ProjectKeyLookup> ProjectKeyPolicy<L> {
     pub fn new(lookup: L) -> Self {
         Self {
             header: PROJECT_KEY_HEADER,
+            bearer: false,
             lookup,
         }
     }
@@ -124,33 +133,61 @@ impl<L: ProjectKeyLookup> ProjectKeyPolicy<L> {
         self.header = header;
         self
     }
+
+    /// Reads the key from `Authorization: Bearer <key>` first (as an SDK that only lets
+    /// its API key be set sends it), then from the header.
+    pub fn bearer(mut self) -> Self {
+        self.bearer = true;
+        self
+    }
+}
+
+/// The project key of a request: its bearer token when `bearer`, else the `header`.
+/// `Err` carries the rejection of a missing or unreadable key.
+pub fn project_key<'h>(
+    headers: &'h http::HeaderMap,
+    header: &HeaderName,
+    bearer: bool,
+) -> Result<&'h str, Rejection> {
+    if bearer
+        && let Some(token) = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+    {
+        return Ok(token);
+    }
+    match headers.get(header).map(|v| v.to_str()) {
+        Some(Ok(key)) if !key.is_empty() => Ok(key),
+        Some(Ok(_)) | None => Err(Rejection::invalid_project_key(if bearer {
+            format!("Missing project key: send Authorization: Bearer <key> or the {header} header")
+        } else {
+            format!("Missing project key: set the {header} header")
+        })),
+        Some(Err(_)) => Err(Rejection::invalid_project_key(
+            "The project key must be visible ASCII",
+        )),
+    }
 }
 
 impl<L> fmt::Debug for ProjectKeyPolicy<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProjectKeyPolicy")
             .field("header", &self.header)
+            .field("bearer", &self.bearer)
             .finish_non_exhaustive()
     }
 }
 
 impl<L: ProjectKeyLookup> PolicySource for ProjectKeyPolicy<L> {
-    fn resolve<'a>(&'a self, head: &'a Parts) -> BoxFuture<'a, Result<ScopedPolicy, Rejection>> {
+    fn resolve<'a>(
+        &'a self,
+        head: &'a mut Parts,
+    ) -> BoxFuture<'a, Result<ScopedPolicy, Rejection>> {
         Box::pin(async move {
-            let key = match head.headers.get(&self.header).map(|v| v.to_str()) {
-                Some(Ok(key)) if !key.is_empty() => key,
-                Some(Ok(_)) | None => {
-                    return Err(Rejection::invalid_project_key(format!(
-                        "Missing project key: set the {} header",
-                        self.header
-                    )));
-                }
-                Some(Err(_)) => {
-                    return Err(Rejection::invalid_project_key(
-                        "The project key must be visible ASCII",
-                    ));
-                }
-            };
+            let key = project_key(&head.headers, &self.header, self.bearer)?;
             match self.lookup.lookup(key).await {
                 Ok(Some(found)) => Ok(found),
                 Ok(None) => Err(Rejection::invalid_project_key("Unknown project key")),

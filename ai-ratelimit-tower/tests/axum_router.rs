@@ -52,7 +52,7 @@ fn get_as(uri: &str, identity: Option<&str>) -> Request<Body> {
 
 #[tokio::test]
 async fn a_router_gains_limits_headers_and_json_denials() {
-    let limiter = Limiter::new(Arc::new(MemoryStore::new()));
+    let limiter = Limiter::new(MemoryStore::new());
     let p = policy(json!({"limitType": "both", "dailyRequestLimit": 2, "dailyTokenLimit": 1000}));
     let app = app(RateLimitLayer::fixed("app", p.clone())
         .limiter(limiter.clone())
@@ -176,7 +176,7 @@ async fn axum_connect_info_is_a_client_ip_source() {
     use axum::extract::ConnectInfo;
     use std::net::SocketAddr;
 
-    let limiter = Limiter::new(Arc::new(MemoryStore::new()));
+    let limiter = Limiter::new(MemoryStore::new());
     let p = policy(json!({"dailyRequestLimit": 3}));
     let app = app(RateLimitLayer::fixed("app", p.clone())
         .limiter(limiter.clone())

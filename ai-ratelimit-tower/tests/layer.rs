@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ai_ratelimit_core::{
-    AdmitOutcome, AdmitRequest, FakeClock, Limiter, MemoryStore, PageRequest, Period, PeriodTotals,
-    Policy, Reservation, StoreError, Usage, UsageKey, UsagePage, UsageStore,
+    AdmitOutcome, AdmitRequest, AsUsageKey, FakeClock, Limiter, MemoryStore, PageRequest, Period,
+    PeriodTotals, Policy, Reservation, SharedStore, StoreError, Usage, UsagePage, UsageStore,
 };
 use ai_ratelimit_tower::{
     ClientIpSource, HeaderExtractor, Outcome, RateLimitError, RateLimitLayer, Rejection,
@@ -95,17 +95,22 @@ fn observer_channel() -> (
     (move |r: &RequestRecord| drop(tx.send(r.clone())), rx)
 }
 
-/// A fresh in-memory limiter as each kind of store drives the layer: in-process (decided in
-/// `call`, settled synchronously) and remote (checked inside the response future, settled
-/// on futures and spawned tasks).
+/// A fresh in-memory limiter as each kind of store drives the layer: in-process (every
+/// call done on its first poll) and remote (every call waits once, so the layer's waiting
+/// paths run: settlements polled later or spawned).
 fn limiters() -> [Limiter; 2] {
     [
-        Limiter::new(Arc::new(MemoryStore::new())),
-        Limiter::new(Arc::new(RemoteMemory::default())),
+        Limiter::new(SharedStore::new(MemoryStore::new())),
+        Limiter::new(SharedStore::new(RemoteMemory::default())),
     ]
 }
 
-async fn usage_of(limiter: &Limiter, policy: &Policy, scope: &str, identity: &str) -> Usage {
+async fn usage_of<S: UsageStore>(
+    limiter: &Limiter<S>,
+    policy: &Policy,
+    scope: &str,
+    identity: &str,
+) -> Usage {
     limiter
         .usage(policy, scope, identity)
         .await
@@ -219,12 +224,12 @@ async fn invalid_identities_and_tiers_get_400_with_their_field() {
 }
 
 /// `layer.layer(service)` reads badly in tests; this names it.
-trait LayerOver<E> {
-    fn layer_over<S>(self, service: S) -> ai_ratelimit_tower::RateLimit<S, E>;
+trait LayerOver<E, St> {
+    fn layer_over<S>(self, service: S) -> ai_ratelimit_tower::RateLimit<S, E, St>;
 }
 
-impl<E> LayerOver<E> for RateLimitLayer<E> {
-    fn layer_over<S>(self, service: S) -> ai_ratelimit_tower::RateLimit<S, E> {
+impl<E, St> LayerOver<E, St> for RateLimitLayer<E, St> {
+    fn layer_over<S>(self, service: S) -> ai_ratelimit_tower::RateLimit<S, E, St> {
         tower::Layer::layer(&self, service)
     }
 }
@@ -454,7 +459,7 @@ fn chunk(tx: &ChunkSender, text: &'static str) {
 
 #[tokio::test(start_paused = true)]
 async fn a_streaming_body_settles_the_reported_tokens_when_it_ends() {
-    let limiter = Limiter::new(Arc::new(MemoryStore::new()));
+    let limiter = Limiter::new(MemoryStore::new());
     let p = policy(json!({"limitType": "tokens", "dailyTokenLimit": 1000}));
     let (tx, rx) = mpsc::unbounded();
     let reporter = Arc::new(Mutex::new(None));
@@ -627,14 +632,66 @@ async fn inner_errors_and_5xx_release(limiter: Limiter) {
     assert!(headers.contains_key("x-ratelimit-remaining-requests"));
     assert_eq!(usage_of(&limiter, &p, "app", "e").await.requests, 0);
 
+    // A 4xx counts by default.
+    let refused = service_fn(|_req: Request<Full<Bytes>>| async {
+        let mut response = Response::new(Full::new(Bytes::from("model_not_found")));
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        Ok::<_, Infallible>(response)
+    });
+    let mut service = RateLimitLayer::fixed("app", p.clone())
+        .limiter(limiter.clone())
+        .layer_over(refused);
+    let (status, _, _) = send(&mut service, request(Some("e"), None)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(usage_of(&limiter, &p, "app", "e").await.requests, 1);
+
     // Opted out: a 5xx counts like any response.
     let mut service = RateLimitLayer::fixed("app", p.clone())
         .limiter(limiter.clone())
-        .release_on_server_error(false)
+        .release_if(|_| false)
         .layer_over(bad_gateway);
     let (status, _, _) = send(&mut service, request(Some("e"), None)).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
-    assert_eq!(usage_of(&limiter, &p, "app", "e").await.requests, 1);
+    assert_eq!(usage_of(&limiter, &p, "app", "e").await.requests, 2);
+}
+
+#[tokio::test]
+async fn release_if_chooses_the_statuses_that_uncount() {
+    for limiter in limiters() {
+        let p = policy(json!({"dailyRequestLimit": 3}));
+        let (observer, mut records) = observer_channel();
+        let refused = service_fn(|req: Request<Full<Bytes>>| async move {
+            let status = match req.headers()["x-answer"].to_str() {
+                Ok("400") => StatusCode::BAD_REQUEST,
+                Ok("502") => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::OK,
+            };
+            let mut response = Response::new(Full::new(Bytes::from("answer")));
+            *response.status_mut() = status;
+            Ok::<_, Infallible>(response)
+        });
+        let mut service = RateLimitLayer::fixed("app", p.clone())
+            .limiter(limiter.clone())
+            .release_if(|s: StatusCode| s.is_client_error() || s.is_server_error())
+            .observer(observer)
+            .layer_over(refused);
+        for (answer, counted) in [("400", 0), ("502", 0), ("200", 1)] {
+            let mut req = request(Some("r"), None);
+            req.headers_mut()
+                .insert("x-answer", answer.parse().expect("header"));
+            let (status, headers, _) = send(&mut service, req).await;
+            assert_eq!(status.as_str(), answer);
+            assert!(headers.contains_key("x-ratelimit-remaining-requests"));
+            assert_eq!(usage_of(&limiter, &p, "app", "r").await.requests, counted);
+            let record = records.recv().await.expect("record");
+            let expected = if counted == 1 {
+                Outcome::Allowed
+            } else {
+                Outcome::Error
+            };
+            assert_eq!(record.outcome, expected, "{answer}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -721,7 +778,7 @@ async fn limits_reset_with_the_window() {
             .single()
             .expect("date"),
     );
-    let limiter = Limiter::builder(Arc::new(MemoryStore::new()))
+    let limiter = Limiter::builder(MemoryStore::new())
         .clock(Arc::new(clock.clone()))
         .build()
         .expect("limiter");
@@ -740,22 +797,29 @@ async fn limits_reset_with_the_window() {
     assert_eq!(status, StatusCode::OK);
 }
 
-/// The in-memory store seen only through its async face, as the layer sees a remote store.
+/// The in-memory store behaving as a remote one: every call waits once (a round trip)
+/// before it answers.
 #[derive(Debug, Default)]
 struct RemoteMemory(MemoryStore);
 
-#[async_trait::async_trait]
 impl UsageStore for RemoteMemory {
-    async fn admit(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+    async fn admit<K: AsUsageKey>(
+        &self,
+        request: &AdmitRequest<K>,
+    ) -> Result<AdmitOutcome, StoreError> {
+        tokio::task::yield_now().await;
         self.0.admit(request).await
     }
     async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
+        tokio::task::yield_now().await;
         self.0.settle(reservation, tokens).await
     }
     async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
+        tokio::task::yield_now().await;
         self.0.release(reservation).await
     }
-    async fn usage(&self, key: &UsageKey, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+    async fn usage<K: AsUsageKey>(&self, key: &K, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+        tokio::task::yield_now().await;
         self.0.usage(key, now).await
     }
     async fn list_usage(
@@ -772,9 +836,9 @@ impl UsageStore for RemoteMemory {
 }
 
 #[tokio::test]
-async fn a_remote_store_is_checked_inside_the_future_and_an_in_process_one_in_call() {
+async fn the_limit_is_checked_inside_the_future_whatever_the_store() {
     let p = policy(json!({"dailyRequestLimit": 1}));
-    for (limiter, decided_in_call) in limiters().into_iter().zip([true, false]) {
+    for (limiter, decided_in_call) in limiters().into_iter().zip([false, false]) {
         let calls = Arc::new(AtomicUsize::new(0));
         let mut service = RateLimitLayer::fixed("app", p.clone())
             .limiter(limiter.clone())
@@ -799,9 +863,8 @@ async fn a_remote_store_is_checked_inside_the_future_and_an_in_process_one_in_ca
 #[derive(Debug)]
 struct DownStore;
 
-#[async_trait::async_trait]
 impl UsageStore for DownStore {
-    async fn admit(&self, _: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+    async fn admit<K: AsUsageKey>(&self, _: &AdmitRequest<K>) -> Result<AdmitOutcome, StoreError> {
         Err(StoreError::Unavailable("down".into()))
     }
     async fn settle(&self, _: &Reservation, _: u64) -> Result<(), StoreError> {
@@ -810,7 +873,7 @@ impl UsageStore for DownStore {
     async fn release(&self, _: &Reservation) -> Result<(), StoreError> {
         Err(StoreError::Unavailable("down".into()))
     }
-    async fn usage(&self, _: &UsageKey, _: DateTime<Utc>) -> Result<Usage, StoreError> {
+    async fn usage<K: AsUsageKey>(&self, _: &K, _: DateTime<Utc>) -> Result<Usage, StoreError> {
         Err(StoreError::Unavailable("down".into()))
     }
     async fn list_usage(
@@ -858,7 +921,7 @@ async fn a_failed_store_follows_the_failure_mode() {
 
 #[tokio::test]
 async fn the_client_ip_is_the_identity_of_anonymous_requests_when_enabled() {
-    let limiter = Limiter::new(Arc::new(MemoryStore::new()));
+    let limiter = Limiter::new(MemoryStore::new());
     let p = policy(json!({"dailyRequestLimit": 5}));
     let mut service = RateLimitLayer::fixed("app", p.clone())
         .limiter(limiter.clone())
@@ -903,7 +966,7 @@ async fn the_client_ip_is_the_identity_of_anonymous_requests_when_enabled() {
 async fn a_closure_extractor_reads_anything_on_the_request() {
     #[derive(Clone)]
     struct User(&'static str);
-    let limiter = Limiter::new(Arc::new(MemoryStore::new()));
+    let limiter = Limiter::new(MemoryStore::new());
     let p = policy(json!({"dailyRequestLimit": 5}));
     let seen = Arc::new(Mutex::new(None));
     let seen_in = seen.clone();
@@ -998,7 +1061,7 @@ impl SubjectExtractor<Full<Bytes>> for JsonBodyExtractor {
 
 #[tokio::test]
 async fn an_async_extractor_may_consume_and_rewrite_the_body() {
-    let limiter = Limiter::new(Arc::new(MemoryStore::new()));
+    let limiter = Limiter::new(MemoryStore::new());
     let p = policy(json!({"limitType": "tokens", "dailyTokenLimit": 1000}));
     let echo = service_fn(|req: Request<Full<Bytes>>| async move {
         let body = req

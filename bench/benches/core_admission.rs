@@ -21,7 +21,7 @@ fn identities() -> Arc<Vec<String>> {
 
 /// The engine side: `ops` admit-and-settle cycles on each of `threads` threads.
 fn run_engine(threads: usize, ops: u64) -> Duration {
-    let limiter = Limiter::new(Arc::new(MemoryStore::new()));
+    let limiter = Limiter::new(MemoryStore::new());
     let policy = Arc::new(
         Policy::builder()
             .request_limit(Some(u64::MAX / 2))

@@ -17,7 +17,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ai_ratelimit_core::{Decision, LimitRequest, Limiter, MemoryStore, Policy};
+use ai_ratelimit_core::{Decision, LimitRequest, Limiter, MemoryStore, Policy, UsageStore};
 use ai_ratelimit_tower::{RateLimitBody, RateLimitLayer};
 use criterion::{Criterion, criterion_main};
 use http::{Request, Response};
@@ -46,9 +46,7 @@ fn layered()
         .request_limit(Some(u64::MAX / 2))
         .build()
         .expect("policy");
-    RateLimitLayer::new(policy)
-        .limiter(Limiter::new(Arc::new(MemoryStore::new())))
-        .layer(bare())
+    RateLimitLayer::new(policy).layer(bare())
 }
 
 /// What the HTTP contract alone makes any such layer do per request, with no store and no
@@ -140,7 +138,12 @@ where
 }
 
 /// The core engine alone (check + settle), for attributing the layer's overhead.
-async fn run_core(limiter: &Limiter, policy: &Policy, ids: &[String], iters: u64) -> Duration {
+async fn run_core<S: UsageStore>(
+    limiter: &Limiter<S>,
+    policy: &Policy,
+    ids: &[String],
+    iters: u64,
+) -> Duration {
     let start = thread_cpu_time();
     for i in 0..iters {
         let request = LimitRequest {
@@ -184,7 +187,7 @@ fn bench(c: &mut Criterion) {
 
     // Interleaved rounds, best of each side: robust against a noisy shared machine.
     const N: u64 = 200_000;
-    let core_limiter = Limiter::new(Arc::new(MemoryStore::new()));
+    let core_limiter = Limiter::new(MemoryStore::new());
     let core_policy = Policy::builder()
         .request_limit(Some(u64::MAX / 2))
         .build()

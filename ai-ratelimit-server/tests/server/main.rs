@@ -5,8 +5,8 @@ mod harness;
 
 mod admin;
 mod auth;
-mod openai_python;
 mod nodelay;
+mod openai_python;
 mod ops;
 mod processes;
 mod projects;

@@ -58,12 +58,14 @@ async fn accepted_sockets_have_tcp_nodelay() {
     let response = reqwest::get(format!("{base}/healthz")).await.expect("get");
     assert!(response.status().is_success());
 
-    let sockets = accepted.lock().expect("lock");
-    assert!(!sockets.is_empty(), "the server accepted no connection");
-    for socket in sockets.iter() {
-        assert!(socket.nodelay().expect("read TCP_NODELAY"), "TCP_NODELAY not set");
-    }
-    drop(sockets);
+    let nodelay: Vec<bool> = accepted
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|socket| socket.nodelay().expect("read TCP_NODELAY"))
+        .collect();
+    assert!(!nodelay.is_empty(), "the server accepted no connection");
+    assert!(nodelay.iter().all(|on| *on), "TCP_NODELAY not set: {nodelay:?}");
     stop.send(()).expect("stop");
     server.await.expect("task").expect("served");
 }

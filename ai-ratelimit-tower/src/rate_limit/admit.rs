@@ -1,14 +1,15 @@
-//! Admitting a request: policy, subject, decision — without waiting when it can.
+//! Admitting a request: policy, subject, decision.
 
 use std::future::ready;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use ai_ratelimit_core::{Decision, DenialReason, LimitError, LimitRequest, LimitState, StoreError};
+use ai_ratelimit_core::{
+    Decision, DenialReason, InvalidRequest, LimitRequest, LimitState, UsageStore,
+};
 use bytes::Bytes;
 use futures::future::BoxFuture;
-use http::{HeaderName, HeaderValue, Request, Response, StatusCode, header};
-use serde_json::{Value, json};
+use http::{Extensions, HeaderName, HeaderValue, Request, Response, StatusCode, header};
 use tokio::time::Instant;
 
 use super::body::RateLimitBody;
@@ -16,7 +17,8 @@ use super::layer::Config;
 use super::settlement::{Observation, Settlement};
 use crate::observe::{Outcome, RequestRecord};
 use crate::policy_source::ScopedPolicy;
-use crate::rejection::{APPLICATION_JSON, Rejection};
+use crate::rejection::Rejection;
+use crate::render::Refusal;
 use crate::subject::{Subject, SubjectExtractor};
 use crate::tokens::TokenReporter;
 
@@ -73,88 +75,77 @@ pub(crate) enum Admit<B> {
     Respond(Answer),
 }
 
-/// A JSON response made by the layer itself.
+/// A response made by the layer itself (rendered by the error handler), with the limit
+/// headers it gets on top.
 pub(crate) struct Answer {
-    status: StatusCode,
+    response: Response<Bytes>,
     headers: LimitHeaders,
-    body: Bytes,
 }
 
 impl Answer {
-    fn json(status: StatusCode, headers: LimitHeaders, body: &Value) -> Self {
-        Self {
-            status,
-            headers,
-            // Serializing a `Value` cannot fail: its map keys are strings.
-            body: Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
-        }
+    fn new<E, S>(config: &Config<E, S>, refusal: Refusal<'_>, headers: LimitHeaders) -> Self {
+        let response = match &config.error_handler {
+            Some(handler) => handler.render(refusal),
+            None => refusal.default_response(),
+        };
+        Self { response, headers }
     }
 
-    fn rejection(rejection: &Rejection) -> Self {
-        Self::json(
-            rejection.status(),
-            LimitHeaders::default(),
-            rejection.body(),
-        )
+    pub(crate) fn status(&self) -> StatusCode {
+        self.response.status()
     }
 
     pub(crate) fn into_response<B>(self) -> Response<RateLimitBody<B>> {
-        let mut response = Response::new(RateLimitBody::json(self.body));
-        *response.status_mut() = self.status;
-        let headers = response.headers_mut();
-        headers.insert(APPLICATION_JSON.0, APPLICATION_JSON.1);
-        self.headers.insert_into(headers);
-        response
+        let (mut parts, bytes) = self.response.into_parts();
+        self.headers.insert_into(&mut parts.headers);
+        Response::from_parts(parts, RateLimitBody::json(bytes))
     }
 }
 
-fn observe_now<E>(
-    config: &Config<E>,
+/// Who asked, as far as the layer knows when it answers.
+struct Asker<'a> {
     started: Option<Instant>,
-    scope: Option<Arc<str>>,
-    subject: Option<&Subject>,
+    scope: Option<&'a Arc<str>>,
+    subject: Option<&'a Subject>,
+    /// The recorded request extensions (only with an observer).
+    extensions: Option<Extensions>,
+}
+
+/// Records a request the layer answered itself.
+fn observe_answer<E, S>(
+    config: &Config<E, S>,
+    asker: Asker<'_>,
     outcome: Outcome,
     status: StatusCode,
+    denial: Option<(&DenialReason, &LimitState)>,
 ) {
-    if let (Some(observer), Some(started)) = (&config.observer, started) {
+    if let (Some(observer), Some(started)) = (&config.observer, asker.started) {
         observer.observe(&RequestRecord {
-            scope,
-            identity: subject.map(|s| s.identity.clone()),
-            tier: subject.and_then(|s| s.tier.clone()),
+            scope: asker.scope.cloned(),
+            identity: asker.subject.map(|s| s.identity.clone()),
+            tier: asker.subject.and_then(|s| s.tier.clone()),
             outcome,
             status: Some(status.as_u16()),
             tokens: None,
             latency: started.elapsed(),
+            denial: denial.map(|(reason, _)| reason.clone()),
+            limits: denial.map(|(_, state)| state.clone()),
+            warned: false,
+            extensions: asker.extensions.unwrap_or_default(),
         });
     }
 }
 
 /// Records a request rejected before its limit was checked (no policy, or no valid subject)
 /// and makes its answer.
-fn rejected<E>(
-    config: &Config<E>,
-    started: Option<Instant>,
-    scoped: Option<&ScopedPolicy>,
-    rejection: &Rejection,
-) -> Answer {
-    let scope = scoped.map(|s| s.scope.clone());
-    observe_now(
+fn rejected<E, S>(config: &Config<E, S>, asker: Asker<'_>, rejection: &Rejection) -> Answer {
+    let answer = Answer::new(
         config,
-        started,
-        scope,
-        None,
-        Outcome::Rejected,
-        rejection.status(),
+        Refusal::Rejected(rejection),
+        LimitHeaders::default(),
     );
-    Answer::rejection(rejection)
-}
-
-/// An admission decided without waiting, applied to the request in place.
-pub(crate) enum Decided {
-    /// Call the inner service with the request, then add the settlement's headers and settle.
-    Forward { settlement: Settlement },
-    /// Answer without calling it.
-    Respond(Answer),
+    observe_answer(config, asker, Outcome::Rejected, answer.status(), None);
+    answer
 }
 
 /// The admission of one request, waited on by the response future.
@@ -173,41 +164,34 @@ pub(crate) enum Admitting<B> {
     Whole(BoxFuture<'static, Admit<B>>),
 }
 
-/// Decides on `request` at once when nothing needs waiting for (an in-process store, a fixed
-/// policy and a subject in the head), putting the subject and the token reporter in its
-/// extensions; `None` when the admission must be waited on (see [`start`]).
-pub(crate) fn decide_now<B, E>(config: &Config<E>, request: &mut Request<B>) -> Option<Decided>
-where
-    E: SubjectExtractor<B>,
-    B: Send + 'static,
-{
-    if !config.limiter.is_in_process() {
-        return None;
-    }
-    let scoped = config.source.fixed()?;
-    let subject = config.extractor.extract_now(request, scoped)?;
-    let started = config.observer.as_ref().map(|_| Instant::now());
-    Some(match subject {
-        Ok(subject) => decide(config, scoped, subject, started).apply_to(request),
-        Err(rejection) => Decided::Respond(rejected(config, started, Some(scoped), &rejection)),
-    })
-}
-
 /// Starts the admission of `request` for the response future to wait on.
-pub(crate) fn start<B, E>(config: &Arc<Config<E>>, request: Request<B>) -> Admitting<B>
+pub(crate) fn start<B, E, S>(config: &Arc<Config<E, S>>, request: Request<B>) -> Admitting<B>
 where
     E: SubjectExtractor<B>,
+    S: UsageStore + 'static,
     B: Send + 'static,
 {
     if let Some(scoped) = config.source.fixed()
         && let Some(subject) = config.extractor.extract_now(&request, scoped)
     {
         let started = config.observer.as_ref().map(|_| Instant::now());
+        let extensions = recorded(config, &request);
         let check: BoxFuture<'static, Checked> = match subject {
-            Ok(subject) => Box::pin(check(config.clone(), scoped.clone(), subject, started)),
+            Ok(subject) => Box::pin(check(
+                config.clone(),
+                scoped.clone(),
+                subject,
+                started,
+                extensions,
+            )),
             Err(rejection) => {
-                let answer = rejected(config, started, Some(scoped), &rejection);
-                Box::pin(ready(Checked::Respond(answer)))
+                let asker = Asker {
+                    started,
+                    scope: Some(&scoped.scope),
+                    subject: None,
+                    extensions,
+                };
+                Box::pin(ready(Checked::Respond(rejected(config, asker, &rejection))))
             }
         };
         return Admitting::Checking {
@@ -216,6 +200,14 @@ where
         };
     }
     Admitting::Whole(Box::pin(admit(config.clone(), request)))
+}
+
+/// The recorded extensions of `request`, when there is an observer to see them.
+fn recorded<B, E, S>(config: &Config<E, S>, request: &Request<B>) -> Option<Extensions> {
+    config
+        .observer
+        .as_ref()
+        .map(|_| config.recorded.copy(request.extensions()))
 }
 
 impl<B> Admitting<B> {
@@ -249,7 +241,7 @@ pub(crate) enum Checked {
 
 impl Checked {
     /// Puts the subject and the reporter of an admission in the request's extensions.
-    fn apply_to<B>(self, request: &mut Request<B>) -> Decided {
+    fn apply<B>(self, mut request: Request<B>) -> Admit<B> {
         match self {
             Checked::Admitted {
                 subject,
@@ -258,38 +250,41 @@ impl Checked {
             } => {
                 request.extensions_mut().insert(reporter);
                 request.extensions_mut().insert(subject);
-                Decided::Forward { settlement }
+                Admit::Forward {
+                    request,
+                    settlement,
+                }
             }
-            Checked::Respond(answer) => Decided::Respond(answer),
-        }
-    }
-
-    fn apply<B>(self, mut request: Request<B>) -> Admit<B> {
-        match self.apply_to(&mut request) {
-            Decided::Forward { settlement } => Admit::Forward {
-                request,
-                settlement,
-            },
-            Decided::Respond(answer) => Admit::Respond(answer),
+            Checked::Respond(answer) => Admit::Respond(answer),
         }
     }
 }
 
 /// Resolves the policy, extracts the subject and asks the limiter.
-async fn admit<E, B>(config: Arc<Config<E>>, request: Request<B>) -> Admit<B>
+async fn admit<E, S, B>(config: Arc<Config<E, S>>, request: Request<B>) -> Admit<B>
 where
     E: SubjectExtractor<B>,
+    S: UsageStore + 'static,
     B: Send + 'static,
 {
     let started = config.observer.as_ref().map(|_| Instant::now());
     let (scoped, request) = match config.source.fixed() {
         Some(fixed) => (fixed.clone(), request),
         None => {
-            let (parts, body) = request.into_parts();
-            match config.source.resolve(&parts).await {
+            let (mut parts, body) = request.into_parts();
+            match config.source.resolve(&mut parts).await {
                 Ok(scoped) => (scoped, Request::from_parts(parts, body)),
                 Err(rejection) => {
-                    return Admit::Respond(rejected(&config, started, None, &rejection));
+                    let asker = Asker {
+                        started,
+                        scope: None,
+                        subject: None,
+                        extensions: config
+                            .observer
+                            .as_ref()
+                            .map(|_| config.recorded.copy(&parts.extensions)),
+                    };
+                    return Admit::Respond(rejected(&config, asker, &rejection));
                 }
             }
         }
@@ -299,72 +294,55 @@ where
         None => config.extractor.extract(request, &scoped).await,
     };
     match extracted {
-        Ok((request, subject)) => check(config, scoped, subject, started).await.apply(request),
-        Err(rejection) => Admit::Respond(rejected(&config, started, Some(&scoped), &rejection)),
-    }
-}
-
-/// What the limiter is asked about `subject` under `scoped`.
-fn limit_request<'a>(scoped: &'a ScopedPolicy, subject: &'a Subject) -> LimitRequest<'a> {
-    LimitRequest {
-        scope: &scoped.scope,
-        identity: &subject.identity,
-        tier: subject.tier.as_deref(),
-        estimated_tokens: subject.estimated_tokens,
+        Ok((request, subject)) => {
+            let extensions = recorded(&config, &request);
+            check(config, scoped, subject, started, extensions)
+                .await
+                .apply(request)
+        }
+        Err(rejection) => {
+            let asker = Asker {
+                started,
+                scope: Some(&scoped.scope),
+                subject: None,
+                extensions: None,
+            };
+            Admit::Respond(rejected(&config, asker, &rejection))
+        }
     }
 }
 
 /// Asks the limiter about `subject` and turns its decision into headers and a settlement,
 /// or into the answer.
-async fn check<E>(
-    config: Arc<Config<E>>,
+async fn check<E, S>(
+    config: Arc<Config<E, S>>,
     scoped: ScopedPolicy,
     subject: Subject,
     started: Option<Instant>,
-) -> Checked {
-    let request = limit_request(&scoped, &subject);
+    extensions: Option<Extensions>,
+) -> Checked
+where
+    E: Send + Sync + 'static,
+    S: UsageStore + 'static,
+{
+    let request = LimitRequest {
+        scope: &scoped.scope,
+        identity: &subject.identity,
+        tier: subject.tier.as_deref(),
+        estimated_tokens: subject.estimated_tokens,
+    };
     let decision = config.limiter.check(&scoped.policy, &request).await;
-    decided(&config, &scoped, subject, started, decision)
-}
-
-/// [`check`] for an in-process store: `check_now` answers without waiting.
-fn decide<E>(
-    config: &Config<E>,
-    scoped: &ScopedPolicy,
-    subject: Subject,
-    started: Option<Instant>,
-) -> Checked {
-    let request = limit_request(scoped, &subject);
-    let decision = config
-        .limiter
-        .check_now(&scoped.policy, &request)
-        .unwrap_or_else(|| {
-            // Only reached if a store stopped being in-process, which none does.
-            Err(LimitError::Store(StoreError::Unavailable(
-                "the usage store is not in-process".into(),
-            )))
-        });
-    decided(config, scoped, subject, started, decision)
-}
-
-/// Turns the limiter's decision into headers and a settlement, or into the answer.
-fn decided<E>(
-    config: &Config<E>,
-    scoped: &ScopedPolicy,
-    subject: Subject,
-    started: Option<Instant>,
-    decision: Result<Decision, LimitError>,
-) -> Checked {
-    let (outcome, answer) = match decision {
+    let asker = Asker {
+        started,
+        scope: Some(&scoped.scope),
+        subject: Some(&subject),
+        extensions,
+    };
+    let denial = match decision {
         Ok(Decision::Admitted(admission)) => {
-            let headers = LimitHeaders {
-                extra: admission
-                    .warning_header()
-                    .and_then(|w| HeaderValue::try_from(w).ok())
-                    .map(ExtraHeader::Warning),
-                state: Some(admission.state),
-            };
-            let reporter = TokenReporter::new();
+            let warning = admission
+                .warning_header()
+                .and_then(|w| HeaderValue::try_from(w).ok());
             let observation = config
                 .observer
                 .clone()
@@ -375,10 +353,18 @@ fn decided<E>(
                     identity: subject.identity.clone(),
                     tier: subject.tier.clone(),
                     started,
+                    limits: admission.state.clone(),
+                    warned: warning.is_some(),
+                    extensions: asker.extensions.unwrap_or_default(),
                 });
+            let headers = LimitHeaders {
+                extra: warning.map(ExtraHeader::Warning),
+                state: Some(admission.state),
+            };
+            let reporter = TokenReporter::new();
             let settlement = Settlement::new(
+                config.clone(),
                 headers,
-                config.limiter.clone(),
                 admission.reservation,
                 reporter.clone(),
                 observation,
@@ -389,50 +375,30 @@ fn decided<E>(
                 settlement,
             };
         }
-        Ok(Decision::Denied(denial)) => {
-            let status =
-                StatusCode::from_u16(denial.status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
-            let headers = LimitHeaders {
-                extra: denial
-                    .retry_after()
-                    .map(|secs| ExtraHeader::RetryAfter(secs.into())),
-                state: Some(denial.state),
-            };
-            let outcome = match denial.reason {
-                DenialReason::StoreUnavailable => Outcome::Unavailable,
-                _ => Outcome::Limited,
-            };
-            (outcome, Answer::json(status, headers, &denial.body))
-        }
-        Err(error @ LimitError::InvalidIdentity) => (
-            Outcome::Rejected,
-            Answer::rejection(&Rejection::invalid_request("identity", error.to_string())),
-        ),
-        Err(error @ LimitError::InvalidTier) => (
-            Outcome::Rejected,
-            Answer::rejection(&Rejection::invalid_request("tier", error.to_string())),
-        ),
-        Err(LimitError::Store(error)) => {
-            tracing::error!(%error, "usage store failed");
-            let body = json!({"error": "store_unavailable", "message": "Usage limits cannot be checked right now; try again shortly"});
-            let headers = LimitHeaders {
-                state: None,
-                extra: Some(ExtraHeader::RetryAfter(HeaderValue::from_static("1"))),
-            };
-            (
-                Outcome::Unavailable,
-                Answer::json(StatusCode::SERVICE_UNAVAILABLE, headers, &body),
-            )
+        Ok(Decision::Denied(denial)) => denial,
+        Err(invalid @ (InvalidRequest::Identity | InvalidRequest::Tier)) => {
+            let rejection = Rejection::invalid_request(invalid.field(), invalid.to_string());
+            return Checked::Respond(rejected(&config, asker, &rejection));
         }
     };
-    let scope = Some(scoped.scope.clone());
-    observe_now(
-        config,
-        started,
-        scope,
-        Some(&subject),
+    let headers = LimitHeaders {
+        extra: denial
+            .retry_after()
+            .map(|secs| ExtraHeader::RetryAfter(secs.into())),
+        state: Some(denial.state.clone()),
+    };
+    let answer = Answer::new(&config, Refusal::Denied(&denial), headers);
+    let outcome = match denial.reason {
+        DenialReason::StoreUnavailable => Outcome::Unavailable,
+        _ => Outcome::Limited,
+    };
+    let status = answer.status();
+    observe_answer(
+        &config,
+        asker,
         outcome,
-        answer.status,
+        status,
+        Some((&denial.reason, &denial.state)),
     );
     Checked::Respond(answer)
 }

@@ -4,11 +4,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use futures::future::BoxFuture;
-use http::{Request, Response};
+use http::{Request, Response, StatusCode};
 use pin_project_lite::pin_project;
 use tower::Service;
 
-use super::admit::{Admit, Admitting, Answer};
+use super::admit::{Admit, Admitting};
 use super::body::RateLimitBody;
 use super::settlement::{Finish, Settlement};
 use crate::tokens::TokensUsed;
@@ -24,16 +24,12 @@ pin_project! {
     {
         #[pin]
         state: State<S, S::Future, ReqBody, Output<ResBody, S::Error>>,
-        release_on_server_error: bool,
     }
 }
 
 pin_project! {
     #[project = StateProj]
     enum State<S, F, ReqBody, O> {
-        Answering {
-            answer: Option<Answer>,
-        },
         Admitting {
             admitting: Admitting<ReqBody>,
             inner: Option<S>,
@@ -56,42 +52,12 @@ where
     S: Service<Request<ReqBody>>,
 {
     /// Waits on `admitting`, then calls `inner` (the instance polled ready) if admitted.
-    pub(crate) fn admitting(
-        inner: S,
-        admitting: Admitting<ReqBody>,
-        release_on_server_error: bool,
-    ) -> Self {
+    pub(crate) fn admitting(inner: S, admitting: Admitting<ReqBody>) -> Self {
         Self {
             state: State::Admitting {
                 admitting,
                 inner: Some(inner),
             },
-            release_on_server_error,
-        }
-    }
-
-    /// Waits on the inner service, already called for an admitted request.
-    pub(crate) fn calling(
-        future: S::Future,
-        settlement: Settlement,
-        release_on_server_error: bool,
-    ) -> Self {
-        Self {
-            state: State::Calling {
-                future,
-                settlement: Some(settlement),
-            },
-            release_on_server_error,
-        }
-    }
-
-    /// Answers without calling the inner service.
-    pub(crate) fn answering(answer: Answer) -> Self {
-        Self {
-            state: State::Answering {
-                answer: Some(answer),
-            },
-            release_on_server_error: false,
         }
     }
 }
@@ -102,7 +68,6 @@ where
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
-            State::Answering { .. } => "answering",
             State::Admitting { .. } => "admitting",
             State::Calling { .. } => "calling",
             State::Finishing { .. } => "finishing",
@@ -124,11 +89,6 @@ where
         let mut this = self.project();
         loop {
             match this.state.as_mut().project() {
-                StateProj::Answering { answer } => {
-                    let answer = answer.take().expect("the answer is given once");
-                    this.state.set(State::Done);
-                    return Poll::Ready(Ok(answer.into_response()));
-                }
                 StateProj::Admitting { admitting, inner } => match ready!(admitting.poll_admit(cx))
                 {
                     Admit::Respond(answer) => {
@@ -156,7 +116,8 @@ where
                         .expect("the settlement is kept until the inner service answers");
                     let (work, output) = match result {
                         Err(error) => {
-                            let work = if *this.release_on_server_error {
+                            // An inner error counts as a 500 for `release_if`.
+                            let work = if settlement.releases(StatusCode::INTERNAL_SERVER_ERROR) {
                                 settlement.finish(Finish::Release)
                             } else {
                                 settlement.finish_reported()
@@ -167,9 +128,7 @@ where
                             let (mut parts, body) = response.into_parts();
                             settlement.take_headers().insert_into(&mut parts.headers);
                             settlement.set_status(parts.status);
-                            let work = if parts.status.is_server_error()
-                                && *this.release_on_server_error
-                            {
+                            let work = if settlement.releases(parts.status) {
                                 settlement.finish(Finish::Release)
                             } else if let Some(TokensUsed(tokens)) = parts.extensions.get().copied()
                             {

@@ -1,15 +1,17 @@
 //! Settling or releasing an admission exactly once: when the response is known, when its
-//! body ends, or — from `Drop`, on a spawned task — when it is abandoned.
+//! body ends, or — from `Drop` — when it is abandoned.
 
 use std::sync::Arc;
+use std::task::{Context, Waker};
 
-use ai_ratelimit_core::{LimitError, Limiter, Reservation};
+use ai_ratelimit_core::{LimitState, Reservation, StoreError, UsageStore};
 use futures::future::BoxFuture;
-use http::StatusCode;
+use http::{Extensions, StatusCode};
 use tokio::runtime::Handle;
 use tokio::time::Instant;
 
 use super::admit::LimitHeaders;
+use super::layer::Config;
 use crate::observe::{Outcome, RequestObserver, RequestRecord};
 use crate::tokens::TokenReporter;
 
@@ -20,6 +22,9 @@ pub(crate) struct Observation {
     pub(crate) identity: String,
     pub(crate) tier: Option<String>,
     pub(crate) started: Instant,
+    pub(crate) limits: LimitState,
+    pub(crate) warned: bool,
+    pub(crate) extensions: Extensions,
 }
 
 /// How to end an admission.
@@ -31,167 +36,198 @@ pub(crate) enum Finish {
 }
 
 /// An admission not yet settled, with the limit headers its response gets. Dropping it
-/// settles it on a spawned task with the reported tokens, or the estimate when none were
-/// reported.
+/// settles it with the reported tokens, or the estimate when none were reported.
 ///
 /// One pointer: it travels from the decision through the response future into the response
 /// body, and copying its couple of hundred bytes at each of those moves cost more than
-/// boxing it once.
+/// boxing it once. The box also hides the store's type from the body.
 pub(crate) struct Settlement {
-    state: Box<SettlementState>,
+    state: Box<dyn Settling>,
 }
 
-struct SettlementState {
+/// The store-typed part of a [`Settlement`].
+trait Settling: Send {
+    fn take_headers(&mut self) -> LimitHeaders;
+    fn set_status(&mut self, status: StatusCode);
+    fn releases(&self, status: StatusCode) -> bool;
+    fn reported_or_estimated(&self) -> u64;
+    fn finish(&mut self, how: Finish) -> Option<BoxFuture<'static, ()>>;
+    /// Runs work that could not finish at once in the background.
+    fn spawn(&mut self, work: BoxFuture<'static, ()>);
+}
+
+struct SettlementState<E, S> {
+    config: Arc<Config<E, S>>,
     /// Taken when the response exists.
     headers: LimitHeaders,
-    pending: Option<Pending>,
+    /// `None` once finished, or for a fail-open admission.
+    reservation: Option<Reservation>,
+    /// Boxed: only with an observer, and it keeps the settlement small.
+    observation: Option<Box<Observation>>,
+    finished: bool,
     reporter: TokenReporter,
     status: Option<StatusCode>,
     /// Captured at admission so that a drop outside the runtime's context can still spawn.
     runtime: Option<Handle>,
 }
 
-struct Pending {
-    limiter: Limiter,
-    reservation: Option<Reservation>,
-    /// Boxed: only with an observer, and it keeps the settlement (moved a few times per
-    /// request) small.
-    observation: Option<Box<Observation>>,
-}
-
 impl Settlement {
-    pub(crate) fn new(
+    pub(crate) fn new<E, S>(
+        config: Arc<Config<E, S>>,
         headers: LimitHeaders,
-        limiter: Limiter,
         reservation: Option<Reservation>,
         reporter: TokenReporter,
         observation: Option<Observation>,
-    ) -> Self {
-        let limiter_in_process = limiter.is_in_process();
+    ) -> Self
+    where
+        E: Send + Sync + 'static,
+        S: UsageStore + 'static,
+    {
         Self {
             state: Box::new(SettlementState {
+                config,
                 headers,
-                pending: Some(Pending {
-                    limiter,
-                    reservation,
-                    observation: observation.map(Box::new),
-                }),
+                reservation,
+                observation: observation.map(Box::new),
+                finished: false,
                 reporter,
                 status: None,
-                // An in-process store settles in `Drop` itself: no runtime needed.
-                runtime: if limiter_in_process {
-                    None
-                } else {
-                    Handle::try_current().ok()
-                },
+                runtime: Handle::try_current().ok(),
             }),
         }
     }
 
     /// The limit headers for the response (taken once).
     pub(crate) fn take_headers(&mut self) -> LimitHeaders {
-        std::mem::take(&mut self.state.headers)
+        self.state.take_headers()
     }
 
     /// Records the response status for the request log.
     pub(crate) fn set_status(&mut self, status: StatusCode) {
-        self.state.status = Some(status);
+        self.state.set_status(status);
     }
 
-    /// The reported tokens, else the estimate reserved at admission.
-    fn reported_or_estimated(&self) -> u64 {
-        self.state.reporter.reported().unwrap_or_else(|| {
-            self.state
-                .pending
-                .as_ref()
-                .and_then(|p| p.reservation.as_ref())
-                .map_or(0, |r| r.tokens)
-        })
+    /// Whether a response with `status` un-counts the request (the layer's `release_if`).
+    pub(crate) fn releases(&self, status: StatusCode) -> bool {
+        self.state.releases(status)
     }
 
-    /// Ends the admission, once: at once with an in-process store (`None`), else the work
-    /// to wait on. `None` too if it already ended.
+    /// Ends the admission, once: the work to wait on, `None` if it already ended or has
+    /// nothing to do.
     pub(crate) fn finish(&mut self, how: Finish) -> Option<BoxFuture<'static, ()>> {
-        let pending = self.state.pending.take()?;
-        if pending.limiter.is_in_process() {
-            pending.run_now(how, self.state.status);
-            return None;
-        }
-        Some(Box::pin(pending.run(how, self.state.status)))
+        self.state.finish(how)
     }
 
     /// Ends the admission with what was reported (or the estimate).
     pub(crate) fn finish_reported(&mut self) -> Option<BoxFuture<'static, ()>> {
-        let tokens = self.reported_or_estimated();
+        let tokens = self.state.reported_or_estimated();
         self.finish(Finish::Settle(tokens))
     }
 }
 
 impl Drop for Settlement {
     fn drop(&mut self) {
-        let Some(work) = self.finish_reported() else {
+        let Some(mut work) = self.finish_reported() else {
             return;
         };
-        match self.state.runtime.take() {
-            Some(runtime) => {
+        // A store that answers without I/O is done on the first poll: nothing to spawn.
+        // (A future polled once may be polled again later with another waker.)
+        if work
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+            .is_pending()
+        {
+            self.state.spawn(work);
+        }
+    }
+}
+
+impl<E, S> Settling for SettlementState<E, S>
+where
+    E: Send + Sync + 'static,
+    S: UsageStore + 'static,
+{
+    fn take_headers(&mut self) -> LimitHeaders {
+        std::mem::take(&mut self.headers)
+    }
+
+    fn set_status(&mut self, status: StatusCode) {
+        self.status = Some(status);
+    }
+
+    fn releases(&self, status: StatusCode) -> bool {
+        (self.config.release_if)(status)
+    }
+
+    fn reported_or_estimated(&self) -> u64 {
+        self.reporter
+            .reported()
+            .unwrap_or_else(|| self.reservation.as_ref().map_or(0, |r| r.tokens))
+    }
+
+    fn finish(&mut self, how: Finish) -> Option<BoxFuture<'static, ()>> {
+        if std::mem::replace(&mut self.finished, true) {
+            return None;
+        }
+        let reservation = self.reservation.take();
+        let observation = self.observation.take();
+        if reservation.is_none() && observation.is_none() {
+            return None;
+        }
+        let config = self.config.clone();
+        let status = self.status;
+        Some(Box::pin(async move {
+            if let Some(reservation) = reservation {
+                let ended = match how {
+                    Finish::Settle(tokens) => config.limiter.settle(reservation, tokens).await,
+                    Finish::Release => config.limiter.release(reservation).await,
+                };
+                warn_if_failed(&how, ended);
+            }
+            if let Some(observation) = observation {
+                observe(*observation, &how, status);
+            }
+        }))
+    }
+
+    fn spawn(&mut self, work: BoxFuture<'static, ()>) {
+        match (&self.config.tracker, self.runtime.take()) {
+            (Some(tracker), Some(runtime)) => {
+                tracker.spawn_on(work, &runtime);
+            }
+            (None, Some(runtime)) => {
                 runtime.spawn(work);
             }
-            None => tracing::warn!(
+            (_, None) => tracing::warn!(
                 "rate-limit admission dropped outside a tokio runtime; its reservation will expire after its TTL"
             ),
         }
     }
 }
 
-impl Pending {
-    async fn run(mut self, how: Finish, status: Option<StatusCode>) {
-        if let Some(reservation) = self.reservation.take() {
-            let ended = match how {
-                Finish::Settle(tokens) => self.limiter.settle(reservation, tokens).await,
-                Finish::Release => self.limiter.release(reservation).await,
-            };
-            warn_if_failed(&how, ended);
-        }
-        self.observe(&how, status);
-    }
-
-    /// [`run`](Self::run) for an in-process store, which answers without waiting.
-    fn run_now(mut self, how: Finish, status: Option<StatusCode>) {
-        if let Some(reservation) = self.reservation.take() {
-            let ended = match how {
-                Finish::Settle(tokens) => self.limiter.settle_now(&reservation, tokens),
-                Finish::Release => self.limiter.release_now(&reservation),
-            };
-            if let Some(ended) = ended {
-                warn_if_failed(&how, ended);
-            }
-        }
-        self.observe(&how, status);
-    }
-
-    fn observe(self, how: &Finish, status: Option<StatusCode>) {
-        let Some(o) = self.observation.map(|o| *o) else {
-            return;
-        };
-        let failed = status.is_none_or(|s| s.is_server_error());
-        let (tokens, outcome) = match how {
-            Finish::Settle(tokens) if !failed => (Some(*tokens), Outcome::Allowed),
-            Finish::Settle(tokens) => (Some(*tokens), Outcome::Error),
-            Finish::Release => (None, Outcome::Error),
-        };
-        o.observer.observe(&RequestRecord {
-            scope: Some(o.scope),
-            identity: Some(o.identity),
-            tier: o.tier,
-            outcome,
-            status: status.map(|s| s.as_u16()),
-            tokens,
-            latency: o.started.elapsed(),
-        });
-    }
+fn observe(o: Observation, how: &Finish, status: Option<StatusCode>) {
+    let failed = status.is_none_or(|s| s.is_server_error());
+    let (tokens, outcome) = match how {
+        Finish::Settle(tokens) if !failed => (Some(*tokens), Outcome::Allowed),
+        Finish::Settle(tokens) => (Some(*tokens), Outcome::Error),
+        Finish::Release => (None, Outcome::Error),
+    };
+    o.observer.observe(&RequestRecord {
+        scope: Some(o.scope),
+        identity: Some(o.identity),
+        tier: o.tier,
+        outcome,
+        status: status.map(|s| s.as_u16()),
+        tokens,
+        latency: o.started.elapsed(),
+        denial: None,
+        limits: Some(o.limits),
+        warned: o.warned,
+        extensions: o.extensions,
+    });
 }
 
-fn warn_if_failed(how: &Finish, ended: Result<(), LimitError>) {
+fn warn_if_failed(how: &Finish, ended: Result<(), StoreError>) {
     if let Err(error) = ended {
         match how {
             Finish::Settle(_) => tracing::warn!(%error, "could not settle a rate-limit admission"),
