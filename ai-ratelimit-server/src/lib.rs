@@ -111,7 +111,7 @@ pub async fn build_app_with(config: Config, options: AppOptions) -> Result<App, 
         clock: options.clock,
         limiter,
         providers,
-        settlements: Arc::default(),
+        settlements: tokio_util::task::TaskTracker::new(),
         cipher,
         request_log,
         db,
@@ -175,8 +175,10 @@ impl App {
             request_log_task,
         } = self;
         drop(router);
-        // Waits for the token settlements of streams that ended during the shutdown.
-        drop(state.settlements.write().await);
+        // Waits for the token settlements of streams abandoned during the shutdown (those that
+        // ended were settled inside their connection, which the graceful shutdown waited for).
+        state.settlements.close();
+        state.settlements.wait().await;
         request_log_task.finish(&state.request_log).await;
         state.db.close().await;
         tracing::info!("server stopped");

@@ -33,7 +33,7 @@ pub fn router(state: AppState) -> Result<Router, ServerError> {
         .nest("/api/auth", auth_routes())
         .nest("/api/projects", project_routes())
         .nest("/api/admin", admin_routes())
-        .merge(proxy())
+        .merge(proxy::routes(&state))
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -91,12 +91,6 @@ fn admin_routes() -> Router<AppState> {
             "/projects/{project_key}/usage/{identity}",
             get(admin::identity_usage),
         )
-}
-
-/// The proxy routes (`/api/v1/proxy/chat`, `/api/v1/proxy/chat/stream`,
-/// `/api/v1/openai/chat/completions`).
-fn proxy() -> Router<AppState> {
-    proxy::routes()
 }
 
 fn cors(origin: &str) -> Result<CorsLayer, ServerError> {

@@ -47,9 +47,9 @@ pub struct SharedState {
     pub metrics: PrometheusHandle,
     /// The upstream providers of the proxy (their own pooled client and timeouts).
     pub providers: ProviderRouter,
-    /// Read-held by every stream's pending token settlement; shutdown takes it for writing so
-    /// the tokens of streams that finished during the graceful shutdown are committed.
-    pub settlements: Arc<tokio::sync::RwLock<()>>,
+    /// Where the proxy's layers spawn the settlements of abandoned streams (a client gone
+    /// mid-stream); shutdown waits for them, so those tokens are committed too.
+    pub settlements: tokio_util::task::TaskTracker,
     /// Shared outbound HTTP client (connection pooling).
     pub http: reqwest::Client,
 }

@@ -271,7 +271,9 @@ async fn a_graceful_shutdown_waits_for_settlements_on_the_tracker() {
         .call(request(Some("s")))
         .await
         .expect("response");
-    // The client goes away before the body ends: the settlement is spawned on the tracker.
+    assert_eq!(tracker.len(), 1, "the admission in flight is tracked");
+    // The client goes away before the body ends: the settlement runs on a spawned task,
+    // still tracked.
     drop(response);
     assert_eq!(tracker.len(), 1, "the abandoned settlement is tracked");
     tracker.close();

@@ -12,5 +12,6 @@ mod processes;
 mod projects;
 mod proxy;
 mod proxy_anthropic;
+mod proxy_layer;
 mod startup;
 mod usage;

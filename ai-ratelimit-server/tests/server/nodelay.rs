@@ -65,7 +65,10 @@ async fn accepted_sockets_have_tcp_nodelay() {
         .map(|socket| socket.nodelay().expect("read TCP_NODELAY"))
         .collect();
     assert!(!nodelay.is_empty(), "the server accepted no connection");
-    assert!(nodelay.iter().all(|on| *on), "TCP_NODELAY not set: {nodelay:?}");
+    assert!(
+        nodelay.iter().all(|on| *on),
+        "TCP_NODELAY not set: {nodelay:?}"
+    );
     stop.send(()).expect("stop");
     server.await.expect("task").expect("served");
 }

@@ -35,6 +35,31 @@ async fn openai_importable(python: &str) -> bool {
     ok
 }
 
+/// Runs tests/python/openai_dropin.py against `s` with the project keys `keys`: the lines it
+/// printed (it must exit 0) and its stderr.
+async fn run_script(python: &str, s: &TestServer, keys: &[&str]) -> (Vec<String>, String) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/openai_dropin.py");
+    let output = tokio::process::Command::new(python)
+        .arg(script)
+        .arg(format!("{}/api/v1/openai", s.base))
+        .args(keys)
+        // The SDK must not pick up a real key or endpoint of the developer's shell.
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("OPENAI_BASE_URL")
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status.code()
+    );
+    (stdout.lines().map(str::to_owned).collect(), stderr)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_python_sdk_drives_the_drop_in() {
     let python = python();
@@ -50,26 +75,7 @@ async fn official_python_sdk_drives_the_drop_in() {
         json!({"name": "py", "baseUrl": mock.url(), "limitType": "requests", "dailyRequestLimit": 2}),
     )
     .await;
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/openai_dropin.py");
-    let output = tokio::process::Command::new(&python)
-        .arg(script)
-        .arg(format!("{}/api/v1/openai", s.base))
-        .arg(&key)
-        // The SDK must not pick up a real key or endpoint of the developer's shell.
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("OPENAI_BASE_URL")
-        .kill_on_drop(true)
-        .output()
-        .await
-        .expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        output.status.code()
-    );
-    let steps: Vec<&str> = stdout.lines().collect();
+    let (steps, stderr) = run_script(&python, &s, &[&key]).await;
     assert_eq!(
         steps,
         ["OK chat", "OK stream", "OK rate_limit limit_exceeded"],
@@ -79,6 +85,50 @@ async fn official_python_sdk_drives_the_drop_in() {
         mock.hits.load(std::sync::atomic::Ordering::SeqCst),
         2,
         "the 429 was not forwarded"
+    );
+    s.stop().await;
+}
+
+/// A denial on the drop-in keeps everything: the Python SDK's `err.body` (OpenAI's error
+/// object) carries the project's deep link, web URL and custom fields, and the default
+/// denial's `usage`, `limits`, `limitType` and `resetAt`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_python_sdk_reads_the_deep_link_of_a_denial() {
+    let python = python();
+    if !openai_importable(&python).await {
+        return;
+    }
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let mock = MockUpstream::start().await;
+    let (jwt, _id, key) = project(
+        &s,
+        json!({"name": "py", "baseUrl": mock.url(), "limitType": "requests", "dailyRequestLimit": 2}),
+    )
+    .await;
+    let upgrade = s
+        .post(
+            "/api/projects",
+            Some(&jwt),
+            &json!({"name": "py-upgrade", "baseUrl": mock.url(), "limitType": "requests",
+                "dailyRequestLimit": 0,
+                "limitExceededResponse": {"error": "limit_exceeded", "message": "Upgrade to Pro!",
+                    "deepLink": "myapp://upgrade", "webUrl": "https://example.com/upgrade",
+                    "plan": {"name": "pro", "price": 9}}}),
+        )
+        .await;
+    let upgrade_key = upgrade.body["projectKey"].as_str().expect("key").to_owned();
+    let (steps, stderr) = run_script(&python, &s, &[&key, &upgrade_key]).await;
+    assert_eq!(
+        steps,
+        [
+            "OK chat",
+            "OK stream",
+            "OK rate_limit limit_exceeded",
+            "OK deep_link limit_exceeded"
+        ],
+        "{stderr}"
     );
     s.stop().await;
 }

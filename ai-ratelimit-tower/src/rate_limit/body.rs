@@ -31,6 +31,8 @@ pin_project! {
 pin_project! {
     #[project = KindProj]
     enum Kind<B> {
+        // Field order matters: a dropped body is dropped before its settlement, so what the
+        // body reports while it goes away (a stream's last usage) is what gets settled.
         Inner {
             #[pin]
             body: B,

@@ -167,12 +167,10 @@ impl<E, S> RateLimitLayer<E, S> {
         self
     }
 
-    /// Spawns the settlements of abandoned responses (a client gone mid-stream) on
-    /// `tracker`, so that a graceful shutdown can wait for them:
-    /// `tracker.close(); tracker.wait().await` after the server stopped.
-    ///
-    /// Settlements at the end of a body or of a response happen inside the request's own
-    /// task (which a graceful shutdown already waits for).
+    /// Tracks every admission on `tracker` until it is settled or released, wherever that
+    /// happens (at the end of its response or body, or on a task spawned when the client
+    /// went away), so that a graceful shutdown can wait for them all:
+    /// `tracker.close(); tracker.wait().await` after the server stopped accepting requests.
     pub fn settlement_tracker(mut self, tracker: TaskTracker) -> Self {
         self.config.tracker = Some(tracker);
         self

@@ -9,6 +9,8 @@ use futures::future::BoxFuture;
 use http::{Extensions, StatusCode};
 use tokio::runtime::Handle;
 use tokio::time::Instant;
+use tokio_util::task::TaskTracker;
+use tokio_util::task::task_tracker::TaskTrackerToken;
 
 use super::admit::LimitHeaders;
 use super::layer::Config;
@@ -69,6 +71,8 @@ struct SettlementState<E, S> {
     status: Option<StatusCode>,
     /// Captured at admission so that a drop outside the runtime's context can still spawn.
     runtime: Option<Handle>,
+    /// Holds the layer's settlement tracker open until this admission has ended.
+    tracked: Option<TaskTrackerToken>,
 }
 
 impl Settlement {
@@ -85,7 +89,6 @@ impl Settlement {
     {
         Self {
             state: Box::new(SettlementState {
-                config,
                 headers,
                 reservation,
                 observation: observation.map(Box::new),
@@ -93,6 +96,8 @@ impl Settlement {
                 reporter,
                 status: None,
                 runtime: Handle::try_current().ok(),
+                tracked: config.tracker.as_ref().map(TaskTracker::token),
+                config,
             }),
         }
     }
@@ -171,12 +176,15 @@ where
         }
         let reservation = self.reservation.take();
         let observation = self.observation.take();
+        let tracked = self.tracked.take();
         if reservation.is_none() && observation.is_none() {
             return None;
         }
         let config = self.config.clone();
         let status = self.status;
         Some(Box::pin(async move {
+            // The tracker stays open until this work is done, wherever it runs.
+            let _tracked = tracked;
             if let Some(reservation) = reservation {
                 let ended = match how {
                     Finish::Settle(tokens) => config.limiter.settle(reservation, tokens).await,
@@ -191,14 +199,11 @@ where
     }
 
     fn spawn(&mut self, work: BoxFuture<'static, ()>) {
-        match (&self.config.tracker, self.runtime.take()) {
-            (Some(tracker), Some(runtime)) => {
-                tracker.spawn_on(work, &runtime);
-            }
-            (None, Some(runtime)) => {
+        match self.runtime.take() {
+            Some(runtime) => {
                 runtime.spawn(work);
             }
-            (_, None) => tracing::warn!(
+            None => tracing::warn!(
                 "rate-limit admission dropped outside a tokio runtime; its reservation will expire after its TTL"
             ),
         }
