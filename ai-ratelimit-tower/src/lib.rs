@@ -57,10 +57,10 @@
 //!   reported through the request's [`TokenReporter`] (`add` per chunk, or `set`), or with
 //!   the estimate reserved at admission if nothing was reported. An early drop (the client
 //!   went away) or a body error settles the same way: at once with an in-process store,
-//!   else on a task spawned on the tokio runtime that admitted the request (on the
-//!   [settlement tracker](RateLimitLayer::settlement_tracker) when one is set, so a graceful
-//!   shutdown can wait for it). **A tokio runtime is therefore required** for remote stores;
-//!   an admission abandoned outside one only expires after the limiter's reservation TTL.
+//!   else on a task spawned on the tokio runtime of the thread that drops it (a
+//!   [settlement tracker](RateLimitLayer::settlement_tracker) lets a graceful shutdown wait
+//!   for every admission to end). **A tokio runtime is therefore required** for remote
+//!   stores; an admission abandoned outside one only expires after the reservation TTL.
 //! - A response whose status [`release_if`](RateLimitLayer::release_if) selects (5xx by
 //!   default), or an inner error, releases the admission: the request is not counted.
 

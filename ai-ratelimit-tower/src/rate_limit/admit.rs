@@ -363,7 +363,7 @@ where
             };
             let reporter = TokenReporter::new();
             let settlement = Settlement::new(
-                config.clone(),
+                config,
                 headers,
                 admission.reservation,
                 reporter.clone(),

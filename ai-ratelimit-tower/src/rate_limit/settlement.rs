@@ -69,8 +69,6 @@ struct SettlementState<E, S> {
     finished: bool,
     reporter: TokenReporter,
     status: Option<StatusCode>,
-    /// Captured at admission so that a drop outside the runtime's context can still spawn.
-    runtime: Option<Handle>,
     /// Holds the layer's settlement tracker open until this admission has ended.
     tracked: Option<TaskTrackerToken>,
 }
@@ -95,7 +93,6 @@ impl Settlement {
                 finished: false,
                 reporter,
                 status: None,
-                runtime: Handle::try_current().ok(),
                 tracked: config.tracker.as_ref().map(TaskTracker::token),
                 config,
             }),
@@ -199,11 +196,13 @@ where
     }
 
     fn spawn(&mut self, work: BoxFuture<'static, ()>) {
-        match self.runtime.take() {
-            Some(runtime) => {
+        // Looked up here rather than kept from the admission: a response is almost always
+        // dropped on its connection's task, and the lookup costs every request otherwise.
+        match Handle::try_current() {
+            Ok(runtime) => {
                 runtime.spawn(work);
             }
-            None => tracing::warn!(
+            Err(_) => tracing::warn!(
                 "rate-limit admission dropped outside a tokio runtime; its reservation will expire after its TTL"
             ),
         }
