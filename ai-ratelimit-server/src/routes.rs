@@ -25,6 +25,8 @@ const EXPOSED_HEADERS: &[&str] = &[
     "x-ratelimit-remaining-tokens",
     "x-ratelimit-reset",
     "x-ratelimit-warning",
+    "x-request-id",
+    "x-should-retry",
 ];
 
 /// The whole application router.
@@ -112,6 +114,7 @@ fn cors(origin: &str) -> Result<CorsLayer, ServerError> {
             HeaderName::from_static("x-admin-key"),
             HeaderName::from_static("x-identity"),
             HeaderName::from_static("x-tier"),
+            HeaderName::from_static("x-identity-token"),
         ])
         .expose_headers(
             EXPOSED_HEADERS

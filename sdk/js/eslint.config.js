@@ -24,5 +24,6 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
+    rules: { 'no-unused-vars': ['error', { varsIgnorePattern: '^_' }] },
   },
 );

@@ -32,10 +32,22 @@ impl Surface {
                     Refusal::Denied(denial) => denial_code(&denial.reason),
                     Refusal::Rejected(_) => "invalid_request",
                 };
-                json_response(
+                let mut response = json_response(
                     refusal.status(),
                     &openai_error(refusal.status(), refusal.body(), code),
-                )
+                );
+                // A denial lasts until its window resets, yet OpenAI's SDKs retry a 429 after
+                // the whole `Retry-After` (openai-node sleeps hours of it). Their own header
+                // `x-should-retry: false` says not to; a failed store (503) is worth a retry.
+                if let Refusal::Denied(denial) = refusal
+                    && denial.reason != DenialReason::StoreUnavailable
+                {
+                    response.headers_mut().insert(
+                        http::HeaderName::from_static("x-should-retry"),
+                        http::HeaderValue::from_static("false"),
+                    );
+                }
+                response
             }
         }
     }

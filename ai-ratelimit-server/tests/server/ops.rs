@@ -73,6 +73,28 @@ async fn operations_routes(backend: Backend) {
         preflight.headers()["access-control-allow-origin"],
         "http://localhost:3001"
     );
+    // A browser app calling the proxy with a signed identity may send its token.
+    let proxy_preflight = s
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/proxy/chat/stream", s.base),
+        )
+        .header("origin", "http://localhost:3001")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type,x-project-key,x-identity-token",
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert!(proxy_preflight.status().is_success());
+    let allowed = proxy_preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    assert!(allowed.contains("x-identity-token"), "{allowed}");
     let other = s
         .client
         .get(format!("{}/healthz", s.base))

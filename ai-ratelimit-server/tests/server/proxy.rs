@@ -347,6 +347,8 @@ async fn openai_drop_in_takes_bearer_key_and_identity_header() {
     assert_eq!(limited.body["error"]["type"], "rate_limit_error");
     assert!(limited.body["error"]["message"].is_string());
     assert!(limited.headers.contains_key("retry-after"));
+    // Otherwise openai-node sleeps the whole Retry-After (until the window resets) and retries.
+    assert_eq!(limited.headers["x-should-retry"], "false");
     assert_eq!(limited.headers["x-ratelimit-remaining-requests"], "0");
     let row = identity_usage(&s, &jwt, &id, "olga").await.expect("row");
     assert_eq!(row["requestsUsed"], 1);

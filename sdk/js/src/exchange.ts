@@ -12,7 +12,7 @@ export interface Config {
 }
 
 /** The body as JSON when it parses, else its text (undefined when empty). */
-const parsed = (text: string): unknown => {
+export const parsed = (text: string): unknown => {
   try {
     return JSON.parse(text);
   } catch {
@@ -45,19 +45,32 @@ export class Exchange {
    */
   async step<T>(work: () => Promise<T>): Promise<T> {
     const { timeoutMs } = this.config;
+    const { signal } = this.controller;
     if (timeoutMs > 0) {
       this.timer = setTimeout(() => {
         this.timedOut = true;
         this.controller.abort();
       }, timeoutMs);
     }
+    // Not every fetch (polyfills, custom ones) ends a body read when its signal aborts: the race does.
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        // The abort's own reason, whatever it is: the caller's, as fetch rejects with it.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(signal.reason);
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort);
+    });
     try {
-      return await work();
+      return await Promise.race([work(), aborted]);
     } catch (e) {
       this.end();
       throw this.failure(e);
     } finally {
       clearTimeout(this.timer);
+      signal.removeEventListener('abort', onAbort);
     }
   }
 

@@ -2,7 +2,7 @@
 // chunks, the final usage and the response headers at hand. Lazy: nothing is sent until the
 // stream is iterated or opened, so a stream nobody reads never becomes an unhandled rejection.
 import { ApiError, ConnectionError, UpstreamError } from './errors';
-import type { Exchange } from './exchange';
+import { parsed, type Exchange } from './exchange';
 import { metaOf } from './headers';
 import { sseParser } from './sse';
 import type { ChatCompletion, ChatCompletionChunk, LimitResponse, RateLimit, ResponseMeta, Usage } from './types';
@@ -43,7 +43,7 @@ export class ChatStream implements AsyncIterable<string> {
     return (this.opening ??= this.send().then(async (r) => {
       // A body that is not a stream (a rule's custom 2xx answer, a misrouted request) is not content.
       if (!r.headers.get('content-type')?.includes('text/event-stream')) {
-        throw new ApiError(r.status, r.headers, await r.text().catch(() => undefined), 'The response is not an event stream');
+        throw new ApiError(r.status, r.headers, parsed(await this.exchange.step(() => r.text())), 'The response is not an event stream');
       }
       return r;
     }));
@@ -59,17 +59,19 @@ export class ChatStream implements AsyncIterable<string> {
     if (this.consumed) throw new TypeError('A ChatStream can be iterated only once');
     this.consumed = true;
     let done = false;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     try {
       await this.open();
       const response = await this.start();
       const parse = sseParser();
       const decoder = new TextDecoder();
       // React Native's built-in fetch has no streaming body: read it whole instead.
-      const reader = response.body?.getReader();
+      reader = response.body?.getReader();
       for (let end = false; !end; ) {
         let text: string;
         if (reader) {
-          const read = await this.exchange.step(() => reader.read());
+          const current = reader;
+          const read = await this.exchange.step(() => current.read());
           end = read.done;
           text = decoder.decode(read.value, { stream: !end });
         } else {
@@ -97,7 +99,10 @@ export class ChatStream implements AsyncIterable<string> {
     } finally {
       this.exchange.end();
       // Left early (break, an error, an abort): close the connection so the server stops the upstream call.
-      if (!done) this.exchange.controller.abort();
+      if (!done) {
+        this.exchange.controller.abort();
+        reader?.cancel().catch(() => undefined);
+      }
     }
   }
 
