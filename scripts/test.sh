@@ -26,6 +26,11 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 
+# The JavaScript packages' tests drive the real server binary (AIRL_SERVER_BIN) and Debian's Chromium.
+cargo build -p ai-ratelimit-server --locked
+export AIRL_SERVER_BIN="$PWD/target/debug/ai-ratelimit-server"
+[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium; }
+
 for pkg in sdk/js dashboard; do
   if [ -f "$pkg/package.json" ]; then
     (cd "$pkg" && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test)
