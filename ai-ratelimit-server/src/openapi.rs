@@ -113,7 +113,7 @@ impl Modify for ProxyPaths {
                 .response("200", success.build())
                 .response("400", ResponseBuilder::new().description("`invalid_request` (e.g. `field: \"identity\"`)").content("application/json", error()).build())
                 .response("401", ResponseBuilder::new().description("`invalid_project_key`").content("application/json", error()).build())
-                .response("429", ResponseBuilder::new().description("Limit reached or blocked by a rule; `Retry-After`, `x-should-retry: false` (OpenAI SDKs then do not retry) and rate-limit headers").content("application/json", object()).build())
+                .response("429", ResponseBuilder::new().description("Limit reached or blocked by a rule; `Retry-After` and rate-limit headers (and, on the OpenAI-compatible route, `x-should-retry: false`, so OpenAI SDKs do not retry)").content("application/json", object()).build())
                 .response("502", ResponseBuilder::new().description("`upstream_error`").content("application/json", error()).build())
                 .build()
         };

@@ -86,9 +86,7 @@ test('over the limit the openai package raises OpenAI.RateLimitError at once, wi
   assert.equal(error.headers.get('x-should-retry'), 'false', 'the server told the package not to retry');
 });
 
-// Waits on issue 17: the drop-in's 429 body drops the project's limit response fields today
-// (only message/type/code/param reach `error`). Remove `todo` once that issue lands.
-test('the drop-in 429 carries the deep link inside the OpenAI error object', { todo: 'issue 17: drop-in denials keep deepLink', timeout: 20_000 }, async () => {
+test('the drop-in 429 carries the deep link inside the OpenAI error object', { timeout: 20_000 }, async () => {
   const error = await deniedByDropIn();
   assert.ok(error instanceof OpenAI.RateLimitError, String(error));
   assert.equal(error.error.deepLink, 'myapp://upgrade');
