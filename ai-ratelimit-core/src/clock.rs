@@ -27,10 +27,9 @@ impl Clock for SystemClock {
 /// The wall clock as the kernel last stamped it (`CLOCK_REALTIME_COARSE` on Linux: a
 /// timestamp updated every scheduler tick, 1–4 ms), elsewhere the same as [`SystemClock`].
 ///
-/// The limiter's default: reading it costs about a quarter of a precise reading (about 20 ns
-/// against 80 ns on a virtual machine here), on every request, and a limiter needs no finer
-/// time — windows are hours to months, reservations live minutes and reset headers count
-/// whole seconds.
+/// The limiter's default: reading it costs a fraction of a precise reading (figures in
+/// `bench/RESULTS.md`), on every request, and a limiter needs no finer time — windows are
+/// hours to months, reservations live minutes and reset headers count whole seconds.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CoarseClock;
 

@@ -89,10 +89,9 @@ impl<B: BatchSender> Drop for Turn<'_, B> {
 ///
 /// Admissions of different identities batch too (one round trip for many), while a few
 /// batches of a busy scope run side by side (one lane's batches run one after another,
-/// leaving the store idle in between) and a lock held elsewhere stalls only its lane. A/B
-/// this session at 32 callers over 1000 identities: PostgreSQL admit-only 1.05–1.07 of its
-/// ceiling with 4 lanes, 0.98–1.00 with 1, 0.64–0.71 with one per counter; Redis 0.33–0.34
-/// with 4 lanes, 0.20–0.24 with 1.
+/// leaving the store idle in between) and a lock held elsewhere stalls only its lane. The
+/// count was chosen by the store benches (lanes 1 vs 4 vs one per counter, in
+/// `bench/RESULTS.md`).
 pub const LANES_PER_PERIOD: u64 = 4;
 
 /// The group-commit lane of an admission: one of [`LANES_PER_PERIOD`] lanes of its scope's

@@ -110,8 +110,9 @@ const EVICTION_INTERVAL_SECS: i64 = 3600;
 #[derive(Debug)]
 pub struct MemoryStore {
     /// Hashed with foldhash rather than SipHash: every call hashes its key, and SipHash over
-    /// the key's eight small fields cost ~600 instructions a time. Foldhash's per-map random
-    /// seed still keeps precomputed collisions of identities (which clients choose) out of reach.
+    /// the key's eight small fields costs several times more (`bench/RESULTS.md`). Foldhash's
+    /// per-map random seed still keeps precomputed collisions of identities (which clients
+    /// choose) out of reach.
     counters: DashMap<UsageKey, Counter, foldhash::fast::RandomState>,
     next_reservation: AtomicU64,
     retention: Duration,

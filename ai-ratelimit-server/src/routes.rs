@@ -7,6 +7,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::routing::{get, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -28,6 +29,8 @@ const EXPOSED_HEADERS: &[&str] = &[
     "x-request-id",
     "x-should-retry",
 ];
+
+const X_REQUEST_ID: &str = "x-request-id";
 
 /// The whole application router.
 pub fn router(state: AppState) -> Result<Router, ServerError> {
@@ -52,10 +55,19 @@ pub fn router(state: AppState) -> Result<Router, ServerError> {
             TraceLayer::new_for_http()
                 // Method and path only: query strings and headers may carry tokens.
                 .make_span_with(|request: &axum::http::Request<_>| {
-                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                    let id = request
+                        .headers()
+                        .get(X_REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        // Every request gets an id (a client's own `x-request-id` is kept), echoed on its
+        // response and in its log span, so a client's error report can be found in the log.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state))
 }
 

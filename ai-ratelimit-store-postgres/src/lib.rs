@@ -32,12 +32,11 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::sync::Arc;
 //! use ai_ratelimit_core::Limiter;
 //! use ai_ratelimit_store_postgres::PostgresStore;
 //!
 //! let store = PostgresStore::connect("postgres://postgres@127.0.0.1:5432/app").await?;
-//! let limiter = Limiter::new(Arc::new(store));
+//! let limiter = Limiter::new(store);
 //! # Ok(()) }
 //! ```
 

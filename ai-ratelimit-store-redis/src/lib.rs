@@ -4,13 +4,12 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::sync::Arc;
 //! use ai_ratelimit_core::Limiter;
 //! use ai_ratelimit_store_redis::{RedisStore, RedisStoreOptions};
 //!
 //! let options = RedisStoreOptions::default().with_key_prefix("myapp-airl")?;
 //! let store = RedisStore::connect_with("redis://127.0.0.1:6379", options).await?;
-//! let limiter = Limiter::new(Arc::new(store));
+//! let limiter = Limiter::new(store);
 //! # let _ = limiter; Ok(()) }
 //! ```
 //!

@@ -69,7 +69,7 @@ end
 /// Returns one string per admission: `+` and the new state when admitted (the reservation id
 /// is the state's `n`), `-` and the state when denied, `!` and a message when it failed. An
 /// admission sees the ones before it in the batch. (A flat array of strings: a table per
-/// admission costs Redis about 1 µs more per admission to build and reply.)
+/// admission costs Redis measurably more to build and reply; `bench/RESULTS.md`.)
 ///
 /// The common case is two calls on the counter, HGET and HSET: the listing index is not
 /// touched; the identity is marked changed (SADD, with `d` = 1 in the state so that it

@@ -39,12 +39,11 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::sync::Arc;
 //! use ai_ratelimit_core::Limiter;
 //! use ai_ratelimit_store_sqlite::SqliteStore;
 //!
 //! let store = SqliteStore::connect("sqlite://ratelimit.db?mode=rwc").await?;
-//! let limiter = Limiter::new(Arc::new(store));
+//! let limiter = Limiter::new(store);
 //! # Ok(()) }
 //! ```
 

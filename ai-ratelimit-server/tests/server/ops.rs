@@ -174,3 +174,26 @@ async fn openapi_lists_every_route(backend: Backend) {
     }
     s.stop().await;
 }
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let r = s.get("/healthz", None).await;
+    let id = r.headers["x-request-id"].to_str().expect("ascii");
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let other = s.get("/api/nope", None).await;
+    assert_ne!(other.headers["x-request-id"], r.headers["x-request-id"]);
+    let mine = TestServer::reply(
+        s.client
+            .get(format!("{}/healthz", s.base))
+            .header("x-request-id", "client-chosen-1")
+            .send()
+            .await
+            .expect("sent"),
+    )
+    .await;
+    assert_eq!(mine.headers["x-request-id"], "client-chosen-1");
+    s.stop().await;
+}

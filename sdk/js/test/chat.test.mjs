@@ -19,7 +19,8 @@ test('chat returns the completion, its text, usage and the rate-limit state', as
   assert.equal(res.raw.object, 'chat.completion');
   assert.deepEqual(res.usage, { promptTokens: 11, completionTokens: 4, totalTokens: 15 });
   assert.equal(res.warning, undefined);
-  assert.equal(res.requestId, undefined, 'the server sends no x-request-id yet');
+  assert.match(res.requestId, /^[0-9a-f-]{36}$/, 'the server\'s x-request-id');
+  assert.equal(res.requestId, res.headers.get('x-request-id'));
   assert.ok(res.headers instanceof Headers);
 
   const { requests, tokens } = res.rateLimit;

@@ -69,7 +69,7 @@ test('429: LimitExceededError with the deep link, custom fields, retryAfter and 
   assert.equal(error.rateLimit.requests.limit, 1);
   assert.equal(error.rateLimit.requests.remaining, 0);
   assert.ok(error.rateLimit.requests.reset > new Date());
-  assert.equal(error.requestId, undefined);
+  assert.match(error.requestId, /^[0-9a-f-]{36}$/, 'the server\'s x-request-id');
 });
 
 test('429 without a configured response: the default body; a blocking rule with its own status is also a LimitExceededError', async () => {
