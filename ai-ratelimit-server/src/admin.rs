@@ -10,7 +10,8 @@ use subtle::ConstantTimeEq as _;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::projects::{ObjectBody, ProjectInputDoc, ProjectView};
+use crate::json::ApiJson;
+use crate::projects::{NewProject, ProjectFields, ProjectView};
 use crate::state::AppState;
 
 /// Header carrying the admin key.
@@ -57,7 +58,7 @@ pub struct AdminIdentityUsage {
 
 /// Creates a project that belongs to no organization.
 #[utoipa::path(post, path = "/api/admin/projects", tag = "admin", security(("admin_key" = [])),
-    request_body = ProjectInputDoc,
+    request_body = ProjectFields,
     responses(
         (status = 201, description = "Created", body = ProjectView),
         (status = 400, description = "`invalid_request` with `field`", body = ErrorBody),
@@ -67,9 +68,13 @@ pub struct AdminIdentityUsage {
 pub async fn create_project(
     State(state): State<AppState>,
     _admin: Admin,
-    crate::json::ApiJson(body): ObjectBody,
+    ApiJson(body): ApiJson<ProjectFields>,
 ) -> Result<(StatusCode, Json<ProjectView>), ApiError> {
-    let row = state.projects.create(None, body, state.clock.now()).await?;
+    let input = NewProject::try_from(body)?;
+    let row = state
+        .projects
+        .create(None, input, state.clock.now())
+        .await?;
     tracing::info!(project_id = %row.id, "project created by admin");
     Ok((StatusCode::CREATED, Json(ProjectView::from(&row))))
 }

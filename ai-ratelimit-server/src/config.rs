@@ -12,7 +12,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use clap::Parser;
 use rand::RngCore as _;
 
-use crate::provider::{ProviderOptions, ProviderOptionsConfig};
+use crate::provider::{
+    DEFAULT_ANTHROPIC_URL, DEFAULT_OPENAI_URL, ProviderOptions, ProviderOptionsConfig,
+};
 
 /// Development-only JWT secret, used when `JWT_SECRET` is unset outside production.
 const DEV_JWT_SECRET: &str = "ai-ratelimit-development-only-jwt-secret-do-not-use";
@@ -59,18 +61,10 @@ pub struct RawConfig {
     #[arg(long, env = "CORS_ORIGIN", default_value = "http://localhost:3001")]
     pub cors_origin: String,
     /// Default upstream of provider `openai` (full chat-completions URL).
-    #[arg(
-        long,
-        env = "OPENAI_BASE_URL",
-        default_value = "https://api.openai.com/v1/chat/completions"
-    )]
+    #[arg(long, env = "OPENAI_BASE_URL", default_value = DEFAULT_OPENAI_URL)]
     pub openai_base_url: String,
     /// Default upstream of provider `anthropic`.
-    #[arg(
-        long,
-        env = "ANTHROPIC_BASE_URL",
-        default_value = "https://api.anthropic.com/v1/messages"
-    )]
+    #[arg(long, env = "ANTHROPIC_BASE_URL", default_value = DEFAULT_ANTHROPIC_URL)]
     pub anthropic_base_url: String,
     /// `development` or `production` (falls back to `NODE_ENV`).
     #[arg(long, env = "APP_ENV")]
@@ -138,8 +132,8 @@ impl RawConfig {
             jwt_expires_in: "7d".to_owned(),
             encryption_key: None,
             cors_origin: "http://localhost:3001".to_owned(),
-            openai_base_url: "https://api.openai.com/v1/chat/completions".to_owned(),
-            anthropic_base_url: "https://api.anthropic.com/v1/messages".to_owned(),
+            openai_base_url: DEFAULT_OPENAI_URL.to_owned(),
+            anthropic_base_url: DEFAULT_ANTHROPIC_URL.to_owned(),
             app_env: None,
             node_env: None,
             public_url: None,
@@ -244,10 +238,6 @@ pub struct Config {
     pub encryption_key: [u8; 32],
     /// Allowed CORS origin.
     pub cors_origin: String,
-    /// Default upstream of provider `openai`.
-    pub openai_base_url: String,
-    /// Default upstream of provider `anthropic`.
-    pub anthropic_base_url: String,
     /// Base of magic-link URLs, without a trailing slash.
     pub public_url: String,
     /// Production e-mail, if configured.
@@ -258,7 +248,8 @@ pub struct Config {
     pub usage_store_schema: String,
     /// Log format.
     pub log_format: LogFormat,
-    /// The upstream client's settings: default provider URLs and timeouts.
+    /// The upstream client's settings: the default URL of each provider (the one owner of
+    /// those defaults) and the timeouts.
     pub providers: ProviderOptions,
 }
 
@@ -538,8 +529,6 @@ impl TryFrom<RawConfig> for Config {
             jwt_expires_in,
             encryption_key,
             cors_origin: raw.cors_origin,
-            openai_base_url: raw.openai_base_url,
-            anthropic_base_url: raw.anthropic_base_url,
             public_url,
             resend,
             max_body_bytes: raw.max_body_bytes,

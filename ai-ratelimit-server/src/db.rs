@@ -115,17 +115,48 @@ impl Database {
     }
 }
 
+/// Which database a pool talks to, for the few statements the two dialects spell differently
+/// (row locks, claims).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite: one writer at a time; a write transaction locks the whole file.
+    Sqlite,
+    /// PostgreSQL: row locks (`FOR UPDATE`, `SKIP LOCKED`).
+    Postgres,
+}
+
+impl Dialect {
+    /// The dialect of `pool`.
+    pub fn of(pool: &AnyPool) -> Self {
+        if pool.connect_options().database_url.scheme() == "sqlite" {
+            Dialect::Sqlite
+        } else {
+            Dialect::Postgres
+        }
+    }
+
+    /// The clause that locks the rows a `SELECT` reads until the transaction ends: `FOR
+    /// UPDATE` on PostgreSQL; nothing on SQLite, whose write transactions (see
+    /// [`begin_write`]) already hold the only write lock.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+}
+
 /// Begins a transaction that will write. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails at once with
 /// "database is locked" (the busy timeout does not apply to that upgrade) when another
-/// connection — the usage store's own pool on the same file — committed in between.
+/// connection — the usage store's own pool on the same file — committed in between. It also
+/// makes a read-modify-write inside it atomic: no other writer can start until it commits.
 pub async fn begin_write(
     pool: &AnyPool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-    if pool.connect_options().database_url.scheme() == "sqlite" {
-        pool.begin_with("BEGIN IMMEDIATE").await
-    } else {
-        pool.begin().await
+    match Dialect::of(pool) {
+        Dialect::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Dialect::Postgres => pool.begin().await,
     }
 }
 

@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::config::ConfigError;
+use crate::projects::ProjectError;
 
 /// The JSON body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -207,6 +208,20 @@ impl From<ai_ratelimit_core::LimitError> for ApiError {
         match e {
             ai_ratelimit_core::LimitError::Invalid(invalid) => invalid.into(),
             ai_ratelimit_core::LimitError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<ProjectError> for ApiError {
+    fn from(e: ProjectError) -> Self {
+        match e {
+            ProjectError::Invalid { field, message } if field.is_empty() => {
+                ApiError::invalid(message)
+            }
+            ProjectError::Invalid { field, message } => ApiError::invalid_field(field, message),
+            ProjectError::NotFound => ApiError::NotFound,
+            ProjectError::Corrupt { .. } => ApiError::internal(e),
+            ProjectError::Database(e) => e.into(),
         }
     }
 }

@@ -98,12 +98,7 @@ pub async fn build_app_with(config: Config, options: AppOptions) -> Result<App, 
     let (request_log, request_log_task) = RequestLogWriter::start(db.pool().clone());
     let state = AppState::new(state::SharedState {
         sessions: SessionKeys::new(config.jwt_secret.expose(), config.jwt_expires_in),
-        projects: ProjectDirectory::new(
-            db.pool().clone(),
-            cipher.clone(),
-            config.openai_base_url.clone(),
-            config.anthropic_base_url.clone(),
-        ),
+        projects: ProjectDirectory::new(db.pool().clone(), cipher.clone(), providers.clone()),
         mailer: mail::sender_for(&config, http.clone()),
         magic_link_limits: MagicLinkLimits::new(options.clock.clone())
             .map_err(|e| ServerError::Startup(e.to_string()))?,

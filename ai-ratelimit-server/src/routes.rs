@@ -84,15 +84,18 @@ fn project_routes() -> Router<AppState> {
     Router::new()
         .route(
             "/",
-            get(projects::list_projects).post(projects::create_project),
+            get(projects::routes::list_projects).post(projects::routes::create_project),
         )
         .route(
             "/{id}",
-            get(projects::get_project)
-                .patch(projects::update_project)
-                .delete(projects::delete_project),
+            get(projects::routes::get_project)
+                .patch(projects::routes::update_project)
+                .delete(projects::routes::delete_project),
         )
-        .route("/{id}/rotate-key", post(projects::rotate_project_key))
+        .route(
+            "/{id}/rotate-key",
+            post(projects::routes::rotate_project_key),
+        )
         .route("/{id}/usage/summary", get(usage::summary))
         .route("/{id}/usage/by-identity", get(usage::by_identity))
         .route("/{id}/usage/history", get(usage::history))

@@ -14,6 +14,7 @@ on_every_backend!(
     json_body_errors,
     provider_key_is_write_only,
     key_rotation_and_lookup_cache,
+    concurrent_patches_of_different_fields,
 );
 
 const PROJECT_FIELDS: &[&str] = &[
@@ -575,5 +576,67 @@ async fn key_rotation_and_lookup_cache(backend: Backend) {
             .is_none(),
         "deleted at once"
     );
+    s.stop().await;
+}
+
+/// Concurrent PATCHes of different fields of one project all land: each runs in one
+/// transaction that locks the row, so none writes back a stale copy of another's field.
+async fn concurrent_patches_of_different_fields(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let jwt = s
+        .sign_in_new(&unique_email("race"), &unique_org("Race"))
+        .await;
+    let p = s
+        .post("/api/projects", Some(&jwt), &json!({"name": "race"}))
+        .await;
+    let path = format!("/api/projects/{}", p.body["id"].as_str().expect("id"));
+    for round in 0..6u64 {
+        let patches = [
+            json!({"name": format!("name {round}")}),
+            json!({"dailyRequestLimit": round + 1}),
+            json!({"dailyTokenLimit": round + 1000}),
+            json!({"defaultOutputTokens": round + 10}),
+            json!({"baseUrl": format!("http://localhost:{}/v1/chat/completions", 9000 + round)}),
+            json!({"limitExceededResponse": {"error": "limit_exceeded", "message": format!("m{round}")}}),
+            json!({"tiers": {format!("t{round}"): {"requestLimit": round, "tokenLimit": null}}}),
+            json!({"providerApiKey": format!("sk-race-{round}-WXYZ{round}")}),
+        ];
+        let replies =
+            futures::future::join_all(patches.iter().map(|b| s.patch(&path, Some(&jwt), b))).await;
+        for r in &replies {
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+        let got = s.get(&path, Some(&jwt)).await.body;
+        assert_eq!(got["name"], format!("name {round}"), "round {round}: {got}");
+        assert_eq!(got["dailyRequestLimit"], round + 1, "round {round}: {got}");
+        assert_eq!(got["dailyTokenLimit"], round + 1000, "round {round}: {got}");
+        assert_eq!(
+            got["defaultOutputTokens"],
+            round + 10,
+            "round {round}: {got}"
+        );
+        assert_eq!(
+            got["baseUrl"],
+            format!("http://localhost:{}/v1/chat/completions", 9000 + round),
+            "round {round}: {got}"
+        );
+        assert_eq!(
+            got["limitExceededResponse"]["message"],
+            format!("m{round}"),
+            "round {round}: {got}"
+        );
+        assert_eq!(
+            got["tiers"],
+            json!({format!("t{round}"): {"requestLimit": round, "tokenLimit": null}}),
+            "round {round}: {got}"
+        );
+        assert_eq!(
+            got["providerApiKeyPreview"],
+            format!("sk-…XYZ{round}"),
+            "round {round}: {got}"
+        );
+    }
     s.stop().await;
 }
