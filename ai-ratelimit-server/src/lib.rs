@@ -180,6 +180,27 @@ impl App {
     }
 }
 
+/// The binary: reads the configuration (environment, `.env`, flags), installs the logs and
+/// serves until SIGINT or SIGTERM; the exit code says whether it stopped cleanly.
+pub async fn run_from_env() -> std::process::ExitCode {
+    let config = match Config::try_from(RawConfig::from_env_and_args()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("ai-ratelimit-server: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    telemetry::init_tracing(config.log_format);
+    match run(config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "server stopped with an error");
+            eprintln!("ai-ratelimit-server: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Runs the server of `config` on `HOST:PORT` until SIGINT or SIGTERM.
 pub async fn run(config: Config) -> Result<(), ServerError> {
     let address = SocketAddr::new(config.host, config.port);

@@ -51,18 +51,20 @@
 //!   and a [`TokenReporter`] are in its extensions.
 //!
 //! # Token accounting
-//! - A response carrying a [`TokensUsed`] extension settles the admission with that count
-//!   before it is returned.
+//! - A response carrying a [`TokensUsed`] extension settles the admission with that count.
 //! - Otherwise the response body ([`RateLimitBody`]) settles when it ends, with what was
 //!   reported through the request's [`TokenReporter`] (`add` per chunk, or `set`), or with
 //!   the estimate reserved at admission if nothing was reported. An early drop (the client
-//!   went away) or a body error settles the same way: at once with an in-process store,
-//!   else on a task spawned on the tokio runtime of the thread that drops it (a
-//!   [settlement tracker](RateLimitLayer::settlement_tracker) lets a graceful shutdown wait
-//!   for every admission to end). **A tokio runtime is therefore required** for remote
-//!   stores; an admission abandoned outside one only expires after the reservation TTL.
+//!   went away) or a body error settles the same way.
 //! - A response whose status [`release_if`](RateLimitLayer::release_if) selects (5xx by
 //!   default), or an inner error, releases the admission: the request is not counted.
+//! - No response or body waits for its settlement: an in-process store settles at once, a
+//!   remote one on a task spawned on the tokio runtime. Until it lands, the reservation
+//!   keeps counting the request's estimate. (A release is waited for: a failed request's
+//!   slot is free before a client that retries sees the failure.) A [settlement tracker](RateLimitLayer::settlement_tracker)
+//!   lets a graceful shutdown wait for every admission to end. **A tokio runtime is
+//!   therefore required** for remote stores; an admission ended outside one only expires
+//!   after the reservation TTL.
 
 //! # Observability
 //! [`RateLimitLayer::observer`] receives one [`RequestRecord`] per request: scope,

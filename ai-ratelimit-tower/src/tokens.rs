@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 /// response.extensions_mut().insert(TokensUsed(1234));
 /// ```
 ///
-/// The layer settles the admission with this count before returning the response. For a
+/// The layer settles the admission with this count (without holding the response). For a
 /// streaming body, use the [`TokenReporter`] found in the request extensions instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TokensUsed(pub u64);

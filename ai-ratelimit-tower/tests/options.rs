@@ -332,3 +332,40 @@ async fn the_observer_sees_the_recorded_extensions_and_the_limits() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_response_does_not_wait_for_its_settlement() {
+    let store = Arc::new(GatedStore {
+        inner: MemoryStore::new(),
+        gate: tokio::sync::Semaphore::new(0),
+        settles: AtomicUsize::new(0),
+    });
+    let limiter = Limiter::new(store.clone());
+    let p = policy(json!({"limitType": "tokens", "dailyTokenLimit": 1000}));
+    let inner = service_fn(|_req: Request<Full<Bytes>>| async {
+        let mut response = Response::new(Full::new(Bytes::from("done")));
+        response
+            .extensions_mut()
+            .insert(ai_ratelimit_tower::TokensUsed(42));
+        Ok::<_, Infallible>(response)
+    });
+    let mut service = RateLimitLayer::fixed("app", p.clone())
+        .limiter(limiter.clone())
+        .extractor(ai_ratelimit_tower::HeaderExtractor::new().estimated_tokens(10))
+        .layer(inner);
+    // The store holds the settlement back, yet the answer comes.
+    let (status, _, body) = send(&mut service, request(Some("w"))).await;
+    assert_eq!((status, &body[..]), (StatusCode::OK, &b"done"[..]));
+    let (_, usage) = limiter.usage(&p, "app", "w").await.expect("usage");
+    assert_eq!(
+        (usage.tokens, usage.reserved_tokens),
+        (0, 10),
+        "until the settlement lands, the reservation counts the estimate"
+    );
+    store.gate.add_permits(1);
+    while store.settles.load(Ordering::SeqCst) == 0 {
+        tokio::task::yield_now().await;
+    }
+    let (_, usage) = limiter.usage(&p, "app", "w").await.expect("usage");
+    assert_eq!((usage.tokens, usage.reserved_tokens), (42, 0));
+}

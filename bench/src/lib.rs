@@ -1,5 +1,7 @@
 //! Benchmarks live in `benches/`; this library holds what several of them share.
 
+pub mod proxy_load;
+
 /// The load of the store benches (`store_postgres`, `store_sqlite`, and the second part of
 /// `store_redis`): the same loop and the same admissions on both sides of each comparison, so
 /// that their ratios mean the same.

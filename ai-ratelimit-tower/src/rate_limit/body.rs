@@ -3,7 +3,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use futures::future::BoxFuture;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
@@ -14,11 +13,9 @@ pin_project! {
     /// passed through, or the layer's own JSON.
     ///
     /// Wrapping an admitted response whose tokens are not known yet, it settles the
-    /// admission exactly once:
-    /// - at the end of the body, before reporting the end (so the next request of the same
-    ///   identity already sees the tokens) — it claims not to be at its end until then;
-    /// - on an error of the inner body, or when dropped unfinished (client gone), on a task
-    ///   spawned on the tokio runtime that admitted the request.
+    /// admission exactly once: at the end of the body, on an error of the inner body, or
+    /// when dropped unfinished (client gone) — without holding the body's end back for the
+    /// store (see the crate docs).
     ///
     /// The count is the [`TokenReporter`](crate::TokenReporter)'s, or the estimate reserved
     /// at admission if nothing was reported.
@@ -37,7 +34,6 @@ pin_project! {
             #[pin]
             body: B,
             settlement: Option<Settlement>,
-            settling: Option<BoxFuture<'static, ()>>,
         },
         Json {
             bytes: Option<Bytes>,
@@ -58,11 +54,7 @@ impl<B> RateLimitBody<B> {
 
     fn inner(body: B, settlement: Option<Settlement>) -> Self {
         Self {
-            kind: Kind::Inner {
-                body,
-                settlement,
-                settling: None,
-            },
+            kind: Kind::Inner { body, settlement },
         }
     }
 
@@ -103,46 +95,23 @@ where
             KindProj::Json { bytes } => {
                 Poll::Ready(bytes.take().map(|b| Ok(Frame::data(B::Data::from(b)))))
             }
-            KindProj::Inner {
-                mut body,
-                settlement,
-                settling,
-            } => loop {
-                if let Some(work) = settling {
-                    ready!(work.as_mut().poll(cx));
-                    *settling = None;
-                    return Poll::Ready(None);
+            KindProj::Inner { body, settlement } => {
+                let frame = ready!(body.poll_frame(cx));
+                if !matches!(frame, Some(Ok(_))) {
+                    // The end, or an error: dropping the settlement settles it with what was
+                    // reported (or the estimate).
+                    settlement.take();
                 }
-                return match ready!(body.as_mut().poll_frame(cx)) {
-                    Some(Ok(frame)) => Poll::Ready(Some(Ok(frame))),
-                    Some(Err(error)) => {
-                        // Dropping the settlement settles it on a spawned task.
-                        settlement.take();
-                        Poll::Ready(Some(Err(error)))
-                    }
-                    None => match settlement
-                        .take()
-                        .as_mut()
-                        .and_then(Settlement::finish_reported)
-                    {
-                        Some(work) => {
-                            *settling = Some(work);
-                            continue;
-                        }
-                        None => Poll::Ready(None),
-                    },
-                };
-            },
+                Poll::Ready(frame)
+            }
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match &self.kind {
-            Kind::Inner {
-                body,
-                settlement,
-                settling,
-            } => settlement.is_none() && settling.is_none() && body.is_end_stream(),
+            // An inner body at its end is not polled again; its settlement ends when the
+            // body is dropped.
+            Kind::Inner { body, .. } => body.is_end_stream(),
             Kind::Json { bytes } => bytes.is_none(),
         }
     }

@@ -39,8 +39,8 @@ pin_project! {
             future: F,
             settlement: Option<Settlement>,
         },
-        Finishing {
-            work: BoxFuture<'static, ()>,
+        Releasing {
+            release: BoxFuture<'static, ()>,
             output: Option<O>,
         },
         Done,
@@ -70,7 +70,7 @@ where
         let state = match &self.state {
             State::Admitting { .. } => "admitting",
             State::Calling { .. } => "calling",
-            State::Finishing { .. } => "finishing",
+            State::Releasing { .. } => "releasing",
             State::Done => "done",
         };
         f.debug_struct("ResponseFuture")
@@ -114,38 +114,43 @@ where
                     let mut settlement = settlement
                         .take()
                         .expect("the settlement is kept until the inner service answers");
-                    let (work, output) = match result {
+                    let (release, output) = match result {
                         Err(error) => {
                             // An inner error counts as a 500 for `release_if`.
-                            let work = if settlement.releases(StatusCode::INTERNAL_SERVER_ERROR) {
-                                settlement.finish(Finish::Release)
+                            let release = if settlement.releases(StatusCode::INTERNAL_SERVER_ERROR)
+                            {
+                                settlement.end(Finish::Release)
                             } else {
-                                settlement.finish_reported()
+                                settlement.end_reported();
+                                None
                             };
-                            (work, Err(error))
+                            (release, Err(error))
                         }
                         Ok(response) => {
                             let (mut parts, body) = response.into_parts();
                             settlement.take_headers().insert_into(&mut parts.headers);
                             settlement.set_status(parts.status);
-                            let work = if settlement.releases(parts.status) {
-                                settlement.finish(Finish::Release)
+                            let (release, body) = if settlement.releases(parts.status) {
+                                (
+                                    settlement.end(Finish::Release),
+                                    RateLimitBody::passthrough(body),
+                                )
                             } else if let Some(TokensUsed(tokens)) = parts.extensions.get().copied()
                             {
-                                settlement.finish(Finish::Settle(tokens))
+                                // Not waited for (see `Settlement::end`).
+                                let settled = settlement.end(Finish::Settle(tokens));
+                                debug_assert!(settled.is_none(), "a settlement never waits");
+                                (None, RateLimitBody::passthrough(body))
                             } else {
                                 // Tokens still unknown: the body settles when it ends.
-                                this.state.set(State::Done);
-                                let body = RateLimitBody::settling(body, settlement);
-                                return Poll::Ready(Ok(Response::from_parts(parts, body)));
+                                (None, RateLimitBody::settling(body, settlement))
                             };
-                            let body = RateLimitBody::passthrough(body);
-                            (work, Ok(Response::from_parts(parts, body)))
+                            (release, Ok(Response::from_parts(parts, body)))
                         }
                     };
-                    match work {
-                        Some(work) => this.state.set(State::Finishing {
-                            work,
+                    match release {
+                        Some(release) => this.state.set(State::Releasing {
+                            release,
                             output: Some(output),
                         }),
                         None => {
@@ -154,9 +159,9 @@ where
                         }
                     }
                 }
-                StateProj::Finishing { work, output } => {
-                    ready!(work.as_mut().poll(cx));
-                    let output = output.take().expect("the output is kept until finished");
+                StateProj::Releasing { release, output } => {
+                    ready!(release.as_mut().poll(cx));
+                    let output = output.take().expect("the output is kept until released");
                     this.state.set(State::Done);
                     return Poll::Ready(output);
                 }

@@ -114,33 +114,41 @@ impl Settlement {
         self.state.releases(status)
     }
 
-    /// Ends the admission, once: the work to wait on, `None` if it already ended or has
-    /// nothing to do.
-    pub(crate) fn finish(&mut self, how: Finish) -> Option<BoxFuture<'static, ()>> {
-        self.state.finish(how)
+    /// Ends the admission, once (later calls do nothing). A settlement does not keep its
+    /// caller waiting for the store: it runs at once when the store answers on the first
+    /// poll (in memory), else on a spawned task (tracked by the layer's settlement
+    /// tracker), and until it lands the reservation keeps counting the request's estimate.
+    /// A release is returned to be waited on when it did not finish at once: the failed
+    /// request's slot must be free before its answer reaches a client that may retry.
+    pub(crate) fn end(&mut self, how: Finish) -> Option<BoxFuture<'static, ()>> {
+        let release = matches!(how, Finish::Release);
+        let mut work = self.state.finish(how)?;
+        // (A future polled once may be polled again later with another waker.)
+        if work
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+            .is_ready()
+        {
+            return None;
+        }
+        if release {
+            return Some(work);
+        }
+        self.state.spawn(work);
+        None
     }
 
     /// Ends the admission with what was reported (or the estimate).
-    pub(crate) fn finish_reported(&mut self) -> Option<BoxFuture<'static, ()>> {
+    pub(crate) fn end_reported(&mut self) {
         let tokens = self.state.reported_or_estimated();
-        self.finish(Finish::Settle(tokens))
+        let settled = self.end(Finish::Settle(tokens));
+        debug_assert!(settled.is_none(), "a settlement never waits");
     }
 }
 
 impl Drop for Settlement {
     fn drop(&mut self) {
-        let Some(mut work) = self.finish_reported() else {
-            return;
-        };
-        // A store that answers without I/O is done on the first poll: nothing to spawn.
-        // (A future polled once may be polled again later with another waker.)
-        if work
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-            .is_pending()
-        {
-            self.state.spawn(work);
-        }
+        self.end_reported();
     }
 }
 

@@ -1,0 +1,10 @@
+//! The reference server, built in the bench's profile so the load benchmark can start it as
+//! a process (`CARGO_BIN_EXE_*` exists only for a package's own binaries): the same entry
+//! point as `ai-ratelimit-server`'s `main`.
+
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    ai_ratelimit_server::run_from_env().await
+}
