@@ -147,14 +147,31 @@ fn proxy_body(i: usize) -> Bytes {
     ))
 }
 
-/// What is measured: a process and how to ask it.
+/// How to ask for one kind of answer.
+#[derive(Clone)]
+struct Ask {
+    path: String,
+    headers: Vec<(String, String)>,
+    body: fn(usize) -> Bytes,
+}
+
+impl Ask {
+    fn new(path: &str, headers: Vec<(String, String)>, body: fn(usize) -> Bytes) -> Self {
+        Self {
+            path: path.to_owned(),
+            headers,
+            body,
+        }
+    }
+}
+
+/// What is measured: a process and how to ask it for whole and for streamed answers.
 struct Target {
     name: &'static str,
     address: SocketAddr,
     pid: Option<u32>,
-    /// (path, headers, body) of whole and of streamed answers.
-    whole: (String, Vec<(String, String)>, fn(usize) -> Bytes),
-    stream: (String, Vec<(String, String)>, fn(usize) -> Bytes),
+    whole: Ask,
+    stream: Ask,
 }
 
 /// One measured case.
@@ -273,8 +290,8 @@ async fn bench() {
         name: "",
         address,
         pid,
-        whole: ("/v1/chat/completions".into(), vec![], plain_body),
-        stream: ("/v1/chat/completions".into(), vec![], plain_stream_body),
+        whole: Ask::new("/v1/chat/completions", vec![], plain_body),
+        stream: Ask::new("/v1/chat/completions", vec![], plain_stream_body),
     };
     let mut baselines = Vec::new();
     for (name, process) in [("mock (direct)", &mock), ("bare relay", &relay)] {
@@ -327,8 +344,8 @@ async fn bench() {
             name,
             address: server.address,
             pid: Some(server.child.id()),
-            whole: ("/api/v1/proxy/chat".into(), headers.clone(), proxy_body),
-            stream: ("/api/v1/proxy/chat/stream".into(), headers, proxy_body),
+            whole: Ask::new("/api/v1/proxy/chat", headers.clone(), proxy_body),
+            stream: Ask::new("/api/v1/proxy/chat/stream", headers, proxy_body),
         };
         let admitted = run_target(&target, Some(relay_cases)).await;
         let denials = Load {
@@ -357,13 +374,13 @@ async fn run_target(
     relay: Option<&Vec<(&'static str, usize, Case)>>,
 ) -> Vec<(&'static str, usize, Case)> {
     let mut cases = Vec::new();
-    for (mode, (path, headers, body)) in [("whole", &target.whole), ("stream", &target.stream)] {
+    for (mode, ask) in [("whole", &target.whole), ("stream", &target.stream)] {
         for c in CONCURRENCY {
             let load = Load {
                 address: target.address,
-                path: path.clone(),
-                headers: headers.clone(),
-                body: *body,
+                path: ask.path.clone(),
+                headers: ask.headers.clone(),
+                body: ask.body,
                 expect: StatusCode::OK,
             };
             let case = measure(&load, target.pid, c).await;
