@@ -60,9 +60,11 @@ pub fn router(state: AppState) -> Result<Router, ServerError> {
                         .get(X_REQUEST_ID)
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("");
-                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
                 })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                // One line per request only when asked (`RUST_LOG=tower_http=debug`): at the
+                // default level a busy proxy would spend more on its log than on limiting.
+                .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
         )
         // Every request gets an id (a client's own `x-request-id` is kept), echoed on its
         // response and in its log span, so a client's error report can be found in the log.

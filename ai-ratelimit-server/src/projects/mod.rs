@@ -88,6 +88,11 @@ impl ProjectDirectory {
             organization_id: row.organization_id.clone(),
             project_key: row.project_key.clone(),
             provider: row.provider,
+            upstream: self
+                .providers
+                .upstream_url(row.provider, Some(&upstream_url))
+                .ok(),
+            scope: Arc::from(row.id.as_str()),
             upstream_url,
             provider_api_key: self.store.provider_key(row)?,
             policy: Arc::new(row.policy.clone()),

@@ -51,6 +51,10 @@ pub struct ProjectRecord {
     pub provider: ProviderKind,
     /// The effective upstream URL (the project's, else the server default for its provider).
     pub upstream_url: String,
+    /// `upstream_url` parsed once (here, not per request); `None` if it does not parse.
+    pub upstream: Option<reqwest::Url>,
+    /// `id` as the scope of the project's counters (shared, not copied per request).
+    pub scope: Arc<str>,
     /// The decrypted provider key, if one is set.
     pub provider_api_key: Option<ProviderApiKey>,
     /// The policy.

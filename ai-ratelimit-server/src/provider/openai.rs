@@ -190,7 +190,9 @@ impl EventTranslator for PassThrough {
             return Ok(Flow::End(StreamEnd::Completed));
         }
         // A payload that is not a chunk (e.g. an upstream error object) still passes through.
-        if let Ok(probe) = serde_json::from_str::<UsageProbe>(&event.data)
+        // Only a chunk naming `usage` is parsed (the last one): the others pass untouched.
+        if event.data.contains("\"usage\"")
+            && let Ok(probe) = serde_json::from_str::<UsageProbe>(&event.data)
             && let Some(usage) = probe.usage
         {
             tracker.record(usage.into());

@@ -44,7 +44,7 @@ impl PolicySource for ProjectSource {
                 .await
                 .map_err(rejection)?
                 .ok_or_else(|| rejection(ApiError::InvalidProjectKey))?;
-            let scoped = ScopedPolicy::new(project.id.as_str(), project.policy.clone());
+            let scoped = ScopedPolicy::new(project.scope.clone(), project.policy.clone());
             head.extensions.insert(project);
             Ok(scoped)
         })

@@ -93,15 +93,9 @@ async fn forward(State(state): State<AppState>, mut request: Request) -> Respons
     };
     let surface = call.surface;
     let kind = project.provider;
-    let url = match state
-        .providers
-        .upstream_url(kind, Some(&project.upstream_url))
-    {
-        Ok(url) => url,
-        Err(e) => {
-            tracing::warn!(project = %project.id, error = %e, "project upstream URL unusable");
-            return surface.upstream_error();
-        }
+    let Some(url) = project.upstream.clone() else {
+        tracing::warn!(project = %project.id, "project upstream URL unusable");
+        return surface.upstream_error();
     };
     let chat = ChatRequest {
         body: call.body,
