@@ -159,24 +159,43 @@ async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<Command>) {
 }
 
 async fn write_batch(pool: &AnyPool, batch: &[RequestLogEntry]) -> Result<(), sqlx::Error> {
-    let mut tx = crate::db::begin_write(pool).await?;
-    for e in batch {
-        sqlx::query(
-            "INSERT INTO request_log (id, project_id, identity, tier, model, status, tokens, latency_ms, day, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(Uuid::new_v4().to_string())
-        .bind(&e.project_id)
-        .bind(&e.identity)
-        .bind(e.tier.as_deref())
-        .bind(e.model.as_deref())
-        .bind(e.outcome.as_str())
-        .bind(i64::try_from(e.tokens).unwrap_or(i64::MAX))
-        .bind(i64::try_from(e.latency_ms).unwrap_or(i64::MAX))
-        .bind(e.at.date_naive().format("%Y-%m-%d").to_string())
-        .bind(to_millis(e.at))
-        .execute(&mut *tx)
-        .await?;
+    // One multi-row statement per batch, not a statement per entry: each statement is a
+    // round trip to the database (for SQLite, to its worker thread and back). Written out
+    // with `$n` placeholders (sqlx's `QueryBuilder` writes `?` for `Any`, which PostgreSQL
+    // does not take).
+    let mut sql = String::from(
+        "INSERT INTO request_log (id, project_id, identity, tier, model, status, tokens, latency_ms, day, created_at) VALUES ",
+    );
+    for row in 0..batch.len() {
+        let first = row * COLUMNS;
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..COLUMNS {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(itoa::Buffer::new().format(first + column + 1));
+        }
+        sql.push(')');
     }
+    let mut insert = sqlx::query(&sql);
+    for e in batch {
+        insert = insert
+            .bind(Uuid::new_v4().to_string())
+            .bind(e.project_id.as_str())
+            .bind(e.identity.as_str())
+            .bind(e.tier.as_deref())
+            .bind(e.model.as_deref())
+            .bind(e.outcome.as_str())
+            .bind(i64::try_from(e.tokens).unwrap_or(i64::MAX))
+            .bind(i64::try_from(e.latency_ms).unwrap_or(i64::MAX))
+            .bind(e.at.date_naive().format("%Y-%m-%d").to_string())
+            .bind(to_millis(e.at));
+    }
+    let mut tx = crate::db::begin_write(pool).await?;
+    insert.execute(&mut *tx).await?;
     tx.commit().await
 }
+
+/// Columns of a request-log row.
+const COLUMNS: usize = 10;
