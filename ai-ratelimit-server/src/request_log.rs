@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use crate::db::to_millis;
+use crate::db::{Dialect, to_millis};
 
 /// Entries queued at most before new ones are dropped.
 pub const QUEUE_CAPACITY: usize = 10_000;
@@ -160,9 +160,10 @@ async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<Command>) {
 
 async fn write_batch(pool: &AnyPool, batch: &[RequestLogEntry]) -> Result<(), sqlx::Error> {
     // One multi-row statement per batch, not a statement per entry: each statement is a
-    // round trip to the database (for SQLite, to its worker thread and back). Written out
-    // with `$n` placeholders (sqlx's `QueryBuilder` writes `?` for `Any`, which PostgreSQL
-    // does not take).
+    // round trip to the database (for SQLite, to its worker thread and back). Placeholders
+    // per dialect (sqlx's `QueryBuilder` writes `?` for `Any`, which PostgreSQL does not
+    // take; numbered ones cost SQLite a scan of every name per bound value).
+    let numbered = Dialect::of(pool) == Dialect::Postgres;
     let mut sql = String::from(
         "INSERT INTO request_log (id, project_id, identity, tier, model, status, tokens, latency_ms, day, created_at) VALUES ",
     );
@@ -173,8 +174,12 @@ async fn write_batch(pool: &AnyPool, batch: &[RequestLogEntry]) -> Result<(), sq
             if column > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(itoa::Buffer::new().format(first + column + 1));
+            if numbered {
+                sql.push('$');
+                sql.push_str(itoa::Buffer::new().format(first + column + 1));
+            } else {
+                sql.push('?');
+            }
         }
         sql.push(')');
     }
