@@ -31,10 +31,11 @@ const CONCURRENCY: [usize; 3] = [1, 16, 64];
 const IDENTITIES: usize = 1000;
 const ADMIN_KEY: &str = "bench-admin-key-0123456789";
 
-/// A process of the benchmark, killed when dropped.
+/// A process of the benchmark, killed (and its directory removed) when dropped.
 struct Process {
     child: Child,
     address: SocketAddr,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for Process {
@@ -62,7 +63,11 @@ fn helper(binary: &str, args: &[&str]) -> Process {
         .strip_prefix("listening ")
         .and_then(|a| a.parse().ok())
         .expect("listening <addr>");
-    Process { child, address }
+    Process {
+        child,
+        address,
+        _dir: None,
+    }
 }
 
 fn free_port() -> u16 {
@@ -75,11 +80,9 @@ fn free_port() -> u16 {
 /// The real server with `env`, once it answers `/healthz`.
 async fn server(env: &[(&str, String)]) -> Process {
     let port = free_port();
-    let dir = std::env::temp_dir().join(format!("airl-proxy-load-{port}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("server dir");
+    let dir = tempfile::tempdir().expect("server dir");
     let child = Command::new(env!("CARGO_BIN_EXE_airl-bench-server"))
-        .current_dir(&dir)
+        .current_dir(dir.path())
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOST", "127.0.0.1")
@@ -92,7 +95,11 @@ async fn server(env: &[(&str, String)]) -> Process {
         .spawn()
         .expect("server starts");
     let address: SocketAddr = ([127, 0, 0, 1], port).into();
-    let process = Process { child, address };
+    let process = Process {
+        child,
+        address,
+        _dir: Some(dir),
+    };
     let client = reqwest::Client::new();
     for _ in 0..600 {
         if client
