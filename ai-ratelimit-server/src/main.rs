@@ -3,6 +3,10 @@
 
 use std::process::ExitCode;
 
+/// See the workspace manifest for why.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     ai_ratelimit_server::run_from_env().await

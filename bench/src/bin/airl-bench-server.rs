@@ -4,6 +4,10 @@
 
 use std::process::ExitCode;
 
+/// The allocator of `ai-ratelimit-server`'s binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     ai_ratelimit_server::run_from_env().await
