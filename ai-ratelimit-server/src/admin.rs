@@ -57,7 +57,7 @@ pub struct AdminIdentityUsage {
 }
 
 /// Creates a project that belongs to no organization.
-#[utoipa::path(post, path = "/api/admin/projects", tag = "admin", security(("admin_key" = [])),
+#[utoipa::path(post, path = "/api/admin/projects", tag = "admin", operation_id = "admin_create_project", security(("admin_key" = [])),
     request_body = ProjectFields,
     responses(
         (status = 201, description = "Created", body = ProjectView),

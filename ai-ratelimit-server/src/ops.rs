@@ -1,5 +1,5 @@
-//! Operations routes: liveness, readiness, Prometheus metrics, the root placeholder, the JSON
-//! 404/405 fallbacks, and the middleware counting requests by status.
+//! Operations routes: liveness, readiness, Prometheus metrics, the JSON 405 fallback, and the
+//! middleware counting requests by status.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -13,7 +13,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::Serialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -141,20 +140,6 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
-}
-
-/// `/`: a placeholder until the dashboard is served here.
-pub async fn root() -> Json<serde_json::Value> {
-    Json(json!({
-        "name": "ai-ratelimit-server",
-        "version": env!("CARGO_PKG_VERSION"),
-        "openapi": "/api/openapi.json",
-    }))
-}
-
-/// Unknown routes: 404 `not_found`.
-pub async fn not_found() -> ApiError {
-    ApiError::NotFound
 }
 
 /// Known route, wrong method: 405 `method_not_allowed`.

@@ -13,7 +13,7 @@ use tracing::Level;
 
 use crate::error::ServerError;
 use crate::state::AppState;
-use crate::{admin, auth, openapi, ops, projects, proxy, usage};
+use crate::{admin, auth, dashboard, openapi, ops, projects, proxy, usage};
 
 /// Headers a browser app may read from proxied responses.
 const EXPOSED_HEADERS: &[&str] = &[
@@ -43,8 +43,8 @@ pub fn router(state: AppState) -> Result<Router, ServerError> {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .route("/", get(ops::root))
-        .fallback(ops::not_found)
+        // Everything else: the dashboard's files and client routes (JSON 404 under /api).
+        .fallback_service(dashboard::service(dashboard::Source::Embedded))
         .method_not_allowed_fallback(ops::method_not_allowed);
     let cors = cors(&state.config.cors_origin)?;
     Ok(api

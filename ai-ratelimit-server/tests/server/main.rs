@@ -5,6 +5,7 @@ mod harness;
 
 mod admin;
 mod auth;
+mod dashboard;
 mod nodelay;
 mod openai_python;
 mod ops;

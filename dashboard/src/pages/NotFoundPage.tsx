@@ -1,0 +1,16 @@
+import { ButtonLink } from '../components/Button';
+import { Empty } from '../components/States';
+
+export function NotFoundPage() {
+  return (
+    <main id="main" className="content" style={{ paddingTop: 96 }}>
+      <div className="card">
+        <Empty icon="?" title="Page not found" action={<ButtonLink to="/">Go to the dashboard</ButtonLink>}>
+          <span>
+            There is nothing at <code className="code-inline">{window.location.pathname}</code>.
+          </span>
+        </Empty>
+      </div>
+    </main>
+  );
+}
