@@ -19,7 +19,7 @@ client.use({
   },
   onResponse({ request, response }) {
     // A rejected session (expired, or signed out elsewhere): drop it; the app shows sign-in.
-    if (response.status === 401 && request.headers.has('authorization')) clearSession();
+    if (response.status === 401 && request.headers.has('authorization')) clearSession('expired');
     return response;
   },
 });

@@ -44,9 +44,18 @@ export function setSession(session: Session): void {
   notify();
 }
 
-export function clearSession(): void {
+/** Why the last session ended: the sign-in page says so. */
+export type EndReason = 'signed_out' | 'expired';
+let endReason: EndReason = 'expired';
+
+export function clearSession(reason: EndReason): void {
+  endReason = reason;
   localStorage.removeItem(KEY);
   notify();
+}
+
+export function lastEndReason(): EndReason {
+  return endReason;
 }
 
 export function useSession(): Session | null {

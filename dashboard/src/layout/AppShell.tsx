@@ -1,7 +1,7 @@
 // The signed-in frame: sidebar navigation (a drawer on phones), the organization and user,
 // and the page.
 import { useState } from 'react';
-import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
+import { Link, NavLink, Outlet, useLocation } from 'react-router';
 
 import { useProjects } from '../api/queries';
 import { queryClient } from '../api/queries';
@@ -20,10 +20,10 @@ export function Brand() {
   );
 }
 
-export function signOut(navigate: ReturnType<typeof useNavigate>) {
-  clearSession();
+/** Ends the session; the signed-in routes then send the browser to the sign-in page. */
+export function signOut() {
+  clearSession('signed_out');
   queryClient.clear();
-  navigate('/login', { replace: true, state: { signedOut: true } });
 }
 
 function ProjectLinks() {
@@ -50,7 +50,6 @@ function ProjectLinks() {
 
 export function AppShell() {
   const session = useSession();
-  const navigate = useNavigate();
   const location = useLocation();
   // The phone menu is open on the page where it was opened: a navigation closes it.
   const [menuPath, setMenuPath] = useState<string | null>(null);
@@ -81,7 +80,7 @@ export function AppShell() {
             size="sm"
             className="btn-block"
             style={{ marginTop: 10, justifyContent: 'flex-start', color: 'var(--sidebar-text)' }}
-            onClick={() => signOut(navigate)}
+            onClick={signOut}
           >
             <LogoutIcon /> Sign out
           </Button>

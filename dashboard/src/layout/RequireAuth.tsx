@@ -1,13 +1,14 @@
 // Routes behind sign-in: without a session, off to /login (and back here afterwards).
 import { Navigate, Outlet, useLocation } from 'react-router';
 
-import { useSession } from '../auth/session';
+import { lastEndReason, useSession } from '../auth/session';
 
 export function RequireAuth() {
   const session = useSession();
   const location = useLocation();
   if (!session) {
-    return <Navigate to="/login" replace state={{ from: location.pathname + location.search, expired: true }} />;
+    const reason = lastEndReason();
+    return <Navigate to="/login" replace state={{ from: location.pathname + location.search, [reason === 'signed_out' ? 'signedOut' : 'expired']: true }} />;
   }
   return <Outlet />;
 }

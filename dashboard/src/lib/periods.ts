@@ -19,8 +19,8 @@ export interface HistoryPoint {
   limited: number;
 }
 
-/** How many days of history each interval shows. */
-export const SPAN_DAYS: Record<Interval, number> = { day: 30, week: 84, month: 365 };
+/** How many periods of history each interval shows, the current one included. */
+export const SPAN: Record<Interval, number> = { day: 30, week: 12, month: 12 };
 
 function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -36,9 +36,17 @@ export function periodStart(date: string, interval: Interval): string {
   return addDays(date, -((weekday + 6) % 7));
 }
 
-/** The `from` and `to` of the history request ending today (UTC). */
+/** The `from` and `to` of the history request: whole periods ending with today's (UTC). */
 export function historyRange(interval: Interval, today: string): { from: string; to: string } {
-  const from = periodStart(addDays(today, -(SPAN_DAYS[interval] - 1)), interval);
+  const current = periodStart(today, interval);
+  let from: string;
+  if (interval === 'month') {
+    const d = new Date(`${current}T00:00:00Z`);
+    d.setUTCMonth(d.getUTCMonth() - (SPAN.month - 1));
+    from = d.toISOString().slice(0, 10);
+  } else {
+    from = addDays(current, -(SPAN[interval] - 1) * (interval === 'week' ? 7 : 1));
+  }
   return { from, to: today };
 }
 

@@ -1,6 +1,4 @@
 // The signed-in user and organization, and signing out.
-import { useNavigate } from 'react-router';
-
 import { useMe } from '../api/queries';
 import { Button } from '../components/Button';
 import { Card } from '../components/Card';
@@ -11,7 +9,6 @@ import { PageHeader } from './PageHeader';
 
 export function AccountPage() {
   const me = useMe();
-  const navigate = useNavigate();
   return (
     <>
       <PageHeader title="Account" description="You and your organization." />
@@ -20,7 +17,7 @@ export function AccountPage() {
           id="account"
           title="Signed in"
           footer={
-            <Button onClick={() => signOut(navigate)}>
+            <Button onClick={signOut}>
               <LogoutIcon /> Sign out
             </Button>
           }

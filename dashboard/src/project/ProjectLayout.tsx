@@ -10,10 +10,10 @@ import { PageHeader } from '../pages/PageHeader';
 import { describeLimits } from '../settings/limits';
 
 const SECTIONS = [
-  { to: '', label: 'Overview', end: true },
-  { to: 'rules', label: 'Rules' },
-  { to: 'settings', label: 'Settings' },
-  { to: 'connect', label: 'Connect' },
+  { to: '', label: 'Overview' },
+  { to: '/rules', label: 'Rules' },
+  { to: '/settings', label: 'Settings' },
+  { to: '/connect', label: 'Connect' },
 ];
 
 export function useCurrentProject(): Project {
@@ -66,7 +66,7 @@ export function ProjectLayout() {
       />
       <nav className="tabs" aria-label="Project sections" style={{ marginBottom: 'var(--space-6)' }}>
         {SECTIONS.map((s) => (
-          <NavLink key={s.label} to={s.to} end={s.end ?? false} className="tab">
+          <NavLink key={s.label} to={`/projects/${p.id}${s.to}`} end className="tab">
             {s.label}
           </NavLink>
         ))}

@@ -37,7 +37,7 @@ export function SummaryStats({ project }: { project: Project }) {
             <div key={s.key} className={`card stat stat-${s.key}`}>
               <dt>{s.label}</dt>
               <dd>{summary.data ? <Num value={summary.data[s.key]} /> : <span className="skeleton" style={{ display: 'inline-block', width: 56, height: 28 }} />}</dd>
-              <span className="stat-hint">{s.hint}</span>
+              <dd className="stat-hint">{s.hint}</dd>
             </div>
           ))}
         </dl>

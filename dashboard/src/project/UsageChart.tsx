@@ -78,7 +78,7 @@ export function UsageChart({ projectId }: { projectId: string }) {
         <figure className="chart" aria-label={`${SPAN_TEXT[interval]}: ${fullNumber(totals.requests)} requests, ${fullNumber(totals.limited)} limited`}>
           <div aria-hidden="true" style={{ width: '100%', height: 280 }}>
             <ResponsiveContainer>
-              <ComposedChart data={points} margin={{ top: 8, right: 4, bottom: 0, left: -8 }}>
+              <ComposedChart data={points} margin={{ top: 8, right: 4, bottom: 0, left: -8 }} accessibilityLayer={false}>
                 <CartesianGrid stroke="#eef0f4" vertical={false} />
                 <XAxis dataKey="label" tickLine={false} axisLine={false} fontSize={12} minTickGap={16} stroke="#8a94a6" />
                 <YAxis yAxisId="count" allowDecimals={false} tickFormatter={compactNumber} tickLine={false} axisLine={false} fontSize={12} width={44} stroke="#8a94a6" />

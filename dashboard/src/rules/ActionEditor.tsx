@@ -84,35 +84,35 @@ function CustomResponse({
   const structured = object !== null;
   return (
     <div className="stack">
-      <div className="row" style={{ alignItems: 'flex-start', gap: 'var(--space-6)' }}>
+      <div className="condition-row">
         <div className="field">
           <span className="field-label" aria-hidden="true">
             Blocks the request
           </span>
-          <span className="row" style={{ gap: 'var(--space-2)' }}>
+          <span className="row" style={{ gap: 'var(--space-2)', flexWrap: 'nowrap', minHeight: 34 }}>
             <Switch checked={action.block} onChange={(block) => onChange({ ...action, block })} label={`Blocks the request, ${label}`} />
             <span className="muted" style={{ fontSize: 'var(--text-sm)' }}>
-              {action.block ? 'Answers with this response; nothing is forwarded or counted' : 'Warns only: forwards the request and adds the response as the x-ratelimit-warning header'}
+              {action.block ? 'Answers with this response; nothing is forwarded or counted' : 'Warns only: the request goes on, with this response in the x-ratelimit-warning header'}
             </span>
           </span>
           {errorOf('block') && <p className="field-error">{errorOf('block')}</p>}
         </div>
+        <Field label="HTTP status" className="field-compact status-field" error={errorOf('status')} hint={action.block ? undefined : 'Only when blocking'}>
+          {(control) => (
+            <input
+              className="input tabular"
+              type="number"
+              min={200}
+              max={599}
+              placeholder="429"
+              value={action.status}
+              onChange={(e) => onChange({ ...action, status: e.target.value })}
+              {...control}
+              aria-label={`HTTP status, ${label}`}
+            />
+          )}
+        </Field>
       </div>
-      <Field label="HTTP status" className="field-compact status-field" error={errorOf('status')} hint={action.block ? undefined : 'Used only when blocking'}>
-        {(control) => (
-          <input
-            className="input tabular"
-            type="number"
-            min={200}
-            max={599}
-            placeholder="429"
-            value={action.status}
-            onChange={(e) => onChange({ ...action, status: e.target.value })}
-            {...control}
-            aria-label={`HTTP status, ${label}`}
-          />
-        )}
-      </Field>
       <div className="grid-2">
         <TextField
           label="Message"

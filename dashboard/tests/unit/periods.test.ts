@@ -11,10 +11,11 @@ describe('history periods (UTC)', () => {
     expect(periodStart('2026-03-31', 'day')).toBe('2026-03-31');
   });
 
-  it('asks for whole periods ending today', () => {
+  it('asks for 30 days, 12 weeks or 12 months ending today, within the 366 days the server allows', () => {
     expect(historyRange('day', '2026-03-31')).toEqual({ from: '2026-03-02', to: '2026-03-31' });
-    expect(historyRange('week', '2026-03-31').from).toBe('2026-01-05');
+    expect(historyRange('week', '2026-03-31').from).toBe('2026-01-12');
     expect(historyRange('month', '2026-03-31').from).toBe('2025-04-01');
+    expect(historyRange('month', '2028-02-29').from).toBe('2027-03-01');
   });
 
   it('sums days into weeks and months', () => {
