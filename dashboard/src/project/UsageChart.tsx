@@ -29,7 +29,9 @@ function label(point: HistoryPoint, interval: Interval) {
 
 function HistoryTable({ points, interval }: { points: HistoryPoint[]; interval: Interval }) {
   return (
-    <table className="visually-hidden">
+    // Tables ignore a height: the wrapper is what hides it.
+    <div className="visually-hidden">
+    <table>
       <caption>{SPAN_TEXT[interval]}</caption>
       <thead>
         <tr>
@@ -50,6 +52,7 @@ function HistoryTable({ points, interval }: { points: HistoryPoint[]; interval: 
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 

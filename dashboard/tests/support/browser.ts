@@ -63,7 +63,14 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   // Let charts and fonts settle.
   await page.evaluate(() => document.fonts.ready);
   await page.waitForTimeout(300);
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  // The whole page as one tall viewport (a full-page capture would leave the sticky sidebar
+  // where the scroll put it).
+  const viewport = page.viewportSize() ?? DESKTOP;
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, height) });
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  await page.setViewportSize(viewport);
 }
 
 /** Keeps a screenshot of the page when a test of this file fails (call in the file's top level). */
