@@ -40,6 +40,8 @@ export default defineConfig({
           // Each file starts its own server, mock upstream and Chromium.
           testTimeout: 90_000,
           hookTimeout: 120_000,
+          // Pages load over a real server on a shared machine: poll like locators wait.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
           pool: 'forks',
         },
       },

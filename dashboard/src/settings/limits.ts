@@ -64,15 +64,15 @@ export function limitsBody(d: LimitsDraft) {
   };
 }
 
-/** "2 requests per day", "10k tokens per hour", "Unlimited". */
+/** "2 requests per user per day", "Unlimited requests and 50k tokens per user per hour". */
 export function describeLimits(p: Pick<Project, 'limitType' | 'dailyRequestLimit' | 'dailyTokenLimit' | 'window'>): string {
   const per = WINDOW_NOUN[p.window ?? 'day'];
+  const requests = enforcesRequests(p.limitType) ? (p.dailyRequestLimit ?? null) : undefined;
+  const tokens = enforcesTokens(p.limitType) ? (p.dailyTokenLimit ?? null) : undefined;
+  if ((requests ?? null) === null && (tokens ?? null) === null) return `Unlimited (counted per user per ${per})`;
   const parts: string[] = [];
-  if (enforcesRequests(p.limitType) && p.dailyRequestLimit !== null && p.dailyRequestLimit !== undefined) {
-    parts.push(`${compactNumber(p.dailyRequestLimit)} ${p.dailyRequestLimit === 1 ? 'request' : 'requests'}`);
-  }
-  if (enforcesTokens(p.limitType) && p.dailyTokenLimit !== null && p.dailyTokenLimit !== undefined) {
-    parts.push(`${compactNumber(p.dailyTokenLimit)} tokens`);
-  }
-  return parts.length ? `${parts.join(' + ')} per user per ${per}` : `Unlimited (counted per ${per})`;
+  if (requests !== undefined) parts.push(requests === null ? 'unlimited requests' : `${compactNumber(requests)} ${requests === 1 ? 'request' : 'requests'}`);
+  if (tokens !== undefined) parts.push(tokens === null ? 'unlimited tokens' : `${compactNumber(tokens)} tokens`);
+  const text = `${parts.join(' and ')} per user per ${per}`;
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -66,7 +66,7 @@ describe('a newcomer', () => {
 
     await page.waitForURL(/\/projects\/[0-9a-f-]+\/connect$/);
     await page.getByRole('heading', { name: 'Chat app' }).waitFor();
-    await expect.poll(() => page.getByText('2 requests per user per day').count()).toBe(1);
+    await expect.poll(() => page.getByText('2 requests per user per day', { exact: true }).count()).toBe(1);
     projectKey = (await page.getByTestId('project-key').textContent()) ?? '';
     expect(projectKey).toMatch(/^pk_[0-9A-Za-z]{20,}$/);
     // The snippets carry this server and this key.
@@ -94,7 +94,7 @@ describe('a newcomer', () => {
     await tiers.getByLabel('Tier name').fill('pro');
     await tiers.getByRole('spinbutton', { name: 'Requests (pro)' }).fill('100');
     await tiers.getByRole('button', { name: 'Save changes' }).click();
-    await page.getByText('Tiers saved').waitFor();
+    await page.getByText('Tiers saved').first().waitFor();
     await expect.poll(() => tiers.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
     await expectAccessible(page, 'settings');
     await screenshot(page, 'settings-desktop');
@@ -129,7 +129,7 @@ describe('a newcomer', () => {
     ]);
     await expectAccessible(page, 'rule builder');
     await page.getByRole('button', { name: 'Save rules' }).first().click();
-    await page.getByText('Rules saved').waitFor();
+    await page.getByText('Rules saved').first().waitFor();
     await expect.poll(() => page.getByRole('button', { name: 'Save rules' }).first().isDisabled()).toBe(true);
     expect(JSON.parse((await page.getByTestId('rules-json').textContent()) ?? '[]')).toEqual(preview);
     await screenshot(page, 'rules-desktop');

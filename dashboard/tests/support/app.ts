@@ -2,7 +2,6 @@
 // go through the app as a person would (sign up, follow the link, create a project) or call
 // the API directly where the test is about something else.
 import type { Browser, Page } from 'playwright-core';
-import { expect } from 'vitest';
 
 import { launchBrowser, type TestBrowser } from './browser';
 import { type RunningServer, startServer } from './server';
@@ -53,7 +52,7 @@ export async function signUpAndSignIn(page: Page, env: TestEnv, account = newAcc
   await page.getByLabel('Work e-mail').fill(account.email);
   const logged = env.server.logs.length;
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect.poll(() => page.getByRole('heading', { name: 'Check your e-mail' }).isVisible()).toBe(true);
+  await page.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
   const link = await env.server.magicLink(account.email, logged);
   await page.goto(link);
   await page.waitForURL(`${env.server.url}/projects`);
