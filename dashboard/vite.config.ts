@@ -37,6 +37,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['tests/e2e/**/*.e2e.ts'],
           environment: 'node',
+          globalSetup: ['tests/support/clean-screenshots.ts'],
           // Each file starts its own server, mock upstream and Chromium.
           testTimeout: 90_000,
           hookTimeout: 120_000,

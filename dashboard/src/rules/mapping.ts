@@ -80,9 +80,11 @@ export function conditionToApi(c: ConditionDraft): ConditionJson {
       const threshold = number(c.threshold);
       return { type: c.type, metric: c.metric, operator: c.operator, ...(threshold === undefined ? {} : { threshold }) };
     }
-    case 'tier_match':
+    case 'tier_match': {
       // One name is `value`, as the server writes it back; several (or none) are `values`.
-      return c.tiers.length === 1 ? { type: c.type, value: c.tiers[0] ?? '' } : { type: c.type, values: c.tiers };
+      const names = c.tiers.map((t) => t.trim()).filter((t) => t !== '');
+      return names.length === 1 ? { type: c.type, value: names[0] ?? '' } : { type: c.type, values: names };
+    }
     case 'composite':
       return { type: c.type, operator: c.operator, conditions: c.conditions.map(conditionToApi) };
   }
