@@ -1,6 +1,6 @@
 // The signed-in frame: sidebar navigation (a drawer on phones), the organization and user,
 // and the page.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation } from 'react-router';
 
 import { useProjects } from '../api/queries';
@@ -55,13 +55,27 @@ export function AppShell() {
   const [menuPath, setMenuPath] = useState<string | null>(null);
   const menuOpen = menuPath === location.pathname;
   const setMenuOpen = (open: boolean) => setMenuPath(open ? location.pathname : null);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const sidebar = useRef<HTMLElement>(null);
+  // An open menu takes the focus and gives it back on Escape.
+  useEffect(() => {
+    if (!menuOpen) return;
+    sidebar.current?.querySelector<HTMLElement>('a, button')?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      setMenuPath(null);
+      menuButton.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [menuOpen]);
 
   return (
     <div className="shell" data-menu={menuOpen ? 'open' : 'closed'}>
       <a href="#main" className="skip-link">
         Skip to content
       </a>
-      <aside className="sidebar" aria-label="Sidebar">
+      <aside className="sidebar" aria-label="Sidebar" ref={sidebar}>
         <Brand />
         <nav aria-label="Main" className="stack" style={{ gap: 'var(--space-1)' }}>
           <NavLink to="/projects" end className="nav-link">
@@ -89,7 +103,7 @@ export function AppShell() {
       {menuOpen && <button type="button" className="scrim" aria-label="Close menu" onClick={() => setMenuOpen(false)} />}
       <div className="main">
         <header className="topbar">
-          <Button variant="ghost" className="btn-icon" aria-label="Open menu" aria-expanded={menuOpen} onClick={() => setMenuOpen(true)}>
+          <Button ref={menuButton} variant="ghost" className="btn-icon" aria-label="Open menu" aria-expanded={menuOpen} onClick={() => setMenuOpen(true)}>
             <MenuIcon />
           </Button>
           <Brand />

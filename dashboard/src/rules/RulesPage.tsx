@@ -12,10 +12,29 @@ import { Alert, Empty } from '../components/States';
 import { useToast } from '../components/Toast';
 import { deepEqual, pretty } from '../lib/json';
 import { useCurrentProject } from '../project/ProjectLayout';
-import { parseRuleField } from './errors';
+import { parseRuleField, type RuleFieldError } from './errors';
 import { DraftError, rulesFromApi, rulesToApi } from './mapping';
 import { newRule, type RuleDraft } from './model';
 import { RuleCard } from './RuleCard';
+
+/** The input a server error names, in words: "the threshold". */
+const INPUT_NAMES: Record<string, string> = {
+  threshold: 'the threshold',
+  operator: 'the comparison',
+  metric: 'the metric',
+  value: 'the tiers',
+  values: 'the tiers',
+  conditions: 'the group',
+  status: 'the HTTP status',
+  response: 'the response',
+  message: 'the message',
+  block: 'the block switch',
+};
+
+function describeRuleError(error: RuleFieldError): string {
+  const what = (error.name && INPUT_NAMES[error.name]) ?? (error.part === 'condition' ? 'a condition' : error.part === 'action' ? 'the action' : 'it');
+  return `${what.charAt(0).toUpperCase()}${what.slice(1)}: ${error.message}`;
+}
 
 /** Client-side errors: custom responses that are not JSON objects, by rule key. */
 function responseErrors(rules: RuleDraft[]): Record<string, string> {
@@ -78,7 +97,7 @@ function Builder({ project }: { project: Project }) {
         </div>
         <div aria-live="polite">
           {general ? <Alert tone="error">{describe(general)}</Alert> : null}
-          {serverError && <Alert tone="error">Rule {(errorKey ? rules.findIndex((r) => r.key === errorKey) : serverError.rule) + 1} needs a fix: {capitalize(serverError.message)}</Alert>}
+          {serverError && <Alert tone="error">Rule {(errorKey ? rules.findIndex((r) => r.key === errorKey) : serverError.rule) + 1} needs a fix. {capitalize(describeRuleError(serverError))}</Alert>}
           {checked && Object.keys(local).length > 0 && <Alert tone="error">A custom response is not valid JSON. Fix it to save.</Alert>}
           {dirty && !update.isPending && !update.error && <p className="visually-hidden">Unsaved changes</p>}
         </div>

@@ -108,11 +108,18 @@ describe('at phone width', () => {
     await sidebar.getByRole('link', { name: 'Phone app' }).click();
     await page.waitForURL(new RegExp(`/projects/${projectId}$`));
     await expect.poll(() => sidebar.isVisible()).toBe(false);
-    // Keyboard: the menu opens with Enter and the scrim closes it.
+    // Keyboard: Enter opens the menu and focuses it, Escape closes it and returns the focus.
     await menu.focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => sidebar.isVisible()).toBe(true);
-    await page.getByRole('button', { name: 'Close menu' }).click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('AI Ratelimit');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => sidebar.isVisible()).toBe(false);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Open menu');
+    // A tap beside the drawer closes it too.
+    await menu.click();
+    await expect.poll(() => sidebar.isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Close menu' }).click({ position: { x: 370, y: 400 } });
     await expect.poll(() => sidebar.isVisible()).toBe(false);
   });
 });

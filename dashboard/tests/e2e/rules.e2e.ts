@@ -210,7 +210,7 @@ describe('validation errors', () => {
     // A missing threshold.
     await page.getByLabel('Percent of limit, rule 2').fill('');
     await saveButton().click();
-    await page.getByRole('alert').filter({ hasText: 'Rule 2 needs a fix: Is required.' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Rule 2 needs a fix. The threshold: is required.' }).waitFor();
     expect(await errorOf('Percent of limit, rule 2')).toBe('Is required.');
     expect(await rule(2).getAttribute('class')).toContain('rule-invalid');
     expect(await rule(1).getAttribute('class')).not.toContain('rule-invalid');
