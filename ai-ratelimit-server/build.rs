@@ -4,6 +4,7 @@
 //! without the dashboard (a `cargo:warning` says why, and `/` explains how to build it).
 //!
 //! `AIRL_SKIP_DASHBOARD_BUILD=1` never runs npm: an existing `dashboard/dist` is embedded as it is.
+//! `AIRL_NPM` names another npm executable. `tests/build_script.rs` tests this file's paths.
 
 use std::fs;
 use std::io;
@@ -22,23 +23,30 @@ const INPUTS: &[&str] = &[
     "tsconfig.json",
 ];
 
+#[allow(dead_code)] // Unused where tests/build_script.rs includes this file.
 fn main() {
     let manifest_dir = PathBuf::from(env("CARGO_MANIFEST_DIR"));
     let dashboard = manifest_dir.join("..").join("dashboard");
     let staged = PathBuf::from(env("OUT_DIR")).join("dashboard");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=AIRL_SKIP_DASHBOARD_BUILD");
+    println!("cargo::rerun-if-env-changed=AIRL_NPM");
+    let skip = std::env::var("AIRL_SKIP_DASHBOARD_BUILD").is_ok_and(|v| !v.is_empty() && v != "0");
+    let default_npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
+    let npm = std::env::var("AIRL_NPM").unwrap_or_else(|_| default_npm.to_owned());
 
     // Always (re)create the staging folder so the embed sees exactly this run's files.
     if staged.exists() {
-        fs::remove_dir_all(&staged).unwrap_or_else(|e| panic!("clearing {}: {e}", staged.display()));
+        fs::remove_dir_all(&staged)
+            .unwrap_or_else(|e| panic!("clearing {}: {e}", staged.display()));
     }
     fs::create_dir_all(&staged).unwrap_or_else(|e| panic!("creating {}: {e}", staged.display()));
 
-    let note = match prepare(&dashboard) {
+    let note = match prepare(&dashboard, &npm, skip) {
         Ok(dist) => {
-            copy_dir(&dist, &staged)
-                .unwrap_or_else(|e| panic!("copying {} to {}: {e}", dist.display(), staged.display()));
+            copy_dir(&dist, &staged).unwrap_or_else(|e| {
+                panic!("copying {} to {}: {e}", dist.display(), staged.display())
+            });
             String::new()
         }
         Err(reason) => {
@@ -57,11 +65,15 @@ fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("cargo sets {name}"))
 }
 
-/// Makes sure `dashboard/dist` is built and current; answers its path, or why there is none.
-fn prepare(dashboard: &Path) -> Result<PathBuf, String> {
+/// Makes sure `dashboard/dist` is built and current (running `npm` unless `skip`); answers
+/// its path, or why there is none.
+pub(crate) fn prepare(dashboard: &Path, npm: &str, skip: bool) -> Result<PathBuf, String> {
     if !dashboard.join("package.json").is_file() {
         // Missing, this path reruns the script on every build until the sources are back.
-        println!("cargo::rerun-if-changed={}", dashboard.join("package.json").display());
+        println!(
+            "cargo::rerun-if-changed={}",
+            dashboard.join("package.json").display()
+        );
         return Err(format!("no dashboard sources at {}", dashboard.display()));
     }
     for input in INPUTS {
@@ -73,7 +85,6 @@ fn prepare(dashboard: &Path) -> Result<PathBuf, String> {
     }
     let dist = dashboard.join("dist");
     let index = dist.join("index.html");
-    let skip = std::env::var("AIRL_SKIP_DASHBOARD_BUILD").is_ok_and(|v| !v.is_empty() && v != "0");
     let built_at = modified(&index);
     let current = built_at.is_some_and(|at| newest_input(dashboard).is_none_or(|src| src <= at));
     if skip || current {
@@ -85,13 +96,15 @@ fn prepare(dashboard: &Path) -> Result<PathBuf, String> {
             );
         }
         if !current {
-            println!("cargo::warning=embedding dashboard/dist, which is older than its sources (AIRL_SKIP_DASHBOARD_BUILD is set)");
+            println!(
+                "cargo::warning=embedding dashboard/dist, which is older than its sources (AIRL_SKIP_DASHBOARD_BUILD is set)"
+            );
         }
         // A hand-made `npm run build` changes this file: embed the new build then.
         println!("cargo::rerun-if-changed={}", index.display());
         return Ok(dist);
     }
-    npm_build(dashboard)?;
+    npm_build(dashboard, npm)?;
     if !index.is_file() {
         return Err("`npm run build` did not write dashboard/dist/index.html".to_owned());
     }
@@ -100,12 +113,12 @@ fn prepare(dashboard: &Path) -> Result<PathBuf, String> {
 
 /// `npm ci` when the installed packages are missing or older than the lock file, then
 /// `npm run build`.
-fn npm_build(dashboard: &Path) -> Result<(), String> {
-    let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
-    let fix = "install Node.js 20+ with npm, then `touch dashboard/package.json` and build again, \
+fn npm_build(dashboard: &Path, npm: &str) -> Result<(), String> {
+    let fix = "install Node.js 20.19+ with npm, then `touch dashboard/package.json` and build again, \
                or set AIRL_SKIP_DASHBOARD_BUILD=1 to silence this";
     Command::new(npm)
         .arg("--version")
+        .current_dir(dashboard)
         .output()
         .map_err(|_| format!("npm was not found ({fix})"))?;
     let installed = modified(&dashboard.join("node_modules").join(".package-lock.json"));
@@ -129,10 +142,21 @@ fn run(dir: &Path, program: &str, args: &[&str], fix: &str) -> Result<(), String
     // The tail of npm's output, so the warning says what went wrong.
     let text = String::from_utf8_lossy(&output.stderr).into_owned()
         + &String::from_utf8_lossy(&output.stdout);
-    for line in text.lines().filter(|l| !l.trim().is_empty()).rev().take(15).collect::<Vec<_>>().into_iter().rev() {
+    for line in text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .rev()
+        .take(15)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
         println!("cargo::warning=  {line}");
     }
-    Err(format!("`{command}` failed in dashboard/ ({})", output.status))
+    Err(format!(
+        "`{command}` failed in dashboard/ ({})",
+        output.status
+    ))
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {

@@ -89,9 +89,11 @@ fn hex(bytes: &[u8]) -> String {
 /// The fallback service of the router: the dashboard, compressed.
 pub fn service(source: Source) -> Router {
     Router::new()
-        .fallback(move |method: Method, uri: Uri, headers: HeaderMap| async move {
-            serve(source, &method, &uri, &headers)
-        })
+        .fallback(
+            move |method: Method, uri: Uri, headers: HeaderMap| async move {
+                serve(source, &method, &uri, &headers)
+            },
+        )
         .layer(CompressionLayer::new())
 }
 
@@ -128,7 +130,10 @@ fn serve(source: Source, method: &Method, uri: &Uri, headers: &HeaderMap) -> Res
                 HeaderValue::from_static(CONTENT_SECURITY_POLICY),
             );
             // The sign-in link carries its token in the URL: never send it on as a referrer.
-            h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+            h.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
             h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
             response
         }
@@ -141,7 +146,10 @@ fn file_response(asset: Asset, cache: &'static str, request: &HeaderMap) -> Resp
     let fresh = request
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == asset.etag || tag.trim() == "*"));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == asset.etag || tag.trim() == "*")
+        });
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -177,7 +185,7 @@ code,pre{{font:14px ui-monospace,monospace;background:#f1f5f9;border-radius:6px}
 <h1>The dashboard is not built into this server</h1>
 <p>The API works (its description: <a href="/api/openapi.json">/api/openapi.json</a>), but this
 binary was built without the web dashboard: {reason}.</p>
-<p>To build it in, install Node.js 20 or newer (with npm) and build the server again; its build
+<p>To build it in, install Node.js 20.19 or newer (with npm) and build the server again; its build
 script runs <code>npm ci</code> and <code>npm run build</code> in <code>dashboard/</code>:</p>
 <pre>touch dashboard/package.json
 cargo run -p ai-ratelimit-server</pre>
@@ -210,7 +218,9 @@ mod tests {
         let response = service(source).oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
-        let body = to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        let body = to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
         (status, headers, String::from_utf8_lossy(&body).into_owned())
     }
 

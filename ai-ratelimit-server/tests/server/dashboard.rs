@@ -25,14 +25,31 @@ async fn serves_the_dashboard_and_its_client_routes() {
         "CI builds the server with the dashboard (npm must work)"
     );
     let mut pages = Vec::new();
-    for path in ["/", "/login", "/auth/verify?token=abc", "/projects/some-id/rules"] {
-        let r = s.client.get(format!("{}{path}", s.base)).send().await.expect("sent");
+    for path in [
+        "/",
+        "/login",
+        "/auth/verify?token=abc",
+        "/projects/some-id/rules",
+    ] {
+        let r = s
+            .client
+            .get(format!("{}{path}", s.base))
+            .send()
+            .await
+            .expect("sent");
         assert_eq!(r.status(), StatusCode::OK, "{path}");
-        assert_eq!(header(&r, "content-type"), "text/html; charset=utf-8", "{path}");
+        assert_eq!(
+            header(&r, "content-type"),
+            "text/html; charset=utf-8",
+            "{path}"
+        );
         assert_eq!(header(&r, "cache-control"), "no-cache", "{path}");
         pages.push(r.text().await.expect("text"));
     }
-    assert!(pages.windows(2).all(|w| w[0] == w[1]), "one page for every client route");
+    assert!(
+        pages.windows(2).all(|w| w[0] == w[1]),
+        "one page for every client route"
+    );
     if !embedded {
         assert!(pages[0].contains("npm run build"), "{}", pages[0]);
         s.stop().await;
@@ -55,7 +72,10 @@ async fn serves_the_dashboard_and_its_client_routes() {
         .await
         .expect("sent");
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(header(&r, "cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(
+        header(&r, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(header(&r, "content-encoding"), "gzip");
     assert!(header(&r, "content-type").starts_with("text/javascript"));
     let etag = header(&r, "etag").to_owned();
@@ -70,7 +90,12 @@ async fn serves_the_dashboard_and_its_client_routes() {
         .expect("sent");
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
 
-    let r = s.client.get(format!("{}/", s.base)).send().await.expect("sent");
+    let r = s
+        .client
+        .get(format!("{}/", s.base))
+        .send()
+        .await
+        .expect("sent");
     assert!(header(&r, "content-security-policy").contains("default-src 'self'"));
     assert_eq!(header(&r, "referrer-policy"), "no-referrer");
     s.stop().await;

@@ -22,7 +22,12 @@ async fn operations_routes(backend: Backend) {
         json!({"status": "ready", "database": "ok", "usageStore": "ok"})
     );
 
-    for path in ["/api/nope", "/api/projects/x/y/z", "/api", "/assets/missing-0000.js"] {
+    for path in [
+        "/api/nope",
+        "/api/projects/x/y/z",
+        "/api",
+        "/assets/missing-0000.js",
+    ] {
         let r = s.get(path, None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(r.body["error"], "not_found");
@@ -172,7 +177,11 @@ async fn openapi_lists_every_route(backend: Backend) {
         .flat_map(|o| o.values())
         .filter_map(|op| op["operationId"].as_str())
         .collect();
-    assert_eq!(operation_ids.len(), routes.len(), "every operation has an id");
+    assert_eq!(
+        operation_ids.len(),
+        routes.len(),
+        "every operation has an id"
+    );
     operation_ids.sort_unstable();
     operation_ids.dedup();
     assert_eq!(operation_ids.len(), routes.len(), "operationIds are unique");
