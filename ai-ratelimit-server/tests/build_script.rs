@@ -66,7 +66,10 @@ fn builds_with_npm_when_dist_is_missing_then_not_again() {
     let s = sources();
     let dist = prepare(&s.dashboard, &s.npm, false).expect("built");
     assert!(dist.join("index.html").is_file());
-    assert_eq!(npm_calls(&s), "--version\nci --no-audit --no-fund\nrun build\n");
+    assert_eq!(
+        npm_calls(&s),
+        "--version\nci --no-audit --no-fund\nrun build\n"
+    );
     // Up to date: no npm at all (a missing npm would fail otherwise).
     prepare(&s.dashboard, "/nonexistent/npm", false).expect("current");
 }
@@ -78,7 +81,11 @@ fn rebuilds_when_a_source_is_newer_than_dist() {
     set_age(&s.dashboard.join("dist/index.html"), 60);
     prepare(&s.dashboard, &s.npm, false).expect("rebuilt");
     // Installed packages are current: only the build runs again.
-    assert!(npm_calls(&s).ends_with("--version\nrun build\n"), "{}", npm_calls(&s));
+    assert!(
+        npm_calls(&s).ends_with("--version\nrun build\n"),
+        "{}",
+        npm_calls(&s)
+    );
 }
 
 #[test]
