@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 
 import { describe } from '../api/errors';
 import { Button } from './Button';
+import { AlertIcon, SparkIcon } from './Icons';
 
 export function Loading({ label = 'Loading…', lines = 3 }: { label?: string; lines?: number }) {
   return (
@@ -31,7 +32,7 @@ interface EmptyProps {
   action?: ReactNode;
 }
 
-export function Empty({ icon = '◎', title, children, action }: EmptyProps) {
+export function Empty({ icon = <SparkIcon />, title, children, action }: EmptyProps) {
   return (
     <div className="state">
       <div className="state-icon" aria-hidden="true">
@@ -54,7 +55,7 @@ export function ErrorState({ error, title = 'Could not load this', onRetry }: Er
   return (
     <div className="state state-error" role="alert">
       <div className="state-icon" aria-hidden="true">
-        !
+        <AlertIcon />
       </div>
       <h3>{title}</h3>
       <p>{describe(error)}</p>

@@ -6,6 +6,7 @@ import type { IdentityUsage, Project } from '../api/types';
 import { Button } from '../components/Button';
 import { Card } from '../components/Card';
 import { Num } from '../components/Display';
+import { UsersIcon } from '../components/Icons';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { fullNumber } from '../lib/format';
 import { enforcesRequests, enforcesTokens } from '../settings/limits';
@@ -69,7 +70,7 @@ export function IdentityTable({ project }: { project: Project }) {
       {page.isPending && <Loading label="Loading users…" />}
       {page.isError && <ErrorState error={page.error} title="Could not load users" onRetry={() => void page.refetch()} />}
       {page.data && items.length === 0 && (
-        <Empty icon="◌" title="No users this period">
+        <Empty icon={<UsersIcon />} title="No users this period">
           Each identity your app sends through the proxy shows up here with its requests and tokens.
         </Empty>
       )}

@@ -5,6 +5,7 @@ import { ApiError } from '../api/errors';
 import { useProject } from '../api/queries';
 import type { Project } from '../api/types';
 import { ButtonLink } from '../components/Button';
+import { SearchIcon } from '../components/Icons';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { PageHeader } from '../pages/PageHeader';
 import { describeLimits } from '../settings/limits';
@@ -35,7 +36,7 @@ export function ProjectLayout() {
     if (project.error instanceof ApiError && project.error.status === 404) {
       return (
         <div className="card">
-          <Empty icon="?" title="Project not found" action={<ButtonLink to="/projects">All projects</ButtonLink>}>
+          <Empty icon={<SearchIcon />} title="Project not found" action={<ButtonLink to="/projects">All projects</ButtonLink>}>
             It may have been deleted, or it belongs to another organization.
           </Empty>
         </div>

@@ -1,10 +1,11 @@
 // The current period's totals of a project.
 import { useSummary } from '../api/queries';
 import type { Project } from '../api/types';
-import { Num } from '../components/Display';
+import { DateTime, Num } from '../components/Display';
 import { ErrorState } from '../components/States';
 import { dayLabel } from '../lib/format';
 import { WINDOW_CURRENT } from '../settings/limits';
+import { nextReset } from '../settings/sample';
 
 const STATS = [
   { key: 'totalRequests', label: 'Requests', hint: 'Admitted, counted toward limits' },
@@ -23,7 +24,7 @@ export function SummaryStats({ project }: { project: Project }) {
         <h2 id="summary-title">{period}</h2>
         {summary.data && (
           <span className="muted" style={{ fontSize: 'var(--text-sm)' }}>
-            Period from {dayLabel(summary.data.periodStart, true)} (UTC)
+            Since {dayLabel(summary.data.periodStart, true)} (UTC) · resets <DateTime iso={nextReset(project.window)} />
           </span>
         )}
       </div>

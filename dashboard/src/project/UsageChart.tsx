@@ -6,6 +6,7 @@ import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, T
 import { useHistory } from '../api/queries';
 import { Card } from '../components/Card';
 import { Segmented } from '../components/Choice';
+import { ChartIcon } from '../components/Icons';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { compactNumber, dayLabel, fullNumber, monthLabel } from '../lib/format';
 import { type HistoryPoint, type Interval } from '../lib/periods';
@@ -73,7 +74,7 @@ export function UsageChart({ projectId }: { projectId: string }) {
       {history.isPending && <Loading label="Loading the history…" lines={4} />}
       {history.isError && <ErrorState error={history.error} title="Could not load the history" onRetry={() => void history.refetch()} />}
       {history.data && empty && (
-        <Empty icon="∿" title="No traffic yet">
+        <Empty icon={<ChartIcon />} title="No traffic yet">
           Requests through the proxy appear here within seconds. The Connect tab has code to send the first one.
         </Empty>
       )}

@@ -7,7 +7,7 @@ import { useUpdateProject } from '../api/queries';
 import type { Project } from '../api/types';
 import { Button } from '../components/Button';
 import { Card } from '../components/Card';
-import { PlusIcon } from '../components/Icons';
+import { FlagIcon, PlusIcon } from '../components/Icons';
 import { Alert, Empty } from '../components/States';
 import { useToast } from '../components/Toast';
 import { deepEqual, pretty } from '../lib/json';
@@ -103,7 +103,7 @@ function Builder({ project }: { project: Project }) {
         </div>
         {rules.length === 0 ? (
           <div className="card">
-            <Empty icon="⚑" title="No rules yet">
+            <Empty icon={<FlagIcon />} title="No rules yet">
               Warn users at 80% of their limit, block a tier, or answer with your own upgrade message. Add your first rule.
             </Empty>
           </div>

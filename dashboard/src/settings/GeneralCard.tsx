@@ -6,6 +6,7 @@ import { describe } from '../api/errors';
 import { useUpdateProject } from '../api/queries';
 import type { Project } from '../api/types';
 import { Card } from '../components/Card';
+import { DateTime } from '../components/Display';
 import { TextField } from '../components/Field';
 import { Alert } from '../components/States';
 import { useToast } from '../components/Toast';
@@ -40,7 +41,15 @@ export function GeneralCard({ project }: { project: Project }) {
   };
   return (
     <form onSubmit={submit} noValidate>
-      <Card id="general" title="General" description="The project's name and the provider it calls." footer={<SaveFooter dirty={dirty} saving={update.isPending} />}>
+      <Card
+        id="general"
+        title="General"
+        description={
+          <>
+            Created <DateTime iso={project.createdAt} />, last changed <DateTime iso={project.updatedAt} />.
+          </>
+        }
+        footer={<SaveFooter dirty={dirty} saving={update.isPending} />}>
         <div className="stack">
           {general ? <Alert tone="error">{describe(general)}</Alert> : null}
           <TextField label="Name" maxLength={200} value={name} onChange={(e) => setName(e.target.value)} error={errors.name} />

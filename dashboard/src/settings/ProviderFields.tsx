@@ -58,7 +58,7 @@ export function ProviderFields({ value, onChange, errors, storedKeyPreview }: Pr
         placeholder={DEFAULT_URLS[value.provider]}
         value={value.baseUrl}
         onChange={(e) => set({ baseUrl: e.target.value })}
-        error={errors.baseUrl}
+        error={errors.baseUrl ? 'Enter a full http:// or https:// URL, or leave it empty for the default.' : undefined}
         optional
         hint="The full endpoint URL, for a proxy or a compatible provider. Empty = the server's default."
       />

@@ -7,7 +7,7 @@ import type { Project } from '../api/types';
 import { Button } from '../components/Button';
 import { Card } from '../components/Card';
 import { TextField } from '../components/Field';
-import { PlusIcon } from '../components/Icons';
+import { LayersIcon, PlusIcon } from '../components/Icons';
 import { LimitInput } from '../components/LimitInput';
 import { Alert, Empty } from '../components/States';
 import { useToast } from '../components/Toast';
@@ -57,7 +57,7 @@ export function TiersCard({ project }: { project: Project }) {
         <div className="stack">
           {general ? <Alert tone="error">{describe(general)}</Alert> : null}
           {tiers.length === 0 && (
-            <Empty icon="◇" title="No tiers">
+            <Empty icon={<LayersIcon />} title="No tiers">
               Every identity gets the default limits. Add tiers such as <code className="code-inline">free</code> and{' '}
               <code className="code-inline">pro</code> to give plans their own.
             </Empty>

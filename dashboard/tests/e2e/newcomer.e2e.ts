@@ -160,6 +160,14 @@ describe('a newcomer', () => {
       )
       .toEqual(['3', String(3 * MOCK_USAGE.total_tokens), '2', '1', '1']);
 
+    // Times are the viewer's (the browser runs in Europe/Berlin), with UTC in the tooltip.
+    const reset = page.locator('#main time').first();
+    const iso = (await reset.getAttribute('datetime')) ?? '';
+    expect(iso).toMatch(/T00:00:00Z$/);
+    const berlin = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
+    expect(await reset.textContent()).toContain(berlin);
+    expect(await reset.getAttribute('title')).toBe(`${iso.slice(0, 10)} 00:00 UTC`);
+
     // The chart: today's bar, and its numbers in the table behind it.
     const chart = page.locator('#usage-chart');
     await chart.locator('.recharts-bar-rectangle').first().waitFor();

@@ -58,7 +58,7 @@ describe('creating a project', () => {
     await page.getByRole('checkbox', { name: 'Unlimited request limit' }).check();
     await page.getByRole('textbox', { name: /^Base URL/ }).fill('ftp://example.com/chat');
     await page.getByRole('button', { name: 'Create project' }).click();
-    expect(await errorOf(/^Base URL/)).toContain('absolute http(s) URL');
+    expect(await errorOf(/^Base URL/)).toContain('Enter a full http:// or https:// URL');
     await expectAccessible(page, 'new project with errors');
     await screenshot(page, 'new-project-errors-desktop');
 

@@ -3,6 +3,7 @@ import { useRequestLink } from '../../api/auth';
 import { describe } from '../../api/errors';
 import { Alert } from '../../components/States';
 import { Button } from '../../components/Button';
+import { MailIcon } from '../../components/Icons';
 
 export function CheckInbox({ email, onBack }: { email: string; onBack: () => void }) {
   const resend = useRequestLink();
@@ -10,7 +11,7 @@ export function CheckInbox({ email, onBack }: { email: string; onBack: () => voi
     <>
       <div>
         <div className="state-icon" aria-hidden="true" style={{ marginBottom: 'var(--space-4)' }}>
-          ✉
+          <MailIcon />
         </div>
         <h1>Check your e-mail</h1>
         <p className="lead">

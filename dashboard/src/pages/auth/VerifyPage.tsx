@@ -8,6 +8,7 @@ import { useRequestLink, verifyLink } from '../../api/auth';
 import { ApiError, describe } from '../../api/errors';
 import { lastEmail } from '../../auth/session';
 import { Button } from '../../components/Button';
+import { ClockIcon } from '../../components/Icons';
 import { TextField } from '../../components/Field';
 import { Alert, Spinner } from '../../components/States';
 
@@ -76,7 +77,7 @@ export function VerifyPage() {
     <>
       <div>
         <div className="state-icon" aria-hidden="true" style={{ marginBottom: 'var(--space-4)', background: 'var(--warning-soft)', color: 'var(--warning)' }}>
-          ⌛
+          <ClockIcon />
         </div>
         <h1>{invalid ? 'This sign-in link has expired' : 'We could not sign you in'}</h1>
         <p className="lead">

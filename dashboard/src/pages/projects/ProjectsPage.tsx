@@ -5,7 +5,7 @@ import { useProjects, useSummary } from '../../api/queries';
 import type { Project } from '../../api/types';
 import { ButtonLink } from '../../components/Button';
 import { Num } from '../../components/Display';
-import { PlusIcon } from '../../components/Icons';
+import { PlusIcon, SparkIcon } from '../../components/Icons';
 import { Empty, ErrorState, Loading } from '../../components/States';
 import { describeLimits, WINDOW_CURRENT } from '../../settings/limits';
 import { PageHeader } from '../PageHeader';
@@ -75,7 +75,7 @@ export function ProjectsPage() {
       )}
       {projects.data?.length === 0 && (
         <div className="card">
-          <Empty icon="✦" title="Create your first project" action={newButton}>
+          <Empty icon={<SparkIcon />} title="Create your first project" action={newButton}>
             A project gives your app a key for the limiting proxy. Set how many requests or tokens each of your users
             may spend, then watch their usage here.
           </Empty>
