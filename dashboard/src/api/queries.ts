@@ -6,7 +6,7 @@ import { isoDay } from '../lib/format';
 import { aggregate, historyRange, type HistoryPoint, type Interval } from '../lib/periods';
 import { client, unwrap } from './client';
 import { ApiError } from './errors';
-import type { IdentityPage, Project, ProjectInput, UsageSummary, User } from './types';
+import type { IdentityPage, Project, ProjectCreate, ProjectInput, UsageSummary, User } from './types';
 import { asProject } from './types';
 
 export const queryClient = new QueryClient({
@@ -107,7 +107,7 @@ function useProjectSaved() {
 export function useCreateProject() {
   const queries = useQueryClient();
   return useMutation({
-    mutationFn: async (body: ProjectInput) => asProject(await unwrap(client.POST('/api/projects', { body }))),
+    mutationFn: async (body: ProjectCreate) => asProject(await unwrap(client.POST('/api/projects', { body }))),
     onSuccess: (project) => {
       queries.setQueryData(keys.project(project.id), project);
       void queries.invalidateQueries({ queryKey: keys.projects });

@@ -170,7 +170,7 @@ export interface paths {
         delete: operations["delete_project"];
         options?: never;
         head?: never;
-        /** Changes any subset of a project's fields. */
+        /** Changes any subset of a project's fields, atomically. */
         patch: operations["update_project"];
         trace?: never;
     };
@@ -430,6 +430,11 @@ export interface components {
              */
             tokensUsed: number;
         };
+        /**
+         * @description `limitType` values (documentation schema).
+         * @enum {string}
+         */
+        LimitType: "requests" | "tokens" | "both";
         /** @description `POST /api/auth/login` body. */
         LoginRequest: {
             /** @description E-mail. */
@@ -448,44 +453,55 @@ export interface components {
             message: string;
         };
         /**
-         * @description The body of `POST /api/projects` and `PATCH /api/projects/:id` (documentation schema; the
-         *     handlers read the JSON object field by field to report the exact offending field).
+         * @description The body of `POST /api/projects` and `PATCH /api/projects/:id` as sent. Creation requires
+         *     `name`; a patch may send any subset. Unknown fields are rejected.
          */
-        ProjectInputDoc: {
-            /** @description Upstream URL override; `null` = the server's default. */
+        ProjectPatch: {
+            /**
+             * @description Upstream URL (absolute http(s)); `null` or `""` = the server's default for the provider.
+             * @example https://api.openai.com/v1/chat/completions
+             */
             baseUrl?: string | null;
             /**
              * Format: int64
-             * @description Integer ≥ 0 or `null` (no limit).
+             * @description Requests per period; `null` = no limit.
+             * @example 50
              */
             dailyRequestLimit?: number | null;
             /**
              * Format: int64
-             * @description Integer ≥ 0 or `null` (no limit).
+             * @description Tokens per period; `null` = no limit.
              */
             dailyTokenLimit?: number | null;
             /**
              * Format: int64
-             * @description Output tokens reserved for a request without `max_tokens` (default 1024).
+             * @description Output tokens reserved for a request that names no `max_tokens`.
              */
             defaultOutputTokens?: number | null;
-            /** @description Object answered with a 429 (templated), or `null` for the default body. */
+            /** @description JSON answered (templated) with a 429 when a base limit is reached; `null` = the default body. */
             limitExceededResponse?: Record<string, unknown> | null;
-            /** @description `requests` (default) | `tokens` | `both`. */
-            limitType?: string | null;
-            /** @description Display name (required on creation). */
-            name?: string | null;
-            /** @description The original product's name of `providerApiKey`. */
+            limitType?: null | components["schemas"]["LimitType"];
+            /**
+             * @description Display name, 1–200 characters (required on creation).
+             * @example My app
+             */
+            name?: string;
+            /** @description The original product's name of `providerApiKey` (send only one of them). */
             openaiApiKey?: string | null;
-            provider?: null | components["schemas"]["Provider"];
-            /** @description The provider's API key (write-only); `null` or `""` removes it. */
+            /** @description `openai` (default) | `anthropic`. */
+            provider?: components["schemas"]["Provider"];
+            /**
+             * @description The provider's API key (write-only); `null` or `""` removes it.
+             * @example sk-proj-…
+             */
             providerApiKey?: string | null;
-            /** @description Rules. */
+            /** @description Rules, evaluated in order (`{"id", "name", "enabled", "condition", "action"}`). */
             rules?: Record<string, unknown>[] | null;
-            /** @description Tiers by name. */
-            tiers?: Record<string, unknown> | null;
-            /** @description `hour` | `day` (default) | `week` | `month`: the period every limit counts in. */
-            window?: string | null;
+            /** @description Tiers by name: `{"requestLimit": n|null, "tokenLimit": n|null}`. */
+            tiers?: {
+                [key: string]: components["schemas"]["TierLimits"];
+            } | null;
+            window?: null | components["schemas"]["Window"];
         };
         /** @description The API's Project object. */
         ProjectView: {
@@ -515,7 +531,7 @@ export interface components {
             /** @description JSON answered (templated) with a 429 when a base limit is reached. */
             limitExceededResponse?: Record<string, unknown> | null;
             /** @description `requests` | `tokens` | `both`. */
-            limitType: string;
+            limitType: components["schemas"]["LimitType"];
             /** @description Display name. */
             name: string;
             /** @description Publishable key, `pk_` + base62. */
@@ -527,11 +543,12 @@ export interface components {
             /** @description Rules, evaluated in order. */
             rules: Record<string, unknown>[];
             /** @description Tiers by name: `{"requestLimit": n|null, "tokenLimit": n|null}`. */
-            tiers: Record<string, unknown>;
+            tiers: {
+                [key: string]: components["schemas"]["TierLimits"];
+            };
             /** @description RFC 3339. */
             updatedAt: string;
-            /** @description Extension: the usage window (`hour` | `day` | `week` | `month`), shown when not `day`. */
-            window?: string | null;
+            window?: null | components["schemas"]["Window"];
         };
         /**
          * @description Which upstream API a project uses (the project's `provider` field).
@@ -569,6 +586,19 @@ export interface components {
             email: string;
             /** @description What happens next. */
             message: string;
+        };
+        /** @description A tier's limits (documentation schema; core validates the real thing). */
+        TierLimits: {
+            /**
+             * Format: int64
+             * @description Requests per period; `null` = no limit.
+             */
+            requestLimit?: number | null;
+            /**
+             * Format: int64
+             * @description Tokens per period; `null` = no limit.
+             */
+            tokenLimit?: number | null;
         };
         /** @description Per-day history. */
         UsageHistory: {
@@ -621,6 +651,11 @@ export interface components {
             /** @description The token from the link. */
             token: string;
         };
+        /**
+         * @description `window` values (documentation schema).
+         * @enum {string}
+         */
+        Window: "hour" | "day" | "week" | "month";
     };
     responses: never;
     parameters: never;
@@ -639,7 +674,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProjectInputDoc"];
+                "application/json": components["schemas"]["ProjectPatch"];
             };
         };
         responses: {
@@ -970,7 +1005,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProjectInputDoc"];
+                "application/json": components["schemas"]["ProjectPatch"];
             };
         };
         responses: {
@@ -1095,7 +1130,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProjectInputDoc"];
+                "application/json": components["schemas"]["ProjectPatch"];
             };
         };
         responses: {
@@ -1386,7 +1421,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Limit reached or blocked by a rule; `Retry-After` and rate-limit headers */
+            /** @description Limit reached or blocked by a rule; `Retry-After` and rate-limit headers (and, on the OpenAI-compatible route, `x-should-retry: false`, so OpenAI SDKs do not retry) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1449,7 +1484,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Limit reached or blocked by a rule; `Retry-After` and rate-limit headers */
+            /** @description Limit reached or blocked by a rule; `Retry-After` and rate-limit headers (and, on the OpenAI-compatible route, `x-should-retry: false`, so OpenAI SDKs do not retry) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1512,7 +1547,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Limit reached or blocked by a rule; `Retry-After` and rate-limit headers */
+            /** @description Limit reached or blocked by a rule; `Retry-After` and rate-limit headers (and, on the OpenAI-compatible route, `x-should-retry: false`, so OpenAI SDKs do not retry) */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -2,7 +2,7 @@
 // "object" (tiers, rules, the limit-exceeded response).
 import type { JsonObject } from '../lib/json';
 import type { RuleJson } from '../rules/json';
-import type { components } from './schema';
+import type { components, paths } from './schema';
 
 type Schemas = components['schemas'];
 
@@ -12,7 +12,11 @@ export type IdentityUsage = Schemas['IdentityUsageView'];
 export type IdentityPage = Schemas['IdentityUsagePage'];
 export type HistoryDayJson = Schemas['HistoryDay'];
 export type Provider = Schemas['Provider'];
-export type ProjectInput = Schemas['ProjectInputDoc'];
+type JsonBody<T> = T extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+/** The body of `POST /api/projects`. */
+export type ProjectCreate = JsonBody<paths['/api/projects']['post']>;
+/** The body of `PATCH /api/projects/{id}`. */
+export type ProjectInput = JsonBody<paths['/api/projects/{id}']['patch']>;
 
 export type LimitType = 'requests' | 'tokens' | 'both';
 export type UsageWindow = 'hour' | 'day' | 'week' | 'month';
