@@ -16,7 +16,9 @@
 //! PostgreSQL and Redis come from `AIRL_TEST_POSTGRES_URL` / `AIRL_TEST_REDIS_URL` (the tests'
 //! defaults); an unreachable one is reported and skipped. `AIRL_BENCH_SERVERS=memory,redis`
 //! measures only the server configurations whose names contain one of those words (the
-//! baselines always run), e.g. to profile one of them.
+//! baselines always run), e.g. to profile one of them. `AIRL_BENCH_SERVER_BIN` runs another
+//! build of the server binary instead of this one's (e.g. an earlier commit's, for a
+//! before/after in one run).
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -81,7 +83,9 @@ fn free_port() -> u16 {
 async fn server(env: &[(&str, String)]) -> Process {
     let port = free_port();
     let dir = tempfile::tempdir().expect("server dir");
-    let child = Command::new(env!("CARGO_BIN_EXE_airl-bench-server"))
+    let binary = std::env::var("AIRL_BENCH_SERVER_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_airl-bench-server").to_owned());
+    let child = Command::new(binary)
         .current_dir(dir.path())
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
