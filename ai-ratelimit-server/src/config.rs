@@ -13,7 +13,8 @@ use clap::Parser;
 use rand::RngCore as _;
 
 use crate::provider::{
-    DEFAULT_ANTHROPIC_URL, DEFAULT_OPENAI_URL, ProviderOptions, ProviderOptionsConfig,
+    DEFAULT_ANTHROPIC_URL, DEFAULT_COHERE_URL, DEFAULT_GEMINI_URL, DEFAULT_OPENAI_URL,
+    ProviderOptions, ProviderOptionsConfig,
 };
 
 /// Development-only JWT secret, used when `JWT_SECRET` is unset outside production.
@@ -66,6 +67,16 @@ pub struct RawConfig {
     /// Default upstream of provider `anthropic`.
     #[arg(long, env = "ANTHROPIC_BASE_URL", default_value = DEFAULT_ANTHROPIC_URL)]
     pub anthropic_base_url: String,
+    /// Server extra: default resource endpoint of provider `azure`, e.g.
+    /// `https://my-resource.openai.azure.com` (unset: each Azure project sets its `baseUrl`).
+    #[arg(long, env = "AZURE_OPENAI_ENDPOINT")]
+    pub azure_openai_endpoint: Option<String>,
+    /// Server extra: default API root of provider `gemini`.
+    #[arg(long, env = "GEMINI_BASE_URL", default_value = DEFAULT_GEMINI_URL)]
+    pub gemini_base_url: String,
+    /// Server extra: default API root of provider `cohere`.
+    #[arg(long, env = "COHERE_BASE_URL", default_value = DEFAULT_COHERE_URL)]
+    pub cohere_base_url: String,
     /// `development` or `production` (falls back to `NODE_ENV`).
     #[arg(long, env = "APP_ENV")]
     pub app_env: Option<String>,
@@ -134,6 +145,9 @@ impl RawConfig {
             cors_origin: "http://localhost:3001".to_owned(),
             openai_base_url: DEFAULT_OPENAI_URL.to_owned(),
             anthropic_base_url: DEFAULT_ANTHROPIC_URL.to_owned(),
+            azure_openai_endpoint: None,
+            gemini_base_url: DEFAULT_GEMINI_URL.to_owned(),
+            cohere_base_url: DEFAULT_COHERE_URL.to_owned(),
             app_env: None,
             node_env: None,
             public_url: None,
@@ -467,6 +481,9 @@ impl TryFrom<RawConfig> for Config {
         let providers = ProviderOptions::try_from(ProviderOptionsConfig {
             openai_base_url: Some(raw.openai_base_url.clone()),
             anthropic_base_url: Some(raw.anthropic_base_url.clone()),
+            azure_base_url: raw.azure_openai_endpoint.clone(),
+            gemini_base_url: Some(raw.gemini_base_url.clone()),
+            cohere_base_url: Some(raw.cohere_base_url.clone()),
             connect_timeout_ms: raw.provider_connect_timeout_ms,
             first_byte_timeout_ms: raw.provider_first_byte_timeout_ms,
             idle_timeout_ms: raw.provider_idle_timeout_ms,
@@ -477,6 +494,9 @@ impl TryFrom<RawConfig> for Config {
             let (variable, unit) = match e.field {
                 "openaiBaseUrl" => ("OPENAI_BASE_URL", ""),
                 "anthropicBaseUrl" => ("ANTHROPIC_BASE_URL", ""),
+                "azureBaseUrl" => ("AZURE_OPENAI_ENDPOINT", ""),
+                "geminiBaseUrl" => ("GEMINI_BASE_URL", ""),
+                "cohereBaseUrl" => ("COHERE_BASE_URL", ""),
                 "connectTimeoutMs" => ("PROVIDER_CONNECT_TIMEOUT_MS", " milliseconds"),
                 "firstByteTimeoutMs" => ("PROVIDER_FIRST_BYTE_TIMEOUT_MS", " milliseconds"),
                 "idleTimeoutMs" => ("PROVIDER_IDLE_TIMEOUT_MS", " milliseconds"),

@@ -57,6 +57,10 @@ pub struct RequestLogEntry {
     pub outcome: RequestOutcome,
     /// Tokens counted (0 for limited and failed requests).
     pub tokens: u64,
+    /// Whether `tokens` is the proxy's estimate because the provider reported no usage (an
+    /// OpenAI-compatible server ignoring `stream_options`, a stream cut short, an embedding
+    /// API without counts).
+    pub tokens_estimated: bool,
     /// Time from receipt to the end of the response, in milliseconds.
     pub latency_ms: u64,
     /// When the request was received.
@@ -165,7 +169,7 @@ async fn write_batch(pool: &AnyPool, batch: &[RequestLogEntry]) -> Result<(), sq
     // take; numbered ones cost SQLite a scan of every name per bound value).
     let numbered = Dialect::of(pool) == Dialect::Postgres;
     let mut sql = String::from(
-        "INSERT INTO request_log (id, project_id, identity, tier, model, status, tokens, latency_ms, day, created_at) VALUES ",
+        "INSERT INTO request_log (id, project_id, identity, tier, model, status, tokens, tokens_estimated, latency_ms, day, created_at) VALUES ",
     );
     for row in 0..batch.len() {
         let first = row * COLUMNS;
@@ -193,6 +197,7 @@ async fn write_batch(pool: &AnyPool, batch: &[RequestLogEntry]) -> Result<(), sq
             .bind(e.model.as_deref())
             .bind(e.outcome.as_str())
             .bind(i64::try_from(e.tokens).unwrap_or(i64::MAX))
+            .bind(i64::from(e.tokens_estimated))
             .bind(i64::try_from(e.latency_ms).unwrap_or(i64::MAX))
             .bind(e.at.date_naive().format("%Y-%m-%d").to_string())
             .bind(to_millis(e.at));
@@ -203,4 +208,4 @@ async fn write_batch(pool: &AnyPool, batch: &[RequestLogEntry]) -> Result<(), sq
 }
 
 /// Columns of a request-log row.
-const COLUMNS: usize = 10;
+const COLUMNS: usize = 11;

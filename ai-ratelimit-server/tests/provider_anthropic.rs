@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use ai_ratelimit_core::FakeClock;
 use ai_ratelimit_server::provider::{
-    ChatRequest, ChatStream, ProviderApiKey, ProviderError, ProviderKind, ProviderOptions,
-    ProviderOptionsConfig, ProviderRouter, StreamEnd, StreamError, Usage,
+    ChatStream, Operation, ProviderApiKey, ProviderError, ProviderKind, ProviderOptions,
+    ProviderOptionsConfig, ProviderRequest, ProviderRouter, StreamEnd, StreamError, Usage,
 };
 use axum::Router;
 use axum::body::Body;
@@ -158,15 +158,14 @@ fn router(config: ProviderOptionsConfig) -> ProviderRouter {
     ProviderRouter::new(&options, Arc::new(clock)).expect("client builds")
 }
 
-fn request(addr: SocketAddr, path: &str, body: Value) -> ChatRequest {
+fn request(addr: SocketAddr, path: &str, body: Value) -> ProviderRequest {
     let Value::Object(body) = body else {
         panic!("body must be an object");
     };
-    ChatRequest {
-        body,
-        url: format!("http://{addr}{path}").parse().expect("valid URL"),
-        api_key: Some(ProviderApiKey::new("sk-ant-test")),
-    }
+    let url = format!("http://{addr}{path}").parse().expect("valid URL");
+    ProviderRequest::new(Operation::Chat, url)
+        .with_body(body)
+        .with_api_key(Some(ProviderApiKey::new("sk-ant-test")))
 }
 
 fn chat_body(extra: Value) -> Value {
@@ -231,7 +230,7 @@ async fn request_is_translated_to_the_messages_api() {
     let (addr, seen) = mock().await;
     let router = router(ProviderOptionsConfig::default());
     router
-        .chat(
+        .call(
             ProviderKind::Anthropic,
             request(addr, "/v1/messages", chat_body(json!({}))),
         )
@@ -268,7 +267,7 @@ async fn client_max_tokens_and_configured_default_are_used() {
         ..Default::default()
     });
     router
-        .chat(
+        .call(
             ProviderKind::Anthropic,
             request(addr, "/v1/messages", chat_body(json!({}))),
         )
@@ -276,7 +275,7 @@ async fn client_max_tokens_and_configured_default_are_used() {
         .expect("chat succeeds");
     assert_eq!(seen.last().1["max_tokens"], 77);
     router
-        .chat(
+        .call(
             ProviderKind::Anthropic,
             request(addr, "/v1/messages", chat_body(json!({"max_tokens": 300}))),
         )
@@ -290,7 +289,7 @@ async fn response_is_translated_to_a_chat_completion() {
     let (addr, _) = mock().await;
     let router = router(ProviderOptionsConfig::default());
     let response = router
-        .chat(
+        .call(
             ProviderKind::Anthropic,
             request(addr, "/v1/messages", chat_body(json!({}))),
         )
@@ -322,7 +321,7 @@ async fn stream_is_translated_to_openai_chunks_and_counts_tokens() {
     let (addr, seen) = mock().await;
     let router = router(ProviderOptionsConfig::default());
     let stream = router
-        .chat_stream(
+        .stream(
             ProviderKind::Anthropic,
             request(addr, "/v1/messages", chat_body(json!({"stream": true}))),
         )
@@ -357,7 +356,7 @@ async fn stream_adds_the_usage_chunk_when_the_client_asked() {
     let router = router(ProviderOptionsConfig::default());
     let body = chat_body(json!({"stream": true, "stream_options": {"include_usage": true}}));
     let stream = router
-        .chat_stream(ProviderKind::Anthropic, request(addr, "/v1/messages", body))
+        .stream(ProviderKind::Anthropic, request(addr, "/v1/messages", body))
         .await
         .expect("stream starts");
     let (bytes, error) = drain(stream).await;
@@ -381,7 +380,7 @@ async fn error_event_becomes_an_openai_error_chunk_without_done() {
     let (addr, _) = mock().await;
     let router = router(ProviderOptionsConfig::default());
     let stream = router
-        .chat_stream(
+        .stream(
             ProviderKind::Anthropic,
             request(addr, "/overloaded", chat_body(json!({}))),
         )
@@ -409,7 +408,7 @@ async fn upstream_4xx_keeps_status_and_gets_openai_error_shape() {
     let (addr, _) = mock().await;
     let router = router(ProviderOptionsConfig::default());
     let err = router
-        .chat(
+        .call(
             ProviderKind::Anthropic,
             request(addr, "/rejects", chat_body(json!({}))),
         )
@@ -430,7 +429,7 @@ async fn untranslatable_request_is_rejected_before_sending() {
     let router = router(ProviderOptionsConfig::default());
     let body = json!({"model": "claude-test", "messages": [{"role": "tool", "content": "x", "tool_call_id": "t"}]});
     let err = router
-        .chat(ProviderKind::Anthropic, request(addr, "/v1/messages", body))
+        .call(ProviderKind::Anthropic, request(addr, "/v1/messages", body))
         .await
         .err();
     assert!(
@@ -445,7 +444,7 @@ async fn dropping_the_stream_midway_keeps_the_usage_seen_so_far() {
     let (addr, _) = mock().await;
     let router = router(ProviderOptionsConfig::default());
     let mut stream = router
-        .chat_stream(
+        .stream(
             ProviderKind::Anthropic,
             request(addr, "/stall", chat_body(json!({}))),
         )
@@ -473,7 +472,7 @@ async fn stalled_stream_hits_the_idle_timeout() {
         ..Default::default()
     });
     let stream = router
-        .chat_stream(
+        .stream(
             ProviderKind::Anthropic,
             request(addr, "/stall", chat_body(json!({}))),
         )
@@ -494,7 +493,7 @@ async fn stream_closed_without_message_stop_is_an_error() {
     let (addr, _) = mock().await;
     let router = router(ProviderOptionsConfig::default());
     let stream = router
-        .chat_stream(
+        .stream(
             ProviderKind::Anthropic,
             request(addr, "/truncated", chat_body(json!({}))),
         )

@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 
 use ai_ratelimit_core::SystemClock;
 use ai_ratelimit_server::provider::{
-    ChatRequest, ChatStream, ProviderApiKey, ProviderError, ProviderKind, ProviderOptions,
-    ProviderOptionsConfig, ProviderRouter, StreamEnd, StreamError, StreamUsage, TimeoutPhase,
-    Usage,
+    ChatStream, Operation, ProviderApiKey, ProviderError, ProviderKind, ProviderOptions,
+    ProviderOptionsConfig, ProviderRequest, ProviderRouter, StreamEnd, StreamError, StreamUsage,
+    TimeoutPhase, Usage,
 };
 use axum::Router;
 use axum::body::Body;
@@ -126,17 +126,16 @@ fn router(config: ProviderOptionsConfig) -> ProviderRouter {
     ProviderRouter::new(&options, Arc::new(SystemClock)).expect("client builds")
 }
 
-fn request(router: &ProviderRouter, url: String, body: Value) -> ChatRequest {
+fn request(router: &ProviderRouter, url: String, body: Value) -> ProviderRequest {
     let Value::Object(body) = body else {
         panic!("body must be an object");
     };
-    ChatRequest {
-        body,
-        url: router
-            .upstream_url(ProviderKind::OpenAi, Some(&url))
-            .expect("mock URL is valid"),
-        api_key: Some(ProviderApiKey::new("sk-test-key")),
-    }
+    let url = router
+        .upstream_url(ProviderKind::OpenAi, Some(&url))
+        .expect("mock URL is valid");
+    ProviderRequest::new(Operation::Chat, url)
+        .with_body(body)
+        .with_api_key(Some(ProviderApiKey::new("sk-test-key")))
 }
 
 fn chat_body(extra: Value) -> Value {
@@ -169,7 +168,7 @@ async fn chat_passes_body_through_and_reads_usage() {
     let router = router(ProviderOptionsConfig::default());
     let sent = chat_body(json!({"user": "u-1", "seed": 7}));
     let response = router
-        .chat(
+        .call(
             ProviderKind::OpenAi,
             request(
                 &router,
@@ -193,7 +192,7 @@ async fn chat_drops_streaming_fields() {
     let router = router(ProviderOptionsConfig::default());
     let sent = chat_body(json!({"stream": false, "stream_options": {"include_usage": true}}));
     router
-        .chat(
+        .call(
             ProviderKind::OpenAi,
             request(&router, format!("http://{addr}/v1/chat/completions"), sent),
         )
@@ -208,7 +207,7 @@ async fn stream_is_byte_for_byte_and_hides_the_usage_chunk_by_default() {
     let router = router(ProviderOptionsConfig::default());
     let sent = chat_body(json!({"stream": true, "stream_options": {"include_obfuscation": false}}));
     let stream = router
-        .chat_stream(
+        .stream(
             ProviderKind::OpenAi,
             request(&router, format!("http://{addr}/v1/chat/completions"), sent),
         )
@@ -242,7 +241,7 @@ async fn stream_shows_the_usage_chunk_when_the_client_asked() {
     let router = router(ProviderOptionsConfig::default());
     let sent = chat_body(json!({"stream": true, "stream_options": {"include_usage": true}}));
     let stream = router
-        .chat_stream(
+        .stream(
             ProviderKind::OpenAi,
             request(&router, format!("http://{addr}/v1/chat/completions"), sent),
         )
@@ -263,9 +262,9 @@ async fn upstream_500_is_an_error_with_status_and_body() {
     for streaming in [false, true] {
         let req = request(&router, format!("http://{addr}/fail"), chat_body(json!({})));
         let err = if streaming {
-            router.chat_stream(ProviderKind::OpenAi, req).await.err()
+            router.stream(ProviderKind::OpenAi, req).await.err()
         } else {
-            router.chat(ProviderKind::OpenAi, req).await.err()
+            router.call(ProviderKind::OpenAi, req).await.err()
         };
         match err {
             Some(ProviderError::Upstream { status, body }) => {
@@ -292,7 +291,7 @@ async fn refused_connection_is_a_connect_error() {
         format!("http://{addr}/v1/chat/completions"),
         chat_body(json!({})),
     );
-    let err = router.chat(ProviderKind::OpenAi, req).await.err();
+    let err = router.call(ProviderKind::OpenAi, req).await.err();
     assert!(
         matches!(err, Some(ProviderError::Connect(_))),
         "got {err:?}"
@@ -309,9 +308,9 @@ async fn missing_response_headers_hit_the_first_byte_timeout() {
     for streaming in [false, true] {
         let req = request(&router, format!("http://{addr}/hang"), chat_body(json!({})));
         let err = if streaming {
-            router.chat_stream(ProviderKind::OpenAi, req).await.err()
+            router.stream(ProviderKind::OpenAi, req).await.err()
         } else {
-            router.chat(ProviderKind::OpenAi, req).await.err()
+            router.call(ProviderKind::OpenAi, req).await.err()
         };
         assert!(
             matches!(err, Some(ProviderError::Timeout(TimeoutPhase::FirstByte))),
@@ -333,7 +332,7 @@ async fn stalled_stream_hits_the_idle_timeout_after_passing_what_came() {
         chat_body(json!({"stream": true})),
     );
     let stream = router
-        .chat_stream(ProviderKind::OpenAi, req)
+        .stream(ProviderKind::OpenAi, req)
         .await
         .expect("stream starts");
     let usage = stream.usage();
@@ -360,7 +359,7 @@ async fn dropping_the_stream_midway_settles_its_usage_as_dropped() {
         chat_body(json!({"stream": true})),
     );
     let mut stream = router
-        .chat_stream(ProviderKind::OpenAi, req)
+        .stream(ProviderKind::OpenAi, req)
         .await
         .expect("stream starts");
     let usage = stream.usage();
@@ -389,7 +388,7 @@ struct Relay {
 async fn relay(State(relay): State<Relay>, body: Bytes) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let req = request(&relay.router, relay.upstream.clone(), body);
-    match relay.router.chat_stream(ProviderKind::OpenAi, req).await {
+    match relay.router.stream(ProviderKind::OpenAi, req).await {
         Ok(stream) => {
             *relay.usage.lock().expect("lock") = Some(stream.usage());
             (

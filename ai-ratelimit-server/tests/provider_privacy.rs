@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use ai_ratelimit_core::SystemClock;
 use ai_ratelimit_server::provider::{
-    ChatRequest, ProviderApiKey, ProviderKind, ProviderOptions, ProviderRouter,
+    Operation, ProviderApiKey, ProviderKind, ProviderOptions, ProviderRequest, ProviderRouter,
 };
 use axum::Router;
 use axum::http::{StatusCode, header};
@@ -93,7 +93,7 @@ async fn mock() -> SocketAddr {
     addr
 }
 
-fn request(addr: SocketAddr, path: &str, stream: bool) -> ChatRequest {
+fn request(addr: SocketAddr, path: &str, stream: bool) -> ProviderRequest {
     let body = json!({
         "model": "some-model",
         "messages": [
@@ -105,11 +105,10 @@ fn request(addr: SocketAddr, path: &str, stream: bool) -> ChatRequest {
     let Value::Object(body) = body else {
         panic!("object literal");
     };
-    ChatRequest {
-        body,
-        url: format!("http://{addr}{path}").parse().expect("valid URL"),
-        api_key: Some(ProviderApiKey::new(KEY)),
-    }
+    let url = format!("http://{addr}{path}").parse().expect("valid URL");
+    ProviderRequest::new(Operation::Chat, url)
+        .with_body(body)
+        .with_api_key(Some(ProviderApiKey::new(KEY)))
 }
 
 #[tokio::test]
@@ -134,11 +133,11 @@ async fn trace_logs_carry_no_prompt_completion_or_key() {
         (ProviderKind::OpenAi, "/fails"),
         (ProviderKind::Anthropic, "/fails"),
     ] {
-        match router.chat(kind, request(addr, path, false)).await {
+        match router.call(kind, request(addr, path, false)).await {
             Ok(response) => assert!(String::from_utf8_lossy(&response.body).contains(MARKER)),
             Err(e) => errors.push(e.to_string()),
         }
-        match router.chat_stream(kind, request(addr, path, true)).await {
+        match router.stream(kind, request(addr, path, true)).await {
             Ok(stream) => {
                 let frames: Vec<_> = stream.collect().await;
                 let text: String = frames

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::error::ProjectError;
-use crate::provider::ProviderKind;
+use crate::provider::{ProviderKind, ProviderSettings};
 
 /// Longest project name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -55,11 +55,19 @@ pub struct ProjectFields {
     #[serde(default)]
     #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"\S", example = "My app")]
     pub name: Patch<String>,
-    /// `openai` (default) | `anthropic`.
+    /// `openai` (default) | `anthropic` | `azure` | `gemini` | `cohere`.
     #[serde(default)]
     #[schema(value_type = ProviderKind)]
     pub provider: Patch<ProviderKind>,
-    /// Upstream URL (absolute http(s)); `null` or `""` = the server's default for the provider.
+    /// Provider-specific settings, one object per provider (`azure`, `gemini`, `cohere`); only
+    /// the project's provider's is used. `null` removes them all.
+    #[serde(default)]
+    #[schema(value_type = Option<ProviderSettings>)]
+    pub provider_settings: Patch<Value>,
+    /// Upstream URL (absolute http(s)); `null` or `""` = the server's default for the provider
+    /// (`openai`: the chat-completions URL, the other operations beside it; `anthropic`: the
+    /// Messages URL; `azure`: the resource endpoint, required unless the server has one;
+    /// `gemini`, `cohere`: the API root).
     #[serde(default)]
     #[schema(value_type = Option<String>, max_length = 2048, example = "https://api.openai.com/v1/chat/completions")]
     pub base_url: Patch<String>,
@@ -227,6 +235,8 @@ pub struct NewProject {
     pub base_url: Option<UpstreamUrl>,
     /// Provider key to store.
     pub provider_api_key: Option<ProviderKeyInput>,
+    /// Provider-specific settings.
+    pub provider_settings: ProviderSettings,
     /// The policy.
     pub policy: Policy,
 }
@@ -242,6 +252,8 @@ pub struct ProjectPatch {
     pub base_url: Option<Option<UpstreamUrl>>,
     /// Provider key change.
     pub key: KeyChange,
+    /// New provider-specific settings (replacing the stored ones).
+    pub provider_settings: Option<ProviderSettings>,
     /// Changed policy fields.
     pub policy: PolicyPatch,
 }
@@ -262,6 +274,7 @@ impl TryFrom<ProjectFields> for NewProject {
                 KeyChange::Set(key) => Some(key),
                 KeyChange::Keep | KeyChange::Remove => None,
             },
+            provider_settings: parts.provider_settings.unwrap_or_default(),
             policy: parts.policy.into_policy()?,
         })
     }
@@ -281,7 +294,7 @@ impl TryFrom<ProjectFields> for ProjectPatch {
             Patch::Null => {
                 return Err(ProjectError::invalid(
                     "provider",
-                    "must be `openai` or `anthropic`",
+                    "must be `openai`, `anthropic`, `azure`, `gemini` or `cohere`",
                 ));
             }
             Patch::Value(kind) => Some(kind),
@@ -291,6 +304,18 @@ impl TryFrom<ProjectFields> for ProjectPatch {
             Patch::Null => Some(None),
             Patch::Value(s) if s.trim().is_empty() => Some(None),
             Patch::Value(s) => Some(Some(UpstreamUrl::try_from(s.as_str())?)),
+        };
+        let provider_settings = match f.provider_settings {
+            Patch::Absent => None,
+            Patch::Null => Some(ProviderSettings::default()),
+            Patch::Value(value) => Some(ProviderSettings::from_json(value).map_err(|e| {
+                let field = if e.field.is_empty() {
+                    "providerSettings".to_owned()
+                } else {
+                    format!("providerSettings.{}", e.field)
+                };
+                ProjectError::invalid(field, e.message)
+            })?),
         };
         let provider_key = key_change("providerApiKey", f.provider_api_key)?;
         let openai_key = key_change("openaiApiKey", f.openai_api_key)?;
@@ -330,6 +355,7 @@ impl TryFrom<ProjectFields> for ProjectPatch {
             provider,
             base_url,
             key,
+            provider_settings,
             policy: PolicyPatch(policy),
         })
     }
@@ -409,6 +435,26 @@ mod tests {
         let null_name =
             ProjectPatch::try_from(fields(json!({"name": null})).expect("ok")).expect_err("null");
         assert!(matches!(null_name, ProjectError::Invalid { ref field, .. } if field == "name"));
+    }
+
+    #[test]
+    fn provider_settings_errors_carry_their_path() {
+        let err = ProjectPatch::try_from(
+            fields(json!({"providerSettings": {"azure": {"apiVersion": "soon"}}})).expect("ok"),
+        )
+        .expect_err("bad version");
+        assert!(
+            matches!(err, ProjectError::Invalid { ref field, .. } if field == "providerSettings.azure.apiVersion")
+        );
+        let err = ProjectPatch::try_from(fields(json!({"providerSettings": 3})).expect("ok"))
+            .expect_err("not an object");
+        assert!(
+            matches!(err, ProjectError::Invalid { ref field, .. } if field == "providerSettings")
+        );
+        let cleared =
+            ProjectPatch::try_from(fields(json!({"providerSettings": null})).expect("ok"))
+                .expect("null clears");
+        assert_eq!(cleared.provider_settings, Some(ProviderSettings::default()));
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub use store::ProjectStore;
 
 use crate::crypto::KeyCipher;
 use crate::error::ApiError;
-use crate::provider::ProviderRouter;
+use crate::provider::{ProviderKind, ProviderRouter};
 
 /// How long a project looked up by key stays cached (changes made through this instance
 /// invalidate it at once; other instances see them within this time).
@@ -95,6 +95,7 @@ impl ProjectDirectory {
             scope: Arc::from(row.id.as_str()),
             upstream_url,
             provider_api_key: self.store.provider_key(row)?,
+            provider_settings: Arc::new(row.provider_settings.clone()),
             policy: Arc::new(row.policy.clone()),
         })
     }
@@ -116,7 +117,26 @@ impl ProjectDirectory {
         input: NewProject,
         now: DateTime<Utc>,
     ) -> Result<ProjectRow, ProjectError> {
+        self.check_upstream(input.provider, input.base_url.is_some())?;
         self.store.create(organization_id, input, now).await
+    }
+
+    /// A project must have somewhere to send its calls: Azure has no public default endpoint,
+    /// so an Azure project names its resource unless the server was given one.
+    fn check_upstream(
+        &self,
+        provider: ProviderKind,
+        has_base_url: bool,
+    ) -> Result<(), ProjectError> {
+        if has_base_url || self.providers.upstream_url(provider, None).is_ok() {
+            return Ok(());
+        }
+        Err(ProjectError::invalid(
+            "baseUrl",
+            format!(
+                "provider {provider} needs baseUrl, its resource endpoint (e.g. https://my-resource.openai.azure.com)"
+            ),
+        ))
     }
 
     /// Applies a partial update (any subset of the creation fields) atomically.
@@ -127,7 +147,12 @@ impl ProjectDirectory {
         patch: ProjectPatch,
         now: DateTime<Utc>,
     ) -> Result<ProjectRow, ProjectError> {
-        let row = self.store.update(id, owner, patch, now).await?;
+        let row = self
+            .store
+            .update(id, owner, patch, now, |row| {
+                self.check_upstream(row.provider, row.base_url.is_some())
+            })
+            .await?;
         self.by_key.invalidate(&row.project_key).await;
         Ok(row)
     }

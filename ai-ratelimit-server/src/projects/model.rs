@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::provider::{ProviderApiKey, ProviderKind};
+use crate::provider::{ProviderApiKey, ProviderKind, ProviderSettings};
 
 /// A project as stored.
 #[derive(Debug, Clone)]
@@ -30,6 +30,8 @@ pub struct ProjectRow {
     pub provider_api_key_encrypted: Option<String>,
     /// `sk-…AbCd`.
     pub provider_api_key_preview: Option<String>,
+    /// Provider-specific settings (validated).
+    pub provider_settings: ProviderSettings,
     /// The validated policy.
     pub policy: Policy,
     /// Creation time.
@@ -57,6 +59,8 @@ pub struct ProjectRecord {
     pub scope: Arc<str>,
     /// The decrypted provider key, if one is set.
     pub provider_api_key: Option<ProviderApiKey>,
+    /// Provider-specific settings.
+    pub provider_settings: Arc<ProviderSettings>,
     /// The policy.
     pub policy: Arc<Policy>,
 }
@@ -131,7 +135,7 @@ pub struct ProjectView {
     pub name: String,
     /// Publishable key, `pk_` + base62.
     pub project_key: String,
-    /// `openai` | `anthropic`.
+    /// `openai` | `anthropic` | `azure` | `gemini` | `cohere`.
     pub provider: ProviderKind,
     /// Upstream URL; `null` = the server's default for the provider.
     pub base_url: Option<String>,
@@ -155,6 +159,10 @@ pub struct ProjectView {
     /// Rules, evaluated in order.
     #[schema(value_type = Vec<Object>)]
     pub rules: Value,
+    /// Extension: provider-specific settings (Azure deployments and `apiVersion`, Gemini
+    /// safety settings, Cohere options), shown when any is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_settings: Option<ProviderSettings>,
     /// Extension: the usage window (`hour` | `day` | `week` | `month`), shown when not `day`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<WindowName>)]
@@ -190,6 +198,8 @@ impl From<&ProjectRow> for ProjectView {
             limit_exceeded_response: config.limit_exceeded_response,
             tiers: serde_json::to_value(&config.tiers).unwrap_or(Value::Null),
             rules: serde_json::to_value(&config.rules).unwrap_or(Value::Null),
+            provider_settings: (!p.provider_settings.is_empty())
+                .then(|| p.provider_settings.clone()),
             window: config.window.map(|w| w.as_str().to_owned()),
             default_output_tokens: config.default_output_tokens,
             created_at: rfc3339(p.created_at),

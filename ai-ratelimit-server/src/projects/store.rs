@@ -17,10 +17,11 @@ use super::input::{KeyChange, NewProject, ProjectPatch};
 use super::model::{Owner, ProjectRow};
 use crate::crypto::{self, KeyCipher};
 use crate::db::{Dialect, begin_write, from_millis, to_millis};
-use crate::provider::{ProviderApiKey, ProviderKind};
+use crate::provider::{ProviderApiKey, ProviderKind, ProviderSettings};
 
 const PROJECT_COLUMNS: &str = "id, organization_id, name, project_key, provider, base_url, \
-     provider_api_key_encrypted, provider_api_key_preview, policy, created_at, updated_at";
+     provider_api_key_encrypted, provider_api_key_preview, policy, created_at, updated_at, \
+     provider_settings";
 
 /// A transaction on the projects database.
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -108,12 +109,13 @@ impl ProjectStore {
             base_url: input.base_url.map(|u| u.into_inner()),
             provider_api_key_encrypted: encrypted,
             provider_api_key_preview: preview,
+            provider_settings: input.provider_settings,
             policy: input.policy,
             created_at: now,
             updated_at: now,
         };
         sqlx::query(&format!(
-            "INSERT INTO projects ({PROJECT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO projects ({PROJECT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ))
         .bind(&row.id)
         .bind(row.organization_id.as_deref())
@@ -126,19 +128,22 @@ impl ProjectStore {
         .bind(policy_text(&row)?)
         .bind(to_millis(row.created_at))
         .bind(to_millis(row.updated_at))
+        .bind(settings_text(&row)?)
         .execute(&self.pool)
         .await?;
         Ok(row)
     }
 
     /// Applies a partial update in one transaction: the row is locked, read, changed, validated
-    /// (the policy merged with the stored one) and written before any other writer may read it.
+    /// (the policy merged with the stored one, then the whole row by `check`) and written
+    /// before any other writer may read it.
     pub async fn update(
         &self,
         id: &str,
         owner: Owner<'_>,
         patch: ProjectPatch,
         now: DateTime<Utc>,
+        check: impl FnOnce(&ProjectRow) -> Result<(), ProjectError>,
     ) -> Result<ProjectRow, ProjectError> {
         let mut tx = begin_write(&self.pool).await?;
         let mut row = self.locked(&mut tx, id, owner).await?;
@@ -154,6 +159,9 @@ impl ProjectStore {
         if let Some(base_url) = patch.base_url {
             row.base_url = base_url.map(|u| u.into_inner());
         }
+        if let Some(settings) = patch.provider_settings {
+            row.provider_settings = settings;
+        }
         match patch.key {
             KeyChange::Keep => {}
             KeyChange::Remove => {
@@ -165,11 +173,12 @@ impl ProjectStore {
                 row.provider_api_key_preview = Some(crypto::key_preview(key.expose()));
             }
         }
+        check(&row)?;
         row.updated_at = now;
         sqlx::query(
             "UPDATE projects SET name = $1, provider = $2, base_url = $3, \
              provider_api_key_encrypted = $4, provider_api_key_preview = $5, policy = $6, \
-             updated_at = $7 WHERE id = $8",
+             updated_at = $7, provider_settings = $8 WHERE id = $9",
         )
         .bind(&row.name)
         .bind(row.provider.as_str())
@@ -178,6 +187,7 @@ impl ProjectStore {
         .bind(row.provider_api_key_preview.as_deref())
         .bind(policy_text(&row)?)
         .bind(to_millis(row.updated_at))
+        .bind(settings_text(&row)?)
         .bind(&row.id)
         .execute(&mut *tx)
         .await?;
@@ -272,6 +282,14 @@ fn row_to_project(row: &sqlx::any::AnyRow) -> Result<ProjectRow, ProjectError> {
     };
     let provider: String = row.try_get("provider")?;
     let policy: String = row.try_get("policy")?;
+    let settings: Option<String> = row.try_get("provider_settings")?;
+    let provider_settings = match settings {
+        None => ProviderSettings::default(),
+        Some(text) => serde_json::from_str::<Value>(&text)
+            .map_err(|e| e.to_string())
+            .and_then(|value| ProviderSettings::from_json(value).map_err(|e| e.to_string()))
+            .map_err(|e| corrupt(format!("provider settings: {e}")))?,
+    };
     let policy_json: Value =
         serde_json::from_str(&policy).map_err(|e| corrupt(format!("policy JSON: {e}")))?;
     Ok(ProjectRow {
@@ -284,11 +302,25 @@ fn row_to_project(row: &sqlx::any::AnyRow) -> Result<ProjectRow, ProjectError> {
         base_url: row.try_get("base_url")?,
         provider_api_key_encrypted: row.try_get("provider_api_key_encrypted")?,
         provider_api_key_preview: row.try_get("provider_api_key_preview")?,
+        provider_settings,
         policy: Policy::from_json(&policy_json).map_err(|e| corrupt(format!("policy: {e}")))?,
         created_at: from_millis(row.try_get("created_at")?),
         updated_at: from_millis(row.try_get("updated_at")?),
         id,
     })
+}
+
+/// The stored settings: `NULL` when none is set.
+fn settings_text(row: &ProjectRow) -> Result<Option<String>, ProjectError> {
+    if row.provider_settings.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(&row.provider_settings)
+        .map(Some)
+        .map_err(|e| ProjectError::Corrupt {
+            id: row.id.clone(),
+            reason: format!("provider settings JSON: {e}"),
+        })
 }
 
 fn policy_text(row: &ProjectRow) -> Result<String, ProjectError> {

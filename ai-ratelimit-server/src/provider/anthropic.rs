@@ -1,4 +1,5 @@
-//! Anthropic's Messages API behind the OpenAI chat-completions format.
+//! Anthropic's Messages API behind the OpenAI chat-completions format, and Anthropic's model
+//! list (`GET /v1/models`, beside the Messages URL) as OpenAI's.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -10,13 +11,14 @@ use eventsource_stream::Event;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::models::{ModelEntry, openai_list};
 use super::stream::{
     self, DONE_FRAME, EventTranslator, Flow, StreamEnd, StreamError, StreamTracker,
 };
 use super::upstream::UpstreamClient;
 use super::{
-    ChatRequest, ChatResponse, ChatStream, Provider, ProviderError, ProviderKind, Usage,
-    log_exchange,
+    ChatStream, Operation, Provider, ProviderError, ProviderKind, ProviderRequest,
+    ProviderResponse, Usage, log_exchange,
 };
 
 /// The Messages API version this translation is written against.
@@ -43,7 +45,12 @@ impl AnthropicProvider {
         }
     }
 
-    fn request(&self, request: &ChatRequest, body: &Value, sse: bool) -> reqwest::RequestBuilder {
+    fn request(
+        &self,
+        request: &ProviderRequest,
+        body: &Value,
+        sse: bool,
+    ) -> reqwest::RequestBuilder {
         let mut builder = self
             .client
             .post(request.url.clone())
@@ -70,7 +77,7 @@ impl AnthropicProvider {
 
     async fn send(
         &self,
-        request: &ChatRequest,
+        request: &ProviderRequest,
         sse: bool,
     ) -> Result<reqwest::Response, ProviderError> {
         let body = to_messages_request(&request.body, sse, self.default_max_tokens)?;
@@ -79,6 +86,76 @@ impl AnthropicProvider {
             .await
             .map_err(openai_error_body)
     }
+
+    async fn chat(
+        &self,
+        request: &ProviderRequest,
+    ) -> Result<(http::StatusCode, ProviderResponse), ProviderError> {
+        let response = self.send(request, false).await?;
+        let status = response.status();
+        let (_, message) = self
+            .client
+            .read_json::<MessagesResponse>(response, "a Messages API response")
+            .await?;
+        let usage = message.usage.reported();
+        let body = to_chat_completion(message, self.created());
+        Ok((
+            status,
+            ProviderResponse {
+                body: Bytes::from(body.to_string()),
+                usage,
+            },
+        ))
+    }
+
+    /// The model list lives beside the Messages URL (`…/v1/messages` → `…/v1/models`).
+    async fn models(
+        &self,
+        request: &ProviderRequest,
+    ) -> Result<(http::StatusCode, ProviderResponse), ProviderError> {
+        let mut url = request.url.clone();
+        let path = url.path().trim_end_matches('/');
+        let root = path.strip_suffix("/messages").unwrap_or(path);
+        let path = format!("{root}/models");
+        url.set_path(&path);
+        url.query_pairs_mut().append_pair("limit", "1000");
+        let mut builder = self
+            .client
+            .get(url)
+            .header("anthropic-version", ANTHROPIC_VERSION)
+            .header(http::header::ACCEPT, "application/json");
+        if let Some(key) = &request.api_key {
+            builder = builder.header("x-api-key", key.expose());
+        }
+        let response = self.client.send(builder).await.map_err(openai_error_body)?;
+        let status = response.status();
+        let (_, list) = self
+            .client
+            .read_json::<ModelList>(response, "an Anthropic model list")
+            .await?;
+        let body = openai_list(
+            list.data.into_iter().map(|m| ModelEntry {
+                created: chrono::DateTime::parse_from_rfc3339(&m.created_at)
+                    .map_or(0, |t| t.timestamp()),
+                id: m.id,
+            }),
+            "anthropic",
+        );
+        Ok((status, ProviderResponse { body, usage: None }))
+    }
+}
+
+#[derive(Deserialize)]
+struct ModelList {
+    #[serde(default)]
+    data: Vec<AnthropicModel>,
+}
+
+#[derive(Deserialize)]
+struct AnthropicModel {
+    id: String,
+    #[serde(default)]
+    created_at: String,
 }
 
 #[async_trait::async_trait]
@@ -87,31 +164,20 @@ impl Provider for AnthropicProvider {
         ProviderKind::Anthropic
     }
 
-    async fn chat(&self, request: ChatRequest) -> Result<ChatResponse, ProviderError> {
+    async fn call(&self, request: ProviderRequest) -> Result<ProviderResponse, ProviderError> {
         let started = Instant::now();
-        let result = async {
-            let response = self.send(&request, false).await?;
-            let status = response.status();
-            let bytes = self.client.read_body(response).await?;
-            let message: MessagesResponse = serde_json::from_slice(&bytes).map_err(|e| {
-                ProviderError::InvalidResponse(format!(
-                    "body is not a Messages API response ({:?})",
-                    e.classify()
-                ))
-            })?;
-            let usage = message.usage.reported();
-            let body = to_chat_completion(message, self.created());
-            Ok((
-                status,
-                ChatResponse {
-                    body: Bytes::from(body.to_string()),
-                    usage,
-                },
-            ))
-        }
-        .await;
+        let result = match request.operation {
+            Operation::Chat => self.chat(&request).await,
+            Operation::Models => self.models(&request).await,
+            operation => Err(ProviderError::Unsupported {
+                provider: ProviderKind::Anthropic,
+                operation,
+                stream: false,
+            }),
+        };
         log_exchange(
             ProviderKind::Anthropic,
+            request.operation,
             request.model(),
             false,
             started,
@@ -120,11 +186,20 @@ impl Provider for AnthropicProvider {
         result.map(|(_, response)| response)
     }
 
-    async fn chat_stream(&self, request: ChatRequest) -> Result<ChatStream, ProviderError> {
+    async fn stream(&self, request: ProviderRequest) -> Result<ChatStream, ProviderError> {
         let started = Instant::now();
-        let result = self.send(&request, true).await;
+        let result = if request.operation == Operation::Chat {
+            self.send(&request, true).await
+        } else {
+            Err(ProviderError::Unsupported {
+                provider: ProviderKind::Anthropic,
+                operation: request.operation,
+                stream: true,
+            })
+        };
         log_exchange(
             ProviderKind::Anthropic,
+            request.operation,
             request.model(),
             true,
             started,

@@ -3,12 +3,15 @@
 use bytes::Bytes;
 use http::StatusCode;
 
+use super::{Operation, ProviderKind};
+
 /// Why a provider call failed before a response (or a stream) could be handed to the client.
 ///
 /// The `Display` text never contains a prompt, a completion, an upstream body or the API key,
-/// so it is safe to log. How the proxy maps it: [`ProviderError::InvalidRequest`] → 400,
-/// [`ProviderError::Upstream`] → the upstream 4xx passed through or 502 for 5xx, every other
-/// variant → 502.
+/// so it is safe to log. How the proxy maps it: [`ProviderError::InvalidRequest`] and
+/// [`ProviderError::Unsupported`] → 400, [`ProviderError::Upstream`] → the upstream 4xx passed
+/// through (a provider's own 429 included: it is the provider's refusal, not a limit of ours,
+/// and the request is released) or 502 for 5xx, every other variant → 502.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     /// The client's request cannot be expressed for this provider (e.g. a non-text content part
@@ -20,9 +23,22 @@ pub enum ProviderError {
         /// Human sentence; never quotes message text.
         message: String,
     },
-    /// The project's provider name is neither `openai` nor `anthropic`.
-    #[error("unknown provider {0:?} (expected \"openai\" or \"anthropic\")")]
+    /// The provider cannot serve this operation (or not streamed); nothing was sent.
+    #[error("provider {provider} does not serve {operation}{}", if *stream { " streamed" } else { "" })]
+    Unsupported {
+        /// The project's provider.
+        provider: ProviderKind,
+        /// What was asked.
+        operation: Operation,
+        /// Whether a stream was asked.
+        stream: bool,
+    },
+    /// The project's provider name is not one of [`ProviderKind::ALL`].
+    #[error("unknown provider {0:?} (expected openai, anthropic, azure, gemini or cohere)")]
     UnknownProvider(String),
+    /// The project has no `baseUrl` and the server has no default for its provider.
+    #[error("provider {0} has no default upstream; set the project's baseUrl")]
+    NoDefaultUrl(ProviderKind),
     /// The upstream URL is not an absolute `http(s)` URL.
     #[error("invalid upstream URL: {0}")]
     InvalidUpstreamUrl(String),
@@ -88,4 +104,39 @@ impl std::fmt::Display for TimeoutPhase {
             Self::Idle => "idle",
         })
     }
+}
+
+/// OpenAI's error body `{"error": {"message", "type", "param": null, "code"}}` for an error a
+/// translated provider answered, so OpenAI clients raise their usual typed errors. `type` is
+/// what OpenAI would say for the status; `code` the provider's own code, if any.
+pub(crate) fn openai_error_body(status: StatusCode, message: &str, code: Option<&str>) -> Bytes {
+    let kind = match status.as_u16() {
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        429 => "rate_limit_error",
+        500.. => "api_error",
+        _ => "invalid_request_error",
+    };
+    let body = serde_json::json!({
+        "error": {"message": message, "type": kind, "param": null, "code": code}
+    });
+    Bytes::from(body.to_string())
+}
+
+/// Rewrites the body of a translated provider's non-2xx answer into OpenAI's error shape with
+/// `read` (the provider's message and code, `None` for a body it cannot read, which is kept
+/// as it came).
+pub(crate) fn translate_upstream_error(
+    error: ProviderError,
+    read: impl FnOnce(&[u8]) -> Option<(String, Option<String>)>,
+) -> ProviderError {
+    let ProviderError::Upstream { status, body } = error else {
+        return error;
+    };
+    let body = match read(&body) {
+        Some((message, code)) => openai_error_body(status, &message, code.as_deref()),
+        None => body,
+    };
+    ProviderError::Upstream { status, body }
 }

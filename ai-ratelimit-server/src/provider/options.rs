@@ -5,10 +5,16 @@ use std::time::Duration;
 use reqwest::Url;
 use serde::Deserialize;
 
+use super::ProviderKind;
+
 /// Default upstream of provider `openai` (the full chat-completions URL, env `OPENAI_BASE_URL`).
 pub const DEFAULT_OPENAI_URL: &str = "https://api.openai.com/v1/chat/completions";
 /// Default upstream of provider `anthropic` (the Messages API URL, env `ANTHROPIC_BASE_URL`).
 pub const DEFAULT_ANTHROPIC_URL: &str = "https://api.anthropic.com/v1/messages";
+/// Default upstream of provider `gemini` (the API root, env `GEMINI_BASE_URL`).
+pub const DEFAULT_GEMINI_URL: &str = "https://generativelanguage.googleapis.com/v1beta";
+/// Default upstream of provider `cohere` (the API root, env `COHERE_BASE_URL`).
+pub const DEFAULT_COHERE_URL: &str = "https://api.cohere.com";
 
 /// Longest accepted timeout: anything longer is a typo, not a setting.
 const MAX_TIMEOUT_MS: u64 = 60 * 60 * 1000;
@@ -24,6 +30,13 @@ pub struct ProviderOptionsConfig {
     /// Default upstream for projects of provider `anthropic` without a `baseUrl`
     /// (default [`DEFAULT_ANTHROPIC_URL`]).
     pub anthropic_base_url: Option<String>,
+    /// Default resource endpoint for projects of provider `azure` without a `baseUrl`, e.g.
+    /// `https://my-resource.openai.azure.com` (default: none, each project names its own).
+    pub azure_base_url: Option<String>,
+    /// Default API root for projects of provider `gemini` (default [`DEFAULT_GEMINI_URL`]).
+    pub gemini_base_url: Option<String>,
+    /// Default API root for projects of provider `cohere` (default [`DEFAULT_COHERE_URL`]).
+    pub cohere_base_url: Option<String>,
     /// Time allowed to open a TCP (and TLS) connection, in milliseconds (default 10 000).
     pub connect_timeout_ms: Option<u64>,
     /// Time from sending a request to receiving the response headers, in milliseconds,
@@ -60,6 +73,9 @@ pub struct ProviderOptionsError {
 pub struct ProviderOptions {
     openai_base_url: Url,
     anthropic_base_url: Url,
+    azure_base_url: Option<Url>,
+    gemini_base_url: Url,
+    cohere_base_url: Url,
     connect_timeout: Duration,
     first_byte_timeout: Duration,
     idle_timeout: Duration,
@@ -77,6 +93,16 @@ impl ProviderOptions {
     /// Default upstream URL of provider `anthropic`.
     pub fn anthropic_base_url(&self) -> &Url {
         &self.anthropic_base_url
+    }
+    /// Default upstream URL of `kind`; `None` for Azure without a configured endpoint.
+    pub fn default_url(&self, kind: ProviderKind) -> Option<&Url> {
+        match kind {
+            ProviderKind::OpenAi => Some(&self.openai_base_url),
+            ProviderKind::Anthropic => Some(&self.anthropic_base_url),
+            ProviderKind::Azure => self.azure_base_url.as_ref(),
+            ProviderKind::Gemini => Some(&self.gemini_base_url),
+            ProviderKind::Cohere => Some(&self.cohere_base_url),
+        }
     }
     /// Connect timeout.
     pub fn connect_timeout(&self) -> Duration {
@@ -130,6 +156,20 @@ impl TryFrom<ProviderOptionsConfig> for ProviderOptions {
                 c.anthropic_base_url
                     .as_deref()
                     .unwrap_or(DEFAULT_ANTHROPIC_URL),
+            )?,
+            azure_base_url: c
+                .azure_base_url
+                .as_deref()
+                .filter(|raw| !raw.trim().is_empty())
+                .map(|raw| upstream_url("azureBaseUrl", raw))
+                .transpose()?,
+            gemini_base_url: upstream_url(
+                "geminiBaseUrl",
+                c.gemini_base_url.as_deref().unwrap_or(DEFAULT_GEMINI_URL),
+            )?,
+            cohere_base_url: upstream_url(
+                "cohereBaseUrl",
+                c.cohere_base_url.as_deref().unwrap_or(DEFAULT_COHERE_URL),
             )?,
             connect_timeout: timeout("connectTimeoutMs", c.connect_timeout_ms, 10_000)?,
             first_byte_timeout: timeout("firstByteTimeoutMs", c.first_byte_timeout_ms, 300_000)?,
@@ -203,6 +243,15 @@ mod tests {
         let o = ProviderOptions::default();
         assert_eq!(o.openai_base_url().as_str(), DEFAULT_OPENAI_URL);
         assert_eq!(o.anthropic_base_url().as_str(), DEFAULT_ANTHROPIC_URL);
+        assert_eq!(
+            o.default_url(ProviderKind::Gemini).map(Url::as_str),
+            Some(DEFAULT_GEMINI_URL)
+        );
+        assert_eq!(
+            o.default_url(ProviderKind::Cohere).map(Url::as_str),
+            Some("https://api.cohere.com/")
+        );
+        assert_eq!(o.default_url(ProviderKind::Azure), None);
         assert_eq!(o.connect_timeout(), Duration::from_secs(10));
         assert_eq!(o.first_byte_timeout(), Duration::from_secs(300));
         assert_eq!(o.idle_timeout(), Duration::from_secs(60));

@@ -1,5 +1,6 @@
-//! Streaming responses: the OpenAI-format SSE byte stream handed to the client, and the usage
-//! the caller reads when that stream ends or is dropped.
+//! Streaming responses: the OpenAI-format SSE byte stream handed to the client (chat chunks,
+//! or the typed events of the Responses API and image generation), and the usage the caller
+//! reads when that stream ends or is dropped.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -33,7 +34,8 @@ pub enum StreamError {
     /// could not read.
     #[error("malformed upstream stream: {0}")]
     Malformed(String),
-    /// The upstream closed the stream without its terminal event (`[DONE]` / `message_stop`).
+    /// The upstream closed the stream without its terminal event (`[DONE]`, `message_stop`,
+    /// `response.completed`, …).
     #[error("upstream closed the stream before its end")]
     UnexpectedEnd,
 }
@@ -41,7 +43,8 @@ pub enum StreamError {
 /// How a stream ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamEnd {
-    /// The upstream finished normally; `data: [DONE]` was queued for the client.
+    /// The upstream finished normally; the stream's last frame (`data: [DONE]` for chat) was
+    /// queued for the client.
     Completed,
     /// The upstream reported an error event (passed to the client as an OpenAI error chunk).
     UpstreamError,
@@ -121,8 +124,8 @@ impl Drop for StreamTracker {
     }
 }
 
-/// An OpenAI-format SSE response body: `data:` frames ending with `data: [DONE]`.
-/// Implements `Stream`, so it goes straight into `axum::body::Body::from_stream`.
+/// An OpenAI-format SSE response body: chat's `data:` frames ending with `data: [DONE]`, or
+/// the typed events of the Responses API and image generation. Implements `Stream`, so it goes straight into `axum::body::Body::from_stream`.
 pub struct ChatStream {
     body: BoxStream<'static, Result<Bytes, StreamError>>,
     usage: StreamUsage,
@@ -166,6 +169,17 @@ pub(crate) trait EventTranslator: Send + 'static {
         out: &mut VecDeque<Bytes>,
         tracker: &StreamTracker,
     ) -> Result<Flow, StreamError>;
+
+    /// The upstream closed the stream: how it ended, or why that is an error. Most upstreams
+    /// send a terminal event first, so a close is an unexpected end; some (Gemini, the typed
+    /// events) just close after their last event.
+    fn on_close(
+        &mut self,
+        _out: &mut VecDeque<Bytes>,
+        _tracker: &StreamTracker,
+    ) -> Result<StreamEnd, StreamError> {
+        Err(StreamError::UnexpectedEnd)
+    }
 }
 
 struct DriverState<T> {
@@ -203,7 +217,14 @@ pub(crate) fn translate<T: EventTranslator>(
             }
             let failure = match tokio::time::timeout(st.idle_timeout, st.events.next()).await {
                 Err(_) => StreamError::IdleTimeout(st.idle_timeout),
-                Ok(None) => StreamError::UnexpectedEnd,
+                Ok(None) => match st.translator.on_close(&mut st.pending, &st.tracker) {
+                    Ok(end) => {
+                        st.done = true;
+                        st.tracker.finish(end);
+                        continue;
+                    }
+                    Err(e) => e,
+                },
                 Ok(Some(Err(e))) => from_event_error(e),
                 Ok(Some(Ok(event))) => {
                     match st.translator.on_event(event, &mut st.pending, &st.tracker) {
@@ -239,7 +260,18 @@ fn from_event_error(err: EventStreamError<reqwest::Error>) -> StreamError {
 
 /// Frames an event payload as SSE `data:` lines, keeping the payload bytes as they are.
 pub(crate) fn data_frame(payload: &[u8]) -> Bytes {
-    let mut frame = BytesMut::with_capacity(payload.len() + 8);
+    event_frame(None, payload)
+}
+
+/// Frames a payload as SSE: an `event:` line when the event is named, then `data:` lines.
+pub(crate) fn event_frame(event: Option<&str>, payload: &[u8]) -> Bytes {
+    let name_len = event.map_or(0, |name| name.len() + 8);
+    let mut frame = BytesMut::with_capacity(payload.len() + name_len + 8);
+    if let Some(name) = event {
+        frame.put_slice(b"event: ");
+        frame.put_slice(name.as_bytes());
+        frame.put_u8(b'\n');
+    }
     // A payload spanning several `data:` lines was joined with '\n' by the parser.
     for line in payload.split(|b| *b == b'\n') {
         frame.put_slice(b"data: ");
@@ -258,6 +290,10 @@ mod tests {
     fn data_frame_keeps_payload_and_splits_lines() {
         assert_eq!(&data_frame(b"{\"a\":1}")[..], b"data: {\"a\":1}\n\n");
         assert_eq!(&data_frame(b"x\ny")[..], b"data: x\ndata: y\n\n");
+        assert_eq!(
+            &event_frame(Some("response.created"), b"{}")[..],
+            b"event: response.created\ndata: {}\n\n"
+        );
     }
 
     #[tokio::test]

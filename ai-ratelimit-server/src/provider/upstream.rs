@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use serde::de::DeserializeOwned;
 
 use super::error::{ERROR_BODY_LIMIT, ProviderError, TimeoutPhase};
 use super::options::{ProviderOptions, ProviderOptionsError};
@@ -44,6 +45,10 @@ impl UpstreamClient {
         self.http.post(url)
     }
 
+    pub(crate) fn get(&self, url: reqwest::Url) -> reqwest::RequestBuilder {
+        self.http.get(url)
+    }
+
     pub(crate) fn idle_timeout(&self) -> Duration {
         self.idle_timeout
     }
@@ -79,6 +84,20 @@ impl UpstreamClient {
             .await
     }
 
+    /// Reads a whole 2xx body as JSON of type `T`; `what` names the expected document in the
+    /// error (never the body itself, which may hold a completion).
+    pub(crate) async fn read_json<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+        what: &str,
+    ) -> Result<(Bytes, T), ProviderError> {
+        let bytes = self.read_body(response).await?;
+        let parsed = serde_json::from_slice(&bytes).map_err(|e| {
+            ProviderError::InvalidResponse(format!("body is not {what} ({:?})", e.classify()))
+        })?;
+        Ok((bytes, parsed))
+    }
+
     /// Reads up to `limit` bytes; beyond it either truncates (`truncate`) or fails.
     async fn read_capped(
         &self,
@@ -109,6 +128,16 @@ impl UpstreamClient {
     }
 }
 
+/// `base` with `segments` appended to its path (each percent-encoded as a path segment, so
+/// a model name cannot climb out of it), its query kept.
+pub(crate) fn with_path(base: &reqwest::Url, segments: &[&str]) -> reqwest::Url {
+    let mut url = base.clone();
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    url
+}
+
 /// Maps a `reqwest` failure, dropping the URL (a `baseUrl` may carry credentials).
 pub(crate) fn from_reqwest(err: reqwest::Error) -> ProviderError {
     let err = err.without_url();
@@ -135,4 +164,23 @@ pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_path_appends_encoded_segments() {
+        let base: reqwest::Url = "http://h/v1beta/?x=1".parse().expect("url");
+        assert_eq!(
+            with_path(&base, &["models", "gemini-pro:generateContent"]).as_str(),
+            "http://h/v1beta/models/gemini-pro:generateContent?x=1"
+        );
+        let root: reqwest::Url = "http://h".parse().expect("url");
+        assert_eq!(
+            with_path(&root, &["v2", "../../admin"]).as_str(),
+            "http://h/v2/..%2F..%2Fadmin"
+        );
+    }
 }

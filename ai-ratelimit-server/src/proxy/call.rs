@@ -1,11 +1,11 @@
 //! What the rate-limit layer learns about a proxied call before the handler runs: the project
 //! (from its key, [`ProjectSource`]) and the subject, read from the JSON body and headers of
-//! each surface ([`ChatExtractor`]). Both leave what they found in the request extensions,
+//! each surface ([`CallExtractor`]). Both leave what they found in the request extensions,
 //! so the handler neither looks the key up nor parses the body a second time.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use ai_ratelimit_core::estimate;
 use ai_ratelimit_tower::{
     PROJECT_KEY_HEADER, PolicySource, Rejection, ScopedPolicy, Subject, SubjectExtractor,
     project_key,
@@ -18,9 +18,11 @@ use futures::future::BoxFuture;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Map, Value};
 
+use super::estimate::reserved_tokens;
 use super::surface::{Surface, rejection};
 use crate::error::ApiError;
 use crate::projects::{ProjectDirectory, ProjectRecord};
+use crate::provider::Operation;
 use crate::state::AppState;
 
 /// Finds the project of a request by its key (`x-project-key`, or on the drop-in also
@@ -36,19 +38,30 @@ impl PolicySource for ProjectSource {
         head: &'a mut Parts,
     ) -> BoxFuture<'a, Result<ScopedPolicy, Rejection>> {
         Box::pin(async move {
-            let key = project_key(&head.headers, &PROJECT_KEY_HEADER, self.bearer)
-                .map_err(|_| rejection(ApiError::InvalidProjectKey))?;
-            let project = self
-                .projects
-                .project_by_key(key)
+            let project = find_project(&self.projects, &head.headers, self.bearer)
                 .await
-                .map_err(rejection)?
-                .ok_or_else(|| rejection(ApiError::InvalidProjectKey))?;
+                .map_err(rejection)?;
             let scoped = ScopedPolicy::new(project.scope.clone(), project.policy.clone());
             head.extensions.insert(project);
             Ok(scoped)
         })
     }
+}
+
+/// The project of a request's key (`x-project-key`, or with `bearer` also `Authorization:
+/// Bearer`); an unknown or missing key is `invalid_project_key`. Shared by the layer's source
+/// and the routes outside the layer (the model list).
+pub async fn find_project(
+    projects: &ProjectDirectory,
+    headers: &HeaderMap,
+    bearer: bool,
+) -> Result<Arc<ProjectRecord>, ApiError> {
+    let key = project_key(headers, &PROJECT_KEY_HEADER, bearer)
+        .map_err(|_| ApiError::InvalidProjectKey)?;
+    projects
+        .project_by_key(key)
+        .await?
+        .ok_or(ApiError::InvalidProjectKey)
 }
 
 /// Where a call's `stream` flag comes from.
@@ -60,11 +73,13 @@ pub enum Streaming {
     Body,
 }
 
-/// The chat call the handler forwards, read once by the extractor. (`Clone` because request
+/// The call the handler forwards, read once by the extractor. (`Clone` because request
 /// extensions must be; nothing clones it.)
 #[derive(Debug, Clone)]
-pub struct ChatCall {
-    /// The chat body without the proxy's own fields.
+pub struct ProxyCall {
+    /// What is asked of the provider.
+    pub operation: Operation,
+    /// The OpenAI-format body without the proxy's own fields.
     pub body: Map<String, Value>,
     /// Whether to answer with server-sent events.
     pub stream: bool,
@@ -72,26 +87,49 @@ pub struct ChatCall {
     pub surface: Surface,
 }
 
-/// What the request log keeps of a call besides the layer's record: the model asked for and
-/// when the request arrived. Recorded by the layer for the observer.
+/// What the request log keeps of a call besides the layer's record: the model asked for,
+/// when the request arrived, and whether the provider reported its tokens. Recorded by the
+/// layer for the observer.
 #[derive(Debug, Clone)]
 pub struct CallLog {
     /// The body's `model`.
     pub model: Option<String>,
     /// When the request was received.
     pub at: DateTime<Utc>,
+    /// Set by the handler when the provider reports the call's usage.
+    pub usage: UsageReport,
+}
+
+/// Whether the provider reported a call's tokens (else the layer settles the estimate). One
+/// flag shared by every clone: the layer records its copy of [`CallLog`] at admission, before
+/// the handler learns the usage, and the request log reads it when the call settles.
+#[derive(Debug, Clone, Default)]
+pub struct UsageReport(Arc<AtomicBool>);
+
+impl UsageReport {
+    /// The provider reported the tokens.
+    pub fn reported(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    /// Whether it did.
+    pub fn was_reported(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
 }
 
 /// Reads the subject of a proxied call from its JSON body (the proxy routes: `identity`,
 /// `tier`, removed before forwarding) or its headers (the drop-in: `x-identity`, else the
-/// body's `user`; `x-tier`), and estimates its tokens.
-pub struct ChatExtractor {
+/// body's `user`; `x-tier`), refuses an operation the project's provider does not serve, and
+/// estimates the call's tokens.
+pub struct CallExtractor {
     pub(super) state: AppState,
     pub(super) surface: Surface,
+    pub(super) operation: Operation,
     pub(super) streaming: Streaming,
 }
 
-impl SubjectExtractor<Body> for ChatExtractor {
+impl SubjectExtractor<Body> for CallExtractor {
     fn extract<'a>(
         &'a self,
         request: Request<Body>,
@@ -108,20 +146,40 @@ impl SubjectExtractor<Body> for ChatExtractor {
                 Surface::OpenAi => header_subject(&parts.headers, &body),
             }
             .map_err(rejection)?;
+            // Refused before admission: nothing is counted for a call no provider could serve.
+            if let Some(project) = project_of(&parts.extensions)
+                && !project.provider.supports(self.operation)
+            {
+                return Err(rejection(ApiError::invalid_field(
+                    "provider",
+                    format!(
+                        "this project's provider ({}) does not serve {}",
+                        project.provider, self.operation
+                    ),
+                )));
+            }
             let stream = match self.streaming {
                 Streaming::Route(stream) => stream,
                 Streaming::Body => body.get("stream").and_then(Value::as_bool).unwrap_or(false),
             };
             let model = body.get("model").and_then(Value::as_str).map(str::to_owned);
             let mut whole = Value::Object(body);
-            let estimated_tokens =
-                estimate::request_tokens(&whole, policy.policy.default_output_tokens());
+            let estimated_tokens = reserved_tokens(
+                self.operation,
+                &whole,
+                policy.policy.default_output_tokens(),
+            );
             let body = whole
                 .as_object_mut()
                 .map(std::mem::take)
                 .unwrap_or_default();
-            parts.extensions.insert(CallLog { model, at });
-            parts.extensions.insert(ChatCall {
+            parts.extensions.insert(CallLog {
+                model,
+                at,
+                usage: UsageReport::default(),
+            });
+            parts.extensions.insert(ProxyCall {
+                operation: self.operation,
                 body,
                 stream,
                 surface: self.surface,

@@ -32,6 +32,8 @@ impl RequestObserver for ProxyLog {
             RequestOutcome::Allowed => record.tokens.unwrap_or(0),
             RequestOutcome::Limited | RequestOutcome::Error => 0,
         };
+        // Counted tokens the provider did not report are the layer's estimate.
+        let tokens_estimated = outcome == RequestOutcome::Allowed && !call.usage.was_reported();
         self.log.record(RequestLogEntry {
             project_id: project_id.to_owned(),
             identity: identity.clone(),
@@ -39,6 +41,7 @@ impl RequestObserver for ProxyLog {
             model: call.model.clone(),
             outcome,
             tokens,
+            tokens_estimated,
             latency_ms: u64::try_from(record.latency.as_millis()).unwrap_or(u64::MAX),
             at: call.at,
         });

@@ -359,6 +359,7 @@ async fn shutdown_writes_the_queued_request_log() {
             model: None,
             outcome: RequestOutcome::Allowed,
             tokens: i,
+            tokens_estimated: false,
             latency_ms: 1,
             at: start_time(),
         });

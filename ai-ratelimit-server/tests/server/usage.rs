@@ -65,6 +65,7 @@ fn entry(
         model: Some("gpt-4o-mini".to_owned()),
         outcome,
         tokens,
+        tokens_estimated: false,
         latency_ms: 120,
         at: start_time() - Duration::days(days_ago),
     }
