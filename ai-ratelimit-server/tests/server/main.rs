@@ -16,5 +16,6 @@ mod proxy;
 mod proxy_anthropic;
 mod proxy_layer;
 mod proxy_operations;
+mod proxy_providers;
 mod startup;
 mod usage;

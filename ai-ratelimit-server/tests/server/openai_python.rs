@@ -1,5 +1,7 @@
 //! The official Python `openai` package against the drop-in endpoint: a completion, a stream,
-//! and the limit's 429 surfacing as `openai.RateLimitError` (tests/python/openai_dropin.py).
+//! and the limit's 429 surfacing as `openai.RateLimitError` (tests/python/openai_dropin.py);
+//! the Responses API, embeddings, images and the model list, each with its 429 and deep link
+//! (tests/python/openai_surface.py).
 //!
 //! The interpreter is `AIRL_TEST_PYTHON` (scripts/test.sh points it at a virtualenv with
 //! `openai` installed), else `python3`. Without the package the test is skipped outside CI and
@@ -8,6 +10,7 @@
 use serde_json::json;
 
 use crate::harness::{Backend, TestServer};
+use crate::ops_upstream::OpsUpstream;
 use crate::proxy::{MockUpstream, project};
 
 fn python() -> String {
@@ -35,10 +38,15 @@ async fn openai_importable(python: &str) -> bool {
     ok
 }
 
-/// Runs tests/python/openai_dropin.py against `s` with the project keys `keys`: the lines it
-/// printed (it must exit 0) and its stderr.
-async fn run_script(python: &str, s: &TestServer, keys: &[&str]) -> (Vec<String>, String) {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/openai_dropin.py");
+/// Runs tests/python/`script` against `s` with the project keys `keys`: the lines it printed
+/// (it must exit 0) and its stderr.
+async fn run_script(
+    python: &str,
+    script: &str,
+    s: &TestServer,
+    keys: &[&str],
+) -> (Vec<String>, String) {
+    let script = format!("{}/tests/python/{script}", env!("CARGO_MANIFEST_DIR"));
     let output = tokio::process::Command::new(python)
         .arg(script)
         .arg(format!("{}/api/v1/openai", s.base))
@@ -75,7 +83,7 @@ async fn official_python_sdk_drives_the_drop_in() {
         json!({"name": "py", "baseUrl": mock.url(), "limitType": "requests", "dailyRequestLimit": 2}),
     )
     .await;
-    let (steps, stderr) = run_script(&python, &s, &[&key]).await;
+    let (steps, stderr) = run_script(&python, "openai_dropin.py", &s, &[&key]).await;
     assert_eq!(
         steps,
         ["OK chat", "OK stream", "OK rate_limit limit_exceeded"],
@@ -119,7 +127,7 @@ async fn official_python_sdk_reads_the_deep_link_of_a_denial() {
         )
         .await;
     let upgrade_key = upgrade.body["projectKey"].as_str().expect("key").to_owned();
-    let (steps, stderr) = run_script(&python, &s, &[&key, &upgrade_key]).await;
+    let (steps, stderr) = run_script(&python, "openai_dropin.py", &s, &[&key, &upgrade_key]).await;
     assert_eq!(
         steps,
         [
@@ -130,5 +138,51 @@ async fn official_python_sdk_reads_the_deep_link_of_a_denial() {
         ],
         "{stderr}"
     );
+    s.stop().await;
+}
+
+/// `responses.create` (plain and `stream=True`), `embeddings.create`, `images.generate` and
+/// `models.list` through the drop-in, and each call's 429 read as `openai.RateLimitError` with
+/// the project's deep link in `err.body`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_python_sdk_drives_responses_embeddings_images_and_models() {
+    let python = python();
+    if !openai_importable(&python).await {
+        return;
+    }
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let mock = OpsUpstream::start().await;
+    let (jwt, _id, key) = project(&s, json!({"name": "py-surface", "baseUrl": mock.url()})).await;
+    let upgrade = s
+        .post(
+            "/api/projects",
+            Some(&jwt),
+            &json!({"name": "py-surface-upgrade", "baseUrl": mock.url(), "dailyRequestLimit": 0,
+                "limitExceededResponse": {"error": "limit_exceeded", "message": "Upgrade to Pro!",
+                    "deepLink": "myapp://upgrade"}}),
+        )
+        .await;
+    let upgrade_key = upgrade.body["projectKey"].as_str().expect("key").to_owned();
+    let (steps, stderr) = run_script(&python, "openai_surface.py", &s, &[&key, &upgrade_key]).await;
+    assert_eq!(
+        steps,
+        [
+            "OK responses",
+            "OK responses_stream",
+            "OK embeddings",
+            "OK images",
+            "OK models",
+            "OK rate_limit responses limit_exceeded",
+            "OK rate_limit responses_stream limit_exceeded",
+            "OK rate_limit embeddings limit_exceeded",
+            "OK rate_limit images limit_exceeded",
+            "OK models_unlimited",
+        ],
+        "{stderr}"
+    );
+    // Four admitted calls and two model lists; the four denials never left the server.
+    assert_eq!(mock.hit_count(), 6);
     s.stop().await;
 }
