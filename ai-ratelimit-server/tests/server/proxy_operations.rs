@@ -39,27 +39,41 @@ fn responses_body() -> Value {
     json!({"model": "gpt-test", "input": "Say hello", "instructions": "Be brief."})
 }
 
-/// The request-log rows of a project: (identity, status, tokens, tokens_estimated), oldest first.
-async fn log_rows(s: &TestServer, project_id: &str) -> Vec<(String, String, i64, i64)> {
-    s.state.request_log.flush().await;
-    sqlx::query(
-        "SELECT identity, status, tokens, tokens_estimated FROM request_log WHERE project_id = $1 \
-         ORDER BY created_at, identity",
-    )
-    .bind(project_id)
-    .fetch_all(s.state.db.pool())
-    .await
-    .expect("request log")
-    .iter()
-    .map(|row| {
-        (
-            row.try_get("identity").expect("identity"),
-            row.try_get("status").expect("status"),
-            row.try_get("tokens").expect("tokens"),
-            row.try_get("tokens_estimated").expect("flag"),
+/// The request-log rows of a project once there are `count`: (identity, status, tokens,
+/// tokens_estimated), oldest first. (A row is written when its call settles, which may follow
+/// its response.)
+async fn log_rows(
+    s: &TestServer,
+    project_id: &str,
+    count: usize,
+) -> Vec<(String, String, i64, i64)> {
+    let mut rows = Vec::new();
+    for _ in 0..300 {
+        s.state.request_log.flush().await;
+        rows = sqlx::query(
+            "SELECT identity, status, tokens, tokens_estimated FROM request_log WHERE project_id = $1 \
+             ORDER BY created_at, identity",
         )
-    })
-    .collect()
+        .bind(project_id)
+        .fetch_all(s.state.db.pool())
+        .await
+        .expect("request log")
+        .iter()
+        .map(|row| {
+            (
+                row.try_get("identity").expect("identity"),
+                row.try_get("status").expect("status"),
+                row.try_get("tokens").expect("tokens"),
+                row.try_get("tokens_estimated").expect("flag"),
+            )
+        })
+        .collect();
+        if rows.len() >= count {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    rows
 }
 
 #[tokio::test]
@@ -118,7 +132,7 @@ async fn responses_on_the_drop_in_count_the_reported_usage_whole_and_streamed() 
         .await,
         RESPONSE_TOKENS + STREAMED_RESPONSE_TOKENS
     );
-    let rows = log_rows(&s, &id).await;
+    let rows = log_rows(&s, &id, 2).await;
     assert_eq!(rows.len(), 2);
     assert!(
         rows.iter()
@@ -163,7 +177,7 @@ async fn a_responses_stream_abandoned_midway_still_counts_its_estimate() {
         wait_for_tokens(&s, &jwt, &id, "hal", estimate).await,
         estimate
     );
-    let rows = log_rows(&s, &id).await;
+    let rows = log_rows(&s, &id, 1).await;
     assert_eq!(
         rows,
         [(
@@ -230,14 +244,16 @@ async fn embeddings_and_images_on_both_surfaces_count_what_is_reported() {
         "images count as requests"
     );
 
+    // DALL·E reported no tokens: its estimate is 0.
+    let tokens = EMBEDDING_TOKENS + IMAGE_TOKENS;
+    assert_eq!(wait_for_tokens(&s, &jwt, &id, "emma", tokens).await, tokens);
     let row = identity_usage(&s, &jwt, &id, "emma").await.expect("a row");
     assert_eq!(row["requestsUsed"], 3);
-    assert_eq!(
-        row["tokensUsed"],
-        EMBEDDING_TOKENS + IMAGE_TOKENS,
-        "DALL·E reported no tokens: its estimate is 0"
-    );
-    let flags: Vec<i64> = log_rows(&s, &id).await.into_iter().map(|r| r.3).collect();
+    let flags: Vec<i64> = log_rows(&s, &id, 3)
+        .await
+        .into_iter()
+        .map(|r| r.3)
+        .collect();
     assert_eq!(
         flags.iter().sum::<i64>(),
         1,
@@ -493,7 +509,7 @@ async fn a_providers_own_429_passes_through_released_and_logged_as_an_error() {
         .await
         .map_or(0, |row| row["requestsUsed"].as_u64().expect("number"));
     assert_eq!(used, 0, "released");
-    let rows = log_rows(&s, &id).await;
+    let rows = log_rows(&s, &id, 2).await;
     assert_eq!(
         rows.iter().filter(|r| r.1 == "error").count(),
         2,
@@ -550,7 +566,7 @@ async fn an_openai_compatible_server_without_stream_usage_is_counted_by_estimate
     let (_, other_id, other_key) = project(&s, json!({"name": "o", "baseUrl": mock.url()})).await;
     let reported = drop_in(&s, "/chat/completions", &other_key, "cora", &body).await;
     assert_eq!(reported.status, StatusCode::OK);
-    let estimated = log_rows(&s, &id).await;
+    let estimated = log_rows(&s, &id, 1).await;
     assert_eq!(
         estimated,
         [(
@@ -560,7 +576,7 @@ async fn an_openai_compatible_server_without_stream_usage_is_counted_by_estimate
             1
         )]
     );
-    let exact = log_rows(&s, &other_id).await;
+    let exact = log_rows(&s, &other_id, 1).await;
     assert_eq!(
         exact,
         [(
