@@ -8,6 +8,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
+use crate::proxy::openapi::OperationPaths;
 use crate::{admin, auth, error, ops, projects, usage};
 
 /// The API document.
@@ -40,7 +41,7 @@ use crate::{admin, auth, error, ops, projects, usage};
         openapi_json,
     ),
     components(schemas(error::ErrorBody)),
-    modifiers(&SecuritySchemes, &ProxyPaths),
+    modifiers(&SecuritySchemes, &ProxyPaths, &OperationPaths),
     tags(
         (name = "auth", description = "Sign-up, magic links, sessions"),
         (name = "projects", description = "Projects of the caller's organization"),

@@ -17,6 +17,7 @@ mod call;
 mod estimate;
 mod log;
 mod models;
+pub mod openapi;
 mod surface;
 
 use std::pin::Pin;

@@ -141,6 +141,15 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("get", "/api/projects/{id}/usage/history"),
         ("post", "/api/v1/proxy/chat"),
         ("post", "/api/v1/proxy/chat/stream"),
+        ("post", "/api/v1/proxy/responses"),
+        ("post", "/api/v1/proxy/responses/stream"),
+        ("post", "/api/v1/proxy/embeddings"),
+        ("post", "/api/v1/proxy/images/generations"),
+        ("get", "/api/v1/proxy/models"),
+        ("post", "/api/v1/openai/responses"),
+        ("post", "/api/v1/openai/embeddings"),
+        ("post", "/api/v1/openai/images/generations"),
+        ("get", "/api/v1/openai/models"),
         ("post", "/api/v1/openai/chat/completions"),
         ("post", "/api/admin/projects"),
         ("get", "/api/admin/projects/{projectKey}/usage/{identity}"),
@@ -195,6 +204,18 @@ async fn openapi_lists_every_route(backend: Backend) {
         "rules",
     ] {
         assert!(project[field].is_object(), "Project.{field}");
+    }
+    let schemas = &r.body["components"]["schemas"];
+    assert_eq!(
+        schemas["Provider"]["enum"],
+        json!(["openai", "anthropic", "azure", "gemini", "cohere"])
+    );
+    assert!(project["providerSettings"].is_object());
+    for provider in ["azure", "gemini", "cohere"] {
+        assert!(
+            schemas["ProviderSettings"]["properties"][provider].is_object(),
+            "ProviderSettings.{provider}"
+        );
     }
     s.stop().await;
 }
