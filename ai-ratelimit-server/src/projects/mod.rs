@@ -74,14 +74,13 @@ impl ProjectDirectory {
     fn record(&self, row: &ProjectRow) -> Result<ProjectRecord, ProjectError> {
         let upstream_url = match &row.base_url {
             Some(url) => url.clone(),
+            // No default (an Azure project made while the server had AZURE_OPENAI_ENDPOINT, which
+            // it no longer has): no upstream, so its calls answer 502 rather than its key failing.
             None => self
                 .providers
                 .upstream_url(row.provider, None)
                 .map(String::from)
-                .map_err(|e| ProjectError::Corrupt {
-                    id: row.id.clone(),
-                    reason: e.to_string(),
-                })?,
+                .unwrap_or_default(),
         };
         Ok(ProjectRecord {
             id: row.id.clone(),

@@ -330,3 +330,51 @@ crate::on_every_backend!(
     each_provider_serves_the_drop_in,
     provider_settings_are_validated_with_paths_and_keys_stay_encrypted
 );
+
+/// `AZURE_OPENAI_ENDPOINT` is the default resource of Azure projects without a `baseUrl`; a
+/// server restarted without it answers their calls 502 (not counted) instead of failing.
+#[tokio::test]
+async fn the_azure_endpoint_of_the_environment_serves_projects_without_base_url() {
+    let base = mock().await;
+    let endpoint = base.clone();
+    let Some(s) = TestServer::start_with(Backend::Sqlite, |c| {
+        c.azure_openai_endpoint = Some(endpoint);
+    })
+    .await
+    else {
+        return;
+    };
+    let (jwt, id, key) = project(
+        &s,
+        json!({"name": "az", "provider": "azure", "providerApiKey": KEY,
+        "providerSettings": {"azure": {"deployment": "chat-prod"}}}),
+    )
+    .await;
+    let body = json!({"model": "gpt-4o", "messages": [{"role": "user", "content": "Say hi"}]});
+    let answered = drop_in(&s, "/chat/completions", &key, "zed", &body).await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.text);
+    assert_eq!(
+        wait_for_tokens(&s, &jwt, &id, "zed", AZURE.0).await,
+        AZURE.0
+    );
+
+    let dir = s.stop().await;
+    let database = format!("sqlite://{}/server.db", dir.path().display());
+    let Some(again) = TestServer::start_with(Backend::Sqlite, |c| c.database_url = database).await
+    else {
+        return;
+    };
+    let orphaned = drop_in(&again, "/chat/completions", &key, "zed", &body).await;
+    assert_eq!(
+        orphaned.status,
+        StatusCode::BAD_GATEWAY,
+        "{}",
+        orphaned.text
+    );
+    assert_eq!(orphaned.body["error"]["code"], "upstream_error");
+    let row = crate::proxy::identity_usage(&again, &jwt, &id, "zed")
+        .await
+        .expect("a row");
+    assert_eq!(row["requestsUsed"], 1, "the failed call was released");
+    again.stop().await;
+}
