@@ -10,10 +10,11 @@ use ai_ratelimit_server::provider::{
 };
 use axum::Router;
 use axum::body::Body;
+use axum::extract::RawQuery;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use bytes::Bytes;
 use chrono::{TimeZone, Utc};
 use futures::StreamExt;
@@ -137,6 +138,23 @@ async fn truncated() -> Response {
         .into_response()
 }
 
+/// Anthropic's model list (`GET /v1/models`), recording the headers and the query.
+async fn models(
+    State(seen): State<Seen>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    seen.0
+        .lock()
+        .expect("lock")
+        .push((headers, json!({"query": query})));
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"{"data":[{"type":"model","id":"claude-sonnet-4-20250514","display_name":"Claude Sonnet 4","created_at":"2025-05-22T00:00:00Z"},{"type":"model","id":"claude-3-5-haiku-20241022","display_name":"Claude Haiku 3.5","created_at":"2024-10-22T00:00:00Z"}],"has_more":false,"first_id":"claude-sonnet-4-20250514","last_id":"claude-3-5-haiku-20241022"}"#,
+    )
+        .into_response()
+}
+
 async fn mock() -> (SocketAddr, Seen) {
     let seen = Seen::default();
     let app = Router::new()
@@ -145,6 +163,7 @@ async fn mock() -> (SocketAddr, Seen) {
         .route("/rejects", post(rejects))
         .route("/stall", post(stalls))
         .route("/truncated", post(truncated))
+        .route("/v1/models", get(models))
         .with_state(seen.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind mock");
     let addr = listener.local_addr().expect("mock address");
@@ -504,5 +523,35 @@ async fn stream_closed_without_message_stop_is_an_error() {
     assert!(
         matches!(error, Some(StreamError::UnexpectedEnd)),
         "got {error:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_model_list_beside_the_messages_url_becomes_openais() {
+    let (addr, seen) = mock().await;
+    let router = router(ProviderOptionsConfig::default());
+    let url = format!("http://{addr}/v1/messages")
+        .parse()
+        .expect("valid URL");
+    let answer = router
+        .call(
+            ProviderKind::Anthropic,
+            ProviderRequest::new(Operation::Models, url)
+                .with_api_key(Some(ProviderApiKey::new("sk-ant-test"))),
+        )
+        .await
+        .expect("listed");
+    assert_eq!(answer.usage, None);
+    let (headers, received) = seen.last();
+    assert_eq!(received["query"], "limit=1000");
+    assert_eq!(headers["x-api-key"], "sk-ant-test");
+    assert_eq!(headers["anthropic-version"], "2023-06-01");
+    let body: Value = serde_json::from_slice(&answer.body).expect("JSON body");
+    assert_eq!(
+        body,
+        json!({"object": "list", "data": [
+            {"id": "claude-sonnet-4-20250514", "object": "model", "created": 1_747_872_000, "owned_by": "anthropic"},
+            {"id": "claude-3-5-haiku-20241022", "object": "model", "created": 1_729_555_200, "owned_by": "anthropic"}
+        ]})
     );
 }
