@@ -245,6 +245,7 @@ fn to_chat_request(
 ) -> Result<Value, ProviderError> {
     let model = messages::model(body)?;
     messages::single_choice(body, KIND)?;
+    messages::no_tools(body, KIND)?;
     let chat: Vec<Value> = messages::messages(body, KIND)?
         .into_iter()
         .map(|m| {

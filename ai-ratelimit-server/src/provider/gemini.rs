@@ -254,6 +254,7 @@ fn to_generate_request(
     settings: &ProviderSettings,
 ) -> Result<Value, ProviderError> {
     messages::single_choice(body, KIND)?;
+    messages::no_tools(body, KIND)?;
     let mut system = Vec::new();
     let mut contents = Vec::new();
     for message in messages::messages(body, KIND)? {

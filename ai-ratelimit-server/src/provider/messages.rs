@@ -162,6 +162,28 @@ pub(crate) fn wants_json(
     }
 }
 
+/// Tool calling is not translated: a request offering tools is refused rather than answered
+/// by a model that never saw them.
+pub(crate) fn no_tools(
+    body: &Map<String, Value>,
+    provider: ProviderKind,
+) -> Result<(), ProviderError> {
+    for field in ["tools", "tool_choice", "functions", "function_call"] {
+        let offered = match body.get(field) {
+            None | Some(Value::Null) => false,
+            Some(Value::Array(items)) => !items.is_empty(),
+            Some(_) => true,
+        };
+        if offered {
+            return Err(ProviderError::invalid_request(
+                field,
+                format!("provider {provider} is served without tool calling"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `n`: translated providers answer one choice.
 pub(crate) fn single_choice(
     body: &Map<String, Value>,
@@ -212,7 +234,8 @@ mod tests {
                 .and_then(|()| max_tokens(&b).map(|_| ()))
                 .and_then(|()| stop(&b).map(|_| ()))
                 .and_then(|()| wants_json(&b, ProviderKind::Cohere).map(|_| ()))
-                .and_then(|()| single_choice(&b, ProviderKind::Cohere));
+                .and_then(|()| single_choice(&b, ProviderKind::Cohere))
+                .and_then(|()| no_tools(&b, ProviderKind::Cohere));
             match result {
                 Err(ProviderError::InvalidRequest { field, .. }) => field,
                 other => panic!("expected an invalid request, got {other:?}"),
@@ -241,5 +264,16 @@ mod tests {
             "response_format.type"
         );
         assert_eq!(field(json!({"messages": [], "n": 2})), "n");
+        assert_eq!(
+            field(json!({"messages": [], "tools": [{"type": "function"}]})),
+            "tools"
+        );
+        assert!(
+            no_tools(
+                &body(json!({"tools": [], "tool_choice": null})),
+                ProviderKind::Gemini
+            )
+            .is_ok()
+        );
     }
 }
