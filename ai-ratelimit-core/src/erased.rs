@@ -69,6 +69,8 @@ pub trait DynUsageStore: Send + Sync + std::fmt::Debug {
         scope: &'a str,
         period: &'a Period,
     ) -> StoreFuture<'a, PeriodTotals>;
+    /// [`UsageStore::forget`].
+    fn forget_boxed<'a>(&'a self, key: &'a UsageKeyRef<'a>) -> StoreFuture<'a, ()>;
 }
 
 impl<S: UsageStore> DynUsageStore for S {
@@ -115,6 +117,10 @@ impl<S: UsageStore> DynUsageStore for S {
     ) -> StoreFuture<'a, PeriodTotals> {
         Box::pin(self.totals(scope, period))
     }
+
+    fn forget_boxed<'a>(&'a self, key: &'a UsageKeyRef<'a>) -> StoreFuture<'a, ()> {
+        Box::pin(self.forget(key))
+    }
 }
 
 // `async fn`s: the boxed futures borrow every argument, and an opaque type may not capture
@@ -152,6 +158,10 @@ impl UsageStore for SharedStore {
 
     async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError> {
         self.0.totals_boxed(scope, period).await
+    }
+
+    async fn forget<K: AsUsageKey>(&self, key: &K) -> Result<(), StoreError> {
+        self.0.forget_boxed(&key.key()).await
     }
 }
 
@@ -202,5 +212,12 @@ impl<S: UsageStore> UsageStore for Arc<S> {
         period: &Period,
     ) -> impl Future<Output = Result<PeriodTotals, StoreError>> + Send {
         (**self).totals(scope, period)
+    }
+
+    fn forget<K: AsUsageKey>(
+        &self,
+        key: &K,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).forget(key)
     }
 }

@@ -307,6 +307,13 @@ impl UsageStore for MemoryStore {
                 t
             }))
     }
+
+    async fn forget<K: AsUsageKey>(&self, key: &K) -> Result<(), StoreError> {
+        let key = key.key();
+        let lookup: &dyn MapKey = &key;
+        self.counters.remove(lookup);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

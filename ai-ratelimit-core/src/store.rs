@@ -374,6 +374,19 @@ pub trait UsageStore: Send + Sync + fmt::Debug {
         scope: &str,
         period: &Period,
     ) -> impl Future<Output = Result<PeriodTotals, StoreError>> + Send;
+
+    /// Erases one identity's counter in one period (an end user's erasure request): its
+    /// requests, tokens and reservations leave the period's totals and listing, and its
+    /// limits start afresh. A store that cannot erase answers `Unavailable` (the default).
+    fn forget<K: AsUsageKey>(
+        &self,
+        key: &K,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = key;
+        std::future::ready(Err(StoreError::Unavailable(
+            "this usage store cannot erase an identity".to_owned(),
+        )))
+    }
 }
 
 /// Decides when a durable store purges ended periods: at most once per interval of the

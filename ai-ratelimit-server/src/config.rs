@@ -121,6 +121,10 @@ pub struct RawConfig {
     /// milliseconds (default 60000).
     #[arg(long, env = "PROVIDER_IDLE_TIMEOUT_MS")]
     pub provider_idle_timeout_ms: Option<u64>,
+    /// Days the raw request log is kept (pruned in the background); reports read rollups,
+    /// which are kept longer.
+    #[arg(long, env = "REQUEST_LOG_RETENTION_DAYS", default_value_t = 30)]
+    pub request_log_retention_days: u32,
 }
 
 impl RawConfig {
@@ -160,6 +164,7 @@ impl RawConfig {
             provider_connect_timeout_ms: None,
             provider_first_byte_timeout_ms: None,
             provider_idle_timeout_ms: None,
+            request_log_retention_days: 30,
         }
     }
 }
@@ -265,6 +270,8 @@ pub struct Config {
     /// The upstream client's settings: the default URL of each provider (the one owner of
     /// those defaults) and the timeouts.
     pub providers: ProviderOptions,
+    /// Days the raw request log is kept.
+    pub request_log_retention_days: u32,
 }
 
 impl Config {
@@ -511,6 +518,9 @@ impl TryFrom<RawConfig> for Config {
         if reqwest::Url::parse(&public_url).is_err() {
             return Err(invalid("PUBLIC_URL", "must be an absolute URL"));
         }
+        if raw.request_log_retention_days == 0 {
+            return Err(invalid("REQUEST_LOG_RETENTION_DAYS", "must be at least 1"));
+        }
         if raw.max_body_bytes == 0 {
             return Err(invalid("MAX_BODY_BYTES", "must be positive"));
         }
@@ -555,6 +565,7 @@ impl TryFrom<RawConfig> for Config {
             usage_store_schema: raw.usage_store_schema,
             log_format,
             providers,
+            request_log_retention_days: raw.request_log_retention_days,
         })
     }
 }

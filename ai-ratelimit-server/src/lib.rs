@@ -21,6 +21,7 @@ pub mod ops;
 pub mod projects;
 pub mod provider;
 pub mod proxy;
+pub mod reports;
 pub mod request_log;
 pub mod reserved;
 pub mod routes;
@@ -48,6 +49,7 @@ use crate::auth::MagicLinkLimits;
 use crate::crypto::KeyCipher;
 use crate::db::Database;
 use crate::projects::ProjectDirectory;
+use crate::reports::retention::PruneTask;
 use crate::request_log::{RequestLogTask, RequestLogWriter};
 use crate::session::SessionKeys;
 
@@ -72,6 +74,7 @@ pub struct App {
     router: Router,
     state: AppState,
     request_log_task: RequestLogTask,
+    prune_task: PruneTask,
 }
 
 /// Builds the server with the system clock.
@@ -97,6 +100,11 @@ pub async fn build_app_with(config: Config, options: AppOptions) -> Result<App, 
         .map_err(|e| ServerError::Startup(format!("providers: {e}")))?;
     let cipher = KeyCipher::new(&config.encryption_key);
     let (request_log, request_log_task) = RequestLogWriter::start(db.pool().clone());
+    let prune_task = PruneTask::start(
+        db.pool().clone(),
+        options.clock.clone(),
+        config.request_log_retention_days,
+    );
     let state = AppState::new(state::SharedState {
         sessions: SessionKeys::new(config.jwt_secret.expose(), config.jwt_expires_in),
         projects: ProjectDirectory::new(db.pool().clone(), cipher.clone(), providers.clone()),
@@ -119,6 +127,7 @@ pub async fn build_app_with(config: Config, options: AppOptions) -> Result<App, 
         router,
         state,
         request_log_task,
+        prune_task,
     })
 }
 
@@ -169,12 +178,14 @@ impl App {
             router,
             state,
             request_log_task,
+            prune_task,
         } = self;
         drop(router);
         // Waits for the token settlements of streams abandoned during the shutdown (those that
         // ended were settled inside their connection, which the graceful shutdown waited for).
         state.settlements.close();
         state.settlements.wait().await;
+        prune_task.finish().await;
         request_log_task.finish(&state.request_log).await;
         state.db.close().await;
         tracing::info!("server stopped");

@@ -9,7 +9,7 @@ use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, Required, ResponseBuil
 use utoipa::{Modify, OpenApi};
 
 use crate::proxy::openapi::OperationPaths;
-use crate::{admin, auth, error, ops, projects, usage};
+use crate::{admin, auth, error, ops, projects, reports, usage};
 
 /// The API document.
 #[derive(OpenApi)]
@@ -33,6 +33,7 @@ use crate::{admin, auth, error, ops, projects, usage};
         usage::summary,
         usage::by_identity,
         usage::history,
+        reports::forget::forget_identity,
         admin::create_project,
         admin::identity_usage,
         ops::healthz,

@@ -6,6 +6,9 @@
 //! entry is dropped and counted in `request_log_dropped_total`, so a slow database can never
 //! slow down responses. [`RequestLogWriter::flush`] and [`RequestLogTask::finish`] wait for
 //! everything queued so far to be written.
+//!
+//! Every entry is also counted in the per-day rollups ([`Rollups`]), which never drop one:
+//! reports read those, not this log.
 
 use chrono::{DateTime, Utc};
 use sqlx::AnyPool;
@@ -14,6 +17,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::db::{Dialect, to_millis};
+use crate::reports::rollup::{RollupTask, Rollups};
 
 /// Entries queued at most before new ones are dropped.
 pub const QUEUE_CAPACITY: usize = 10_000;
@@ -77,6 +81,7 @@ enum Command {
 #[derive(Debug, Clone)]
 pub struct RequestLogWriter {
     sender: mpsc::Sender<Command>,
+    rollups: Rollups,
 }
 
 impl std::fmt::Debug for Command {
@@ -93,6 +98,7 @@ impl std::fmt::Debug for Command {
 #[derive(Debug)]
 pub struct RequestLogTask {
     handle: JoinHandle<()>,
+    rollups: RollupTask,
 }
 
 impl RequestLogTask {
@@ -103,6 +109,7 @@ impl RequestLogTask {
         if let Err(e) = self.handle.await {
             tracing::error!(error = %e, "request log writer task failed");
         }
+        self.rollups.finish(&writer.rollups).await;
     }
 }
 
@@ -110,12 +117,26 @@ impl RequestLogWriter {
     /// Starts the background writer on `pool`.
     pub fn start(pool: AnyPool) -> (Self, RequestLogTask) {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let (rollups, rollup_task) = Rollups::start(pool.clone());
         let handle = tokio::spawn(run(pool, receiver));
-        (Self { sender }, RequestLogTask { handle })
+        (
+            Self { sender, rollups },
+            RequestLogTask {
+                handle,
+                rollups: rollup_task,
+            },
+        )
     }
 
-    /// Queues an entry without waiting; drops it (and counts the drop) if the queue is full.
+    /// The per-day rollups this writer counts every entry in.
+    pub fn rollups(&self) -> &Rollups {
+        &self.rollups
+    }
+
+    /// Counts an entry in the rollups and queues it without waiting; drops the log entry
+    /// (and counts the drop) if the queue is full.
     pub fn record(&self, entry: RequestLogEntry) {
+        self.rollups.add(&entry);
         if self
             .sender
             .try_send(Command::Write(Box::new(entry)))
@@ -126,12 +147,16 @@ impl RequestLogWriter {
         }
     }
 
-    /// Waits until every entry queued before this call is in the database.
+    /// Waits until every entry queued before this call is in the database, and its
+    /// rollups too (if they fail to write, they stay pending for the next flush).
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
         if self.sender.send(Command::Flush(done)).await.is_ok() {
             // The task answers after writing everything queued before the flush.
             let _ = wait.await;
+        }
+        if let Err(e) = self.rollups.flush().await {
+            tracing::warn!(error = %e, "rollups not written; kept for the next flush");
         }
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -13,7 +13,7 @@ use tracing::Level;
 
 use crate::error::ServerError;
 use crate::state::AppState;
-use crate::{admin, auth, dashboard, openapi, ops, projects, proxy, usage};
+use crate::{admin, auth, dashboard, openapi, ops, projects, proxy, reports, usage};
 
 /// Headers a browser app may read from proxied responses.
 const EXPOSED_HEADERS: &[&str] = &[
@@ -101,6 +101,10 @@ fn project_routes() -> Router<AppState> {
         .route("/{id}/usage/summary", get(usage::summary))
         .route("/{id}/usage/by-identity", get(usage::by_identity))
         .route("/{id}/usage/history", get(usage::history))
+        .route(
+            "/{id}/identities/{identity}",
+            delete(reports::forget::forget_identity),
+        )
 }
 
 fn admin_routes() -> Router<AppState> {

@@ -1,13 +1,15 @@
-//! Usage routes of a project: the period summary, the per-identity listing and the per-day
-//! history. Counters come from the usage store; limited and failed requests, and the history,
-//! from the request log.
+//! Usage routes of a project: the period summary, the per-identity listing and the history.
+//! Counters of the current period come from the usage store; limited and failed requests,
+//! date ranges and the history from the per-day rollups (see [`crate::reports`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use ai_ratelimit_core::UsageStore;
 use ai_ratelimit_core::{PageRequest, Period, Policy};
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse as _, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Days, NaiveDate, TimeZone as _, Utc};
@@ -19,6 +21,8 @@ use crate::db::to_millis;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiQuery;
 use crate::projects::Owner;
+use crate::reports::periods::Interval;
+use crate::reports::{csv, query};
 use crate::session::AuthUser;
 use crate::state::AppState;
 
@@ -89,11 +93,51 @@ pub struct HistoryDay {
     pub unique_identities: u64,
 }
 
-/// Per-day history.
+/// Per-day history (`interval=day`, the default).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UsageHistory {
     /// Every day from `from` to `to`, oldest first (days without traffic are zeros).
     pub days: Vec<HistoryDay>,
+}
+
+/// One week or month of history.
+#[derive(Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPeriod {
+    /// First day of the period, `YYYY-MM-DD` (a Monday for weeks, the 1st for months).
+    #[schema(example = "2026-03-09")]
+    pub start: String,
+    /// Last day of the period, `YYYY-MM-DD` (inclusive: a Sunday, or the month's last day).
+    #[schema(example = "2026-03-15")]
+    pub end: String,
+    /// Admitted requests (that were not failed upstream).
+    pub requests: u64,
+    /// Tokens of those requests.
+    pub tokens: u64,
+    /// Requests answered with a 429.
+    pub limited: u64,
+    /// Distinct identities with admitted requests in the whole period.
+    pub unique_identities: u64,
+}
+
+/// Per-week or per-month history (`interval=week|month`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsagePeriods {
+    /// `week` or `month`.
+    #[schema(example = "week")]
+    pub interval: String,
+    /// Every whole period overlapping `from`–`to`, oldest first.
+    pub periods: Vec<HistoryPeriod>,
+}
+
+/// The history: per day (`{"days"}`) or per week or month (`{"interval", "periods"}`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum HistoryReport {
+    /// `interval=day`.
+    Days(UsageHistory),
+    /// `interval=week|month`.
+    Periods(UsagePeriods),
 }
 
 fn parse_date(query: &HashMap<String, String>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
@@ -146,51 +190,104 @@ pub async fn summary(
         .await?;
     let period = period_of(&state, &project.policy, parse_date(&query, "date")?);
     let totals = state.limiter.store().totals(&project.id, &period).await?;
-    let row = sqlx::query(
-        "SELECT CAST(SUM(CASE WHEN status = 'limited' THEN 1 ELSE 0 END) AS BIGINT) AS limited, \
-         CAST(SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS BIGINT) AS errors \
-         FROM request_log WHERE project_id = $1 AND created_at >= $2 AND created_at < $3",
-    )
-    .bind(&project.id)
-    .bind(to_millis(period.start()))
-    .bind(to_millis(period.end()))
-    .fetch_one(state.db.pool())
-    .await?;
+    let (limited, errors) = limited_and_errors(&state, &project.id, &period).await?;
     Ok(Json(UsageSummary {
         period_start: period.start_date().to_string(),
         total_requests: totals.requests,
         total_tokens: totals.tokens,
         unique_identities: totals.identities,
-        limited_requests: count(&row, "limited")?,
-        error_requests: count(&row, "errors")?,
+        limited_requests: limited,
+        error_requests: errors,
     }))
 }
 
-/// Identities of a project in a period, most requests first, paginated.
+/// Limited and failed requests of a period: from the rollups when the period is whole days
+/// (day, week, month windows); an hour window reads the request log of that hour.
+async fn limited_and_errors(
+    state: &AppState,
+    project_id: &str,
+    period: &Period,
+) -> Result<(u64, u64), ApiError> {
+    let midnight = chrono::NaiveTime::MIN;
+    if period.start().time() == midnight && period.end().time() == midnight {
+        let first = period.start_date();
+        let last = period.end().date_naive().pred_opt().unwrap_or(first);
+        let days = query::days(state.db.pool(), project_id, first, last).await?;
+        return Ok(days.values().fold((0, 0), |(l, e), c| {
+            (l.saturating_add(c.limited), e.saturating_add(c.errors))
+        }));
+    }
+    let row = sqlx::query(
+        "SELECT CAST(SUM(CASE WHEN status = 'limited' THEN 1 ELSE 0 END) AS BIGINT) AS limited, \
+         CAST(SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS BIGINT) AS errors \
+         FROM request_log WHERE project_id = $1 AND created_at >= $2 AND created_at < $3",
+    )
+    .bind(project_id)
+    .bind(to_millis(period.start()))
+    .bind(to_millis(period.end()))
+    .fetch_one(state.db.pool())
+    .await?;
+    Ok((count(&row, "limited")?, count(&row, "errors")?))
+}
+
+/// `from`/`to` of a request (`to` defaulting to today, `from` to `default_from(to)`),
+/// checked: not reversed, at most [`MAX_HISTORY_DAYS`] days.
+fn date_range(
+    state: &AppState,
+    query: &HashMap<String, String>,
+    default_from: impl FnOnce(NaiveDate) -> NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let to = parse_date(query, "to")?.unwrap_or_else(|| state.clock.now().date_naive());
+    let from = match parse_date(query, "from")? {
+        Some(d) => d,
+        None => default_from(to),
+    };
+    if from > to {
+        return Err(ApiError::invalid_field("from", "must not be after `to`"));
+    }
+    let span = u64::try_from((to - from).num_days()).unwrap_or(u64::MAX) + 1;
+    if span > MAX_HISTORY_DAYS {
+        return Err(ApiError::invalid_field(
+            "to",
+            format!("the range may cover at most {MAX_HISTORY_DAYS} days"),
+        ));
+    }
+    Ok((from, to))
+}
+
+/// Identities of a project, most requests first, paginated: in a period of the project's
+/// window (`date`, default the current one), or totalled over `from`–`to`. CSV with
+/// `Accept: text/csv` (the next page's cursor then in `x-next-cursor`).
 #[utoipa::path(get, path = "/api/projects/{id}/usage/by-identity", tag = "usage", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Project id"),
-        ("date" = Option<String>, Query, description = "A day of the period, YYYY-MM-DD (default today)"),
-        ("limit" = Option<usize>, Query, description = "Items per page, 1–1000 (default 100)"),
+        ("date" = Option<String>, Query, description = "A day of the period, YYYY-MM-DD (default today); ignored with `from`/`to`", format = Date),
+        ("from" = Option<String>, Query, description = "First day of a range to total, YYYY-MM-DD (default `to`)", format = Date),
+        ("to" = Option<String>, Query, description = "Last day of a range to total, YYYY-MM-DD (default today when `from` is given); at most 366 days after `from`", format = Date),
+        ("limit" = Option<usize>, Query, description = "Items per page, 1–1000 (default 100)", minimum = 1, maximum = 1000),
         ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page"),
     ),
     responses(
-        (status = 200, description = "A page", body = IdentityUsagePage),
-        (status = 400, description = "Bad date, limit or cursor", body = ErrorBody),
+        (status = 200, description = "A page", content(
+            (IdentityUsagePage = "application/json"),
+            (String = "text/csv", example = json!("identity,tier,requestsUsed,tokensUsed,periodStart\nalice,pro,3,300,2026-03-10\n")),
+        ), headers(("x-next-cursor" = String, description = "CSV only: the next page's cursor, when there is one"))),
+        (status = 400, description = "Bad date, range, limit or cursor", body = ErrorBody),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 404, description = "No such project", body = ErrorBody),
+        (status = 503, description = "The usage store is unavailable", body = ErrorBody),
     ))]
 pub async fn by_identity(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(id): Path<String>,
+    headers: HeaderMap,
     ApiQuery(query): ApiQuery,
-) -> Result<Json<IdentityUsagePage>, ApiError> {
+) -> Result<Response, ApiError> {
     let project = state
         .projects
         .get(&id, Owner::Organization(&auth.organization_id))
         .await?;
-    let period = period_of(&state, &project.policy, parse_date(&query, "date")?);
     let limit = match query.get("limit").filter(|v| !v.is_empty()) {
         None => DEFAULT_PAGE_SIZE,
         Some(v) => v
@@ -213,42 +310,114 @@ pub async fn by_identity(
                 .ok_or_else(bad_cursor)
         })
         .transpose()?;
-    let page = state
-        .limiter
-        .store()
-        .list_usage(&project.id, &period, &PageRequest { limit, cursor })
-        .await
-        .map_err(|e| match e {
-            ai_ratelimit_core::StoreError::Data(_) => bad_cursor(),
-            other => other.into(),
-        })?;
-    let period_start = period.start_date().to_string();
-    Ok(Json(IdentityUsagePage {
-        items: page
-            .items
-            .into_iter()
-            .map(|u| IdentityUsageView {
-                identity: u.identity,
-                tier: u.tier,
-                requests_used: u.requests,
-                tokens_used: u.tokens,
-                period_start: period_start.clone(),
-            })
-            .collect(),
-        next_cursor: page.next_cursor.map(|c| URL_SAFE_NO_PAD.encode(c)),
-    }))
+    let ranged = ["from", "to"]
+        .iter()
+        .any(|k| query.get(*k).is_some_and(|v| !v.is_empty()));
+    let page = if ranged {
+        let (from, to) = date_range(&state, &query, |to| to)?;
+        let after = cursor
+            .as_deref()
+            .map(ai_ratelimit_core::store::ListingCursor::decode)
+            .transpose()
+            .map_err(|_| bad_cursor())?;
+        // One more than asked tells whether there is a next page.
+        let mut rows = query::identities_between(
+            state.db.pool(),
+            &project.id,
+            from,
+            to,
+            after.as_ref().map(|c| (c.requests, c.identity.as_str())),
+            limit + 1,
+        )
+        .await?;
+        let next_cursor = (rows.len() > limit).then(|| {
+            let last = &rows[limit - 1];
+            ai_ratelimit_core::store::ListingCursor {
+                requests: last.requests,
+                identity: last.identity.clone(),
+            }
+            .encode()
+        });
+        rows.truncate(limit);
+        let period_start = from.to_string();
+        IdentityUsagePage {
+            items: rows
+                .into_iter()
+                .map(|r| IdentityUsageView {
+                    identity: r.identity,
+                    tier: r.tier,
+                    requests_used: r.requests,
+                    tokens_used: r.tokens,
+                    period_start: period_start.clone(),
+                })
+                .collect(),
+            next_cursor: next_cursor.map(|c| URL_SAFE_NO_PAD.encode(c)),
+        }
+    } else {
+        let period = period_of(&state, &project.policy, parse_date(&query, "date")?);
+        let page = state
+            .limiter
+            .store()
+            .list_usage(&project.id, &period, &PageRequest { limit, cursor })
+            .await
+            .map_err(|e| match e {
+                ai_ratelimit_core::StoreError::Data(_) => bad_cursor(),
+                other => other.into(),
+            })?;
+        let period_start = period.start_date().to_string();
+        IdentityUsagePage {
+            items: page
+                .items
+                .into_iter()
+                .map(|u| IdentityUsageView {
+                    identity: u.identity,
+                    tier: u.tier,
+                    requests_used: u.requests,
+                    tokens_used: u.tokens,
+                    period_start: period_start.clone(),
+                })
+                .collect(),
+            next_cursor: page.next_cursor.map(|c| URL_SAFE_NO_PAD.encode(c)),
+        }
+    };
+    if csv::wants_csv(&headers) {
+        let mut response = csv::render(
+            &[
+                "identity",
+                "tier",
+                "requestsUsed",
+                "tokensUsed",
+                "periodStart",
+            ],
+            &page.items,
+        )?;
+        if let Some(next) = page
+            .next_cursor
+            .as_deref()
+            .and_then(|c| axum::http::HeaderValue::from_str(c).ok())
+        {
+            response.headers_mut().insert("x-next-cursor", next);
+        }
+        return Ok(response);
+    }
+    Ok(Json(page).into_response())
 }
 
-/// Per-day totals from the request log, for charts and weekly/monthly reports.
+/// History from the per-day rollups, per day, ISO week or calendar month (UTC), for charts
+/// and weekly/monthly reports; CSV with `Accept: text/csv`.
 #[utoipa::path(get, path = "/api/projects/{id}/usage/history", tag = "usage", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Project id"),
-        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (default 29 days before `to`)"),
-        ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (default today); at most 366 days after `from`"),
+        ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (default 29 days before `to` for days, 11 weeks for weeks, 11 months for months)", format = Date),
+        ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (default today); at most 366 days after `from`", format = Date),
+        ("interval" = Option<String>, Query, description = "`day` (default), `week` (ISO, Monday start) or `month` (calendar); weeks and months are whole periods overlapping `from`–`to`", example = "week"),
     ),
     responses(
-        (status = 200, description = "Days, oldest first", body = UsageHistory),
-        (status = 400, description = "Bad or reversed dates, or a span over 366 days", body = ErrorBody),
+        (status = 200, description = "`{\"days\"}` for `interval=day`, `{\"interval\", \"periods\"}` for weeks and months, oldest first", content(
+            (HistoryReport = "application/json"),
+            (String = "text/csv", example = json!("date,requests,tokens,limited,uniqueIdentities\n2026-03-10,8,370,2,4\n")),
+        )),
+        (status = 400, description = "Bad or reversed dates, a span over 366 days, or an unknown interval", body = ErrorBody),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 404, description = "No such project", body = ErrorBody),
     ))]
@@ -256,67 +425,104 @@ pub async fn history(
     State(state): State<AppState>,
     auth: AuthUser,
     Path(id): Path<String>,
+    headers: HeaderMap,
     ApiQuery(query): ApiQuery,
-) -> Result<Json<UsageHistory>, ApiError> {
+) -> Result<Response, ApiError> {
     let project = state
         .projects
         .get(&id, Owner::Organization(&auth.organization_id))
         .await?;
-    let to = parse_date(&query, "to")?.unwrap_or_else(|| state.clock.now().date_naive());
-    let from = match parse_date(&query, "from")? {
-        Some(d) => d,
-        None => to.checked_sub_days(Days::new(29)).unwrap_or(to),
+    let interval = match query.get("interval").filter(|v| !v.is_empty()) {
+        None => Interval::Day,
+        Some(v) => Interval::parse(v)
+            .ok_or_else(|| ApiError::invalid_field("interval", "must be day, week or month"))?,
     };
-    if from > to {
-        return Err(ApiError::invalid_field("from", "must not be after `to`"));
+    let (from, to) = date_range(&state, &query, |to| {
+        let back = match interval {
+            Interval::Day => to.checked_sub_days(Days::new(29)),
+            Interval::Week => to.checked_sub_days(Days::new(7 * 11)),
+            Interval::Month => to.checked_sub_months(chrono::Months::new(11)),
+        };
+        back.unwrap_or(to)
+    })?;
+    let periods = interval.periods(from, to);
+    // Whole periods: the first may start before `from`, the last end after `to`.
+    let (first, last) = (
+        periods.first().map_or(from, |p| p.0),
+        periods.last().map_or(to, |p| p.1),
+    );
+    let pool = state.db.pool();
+    let days = query::days(pool, &project.id, first, last).await?;
+    let day_counts = |d: NaiveDate| days.get(&d.to_string()).copied().unwrap_or_default();
+    let csv = csv::wants_csv(&headers);
+    if interval == Interval::Day {
+        let uniques = query::unique_per_day(pool, &project.id, first, last).await?;
+        let days: Vec<HistoryDay> = periods
+            .iter()
+            .map(|(d, _)| {
+                let c = day_counts(*d);
+                let date = d.to_string();
+                HistoryDay {
+                    unique_identities: uniques.get(&date).copied().unwrap_or(0),
+                    date,
+                    requests: c.requests,
+                    tokens: c.tokens,
+                    limited: c.limited,
+                }
+            })
+            .collect();
+        if csv {
+            return csv::render(
+                &["date", "requests", "tokens", "limited", "uniqueIdentities"],
+                &days,
+            );
+        }
+        return Ok(Json(HistoryReport::Days(UsageHistory { days })).into_response());
     }
-    let span = u64::try_from((to - from).num_days()).unwrap_or(u64::MAX) + 1;
-    if span > MAX_HISTORY_DAYS {
-        return Err(ApiError::invalid_field(
-            "to",
-            format!("the range may cover at most {MAX_HISTORY_DAYS} days"),
-        ));
+    let mut out = Vec::with_capacity(periods.len());
+    for (start, end) in periods {
+        let (requests, tokens, limited) = start
+            .iter_days()
+            .take_while(|d| *d <= end)
+            .map(day_counts)
+            .fold((0u64, 0u64, 0u64), |(r, t, l), c| {
+                (
+                    r.saturating_add(c.requests),
+                    t.saturating_add(c.tokens),
+                    l.saturating_add(c.limited),
+                )
+            });
+        // Distinct over the whole period (not a sum of daily counts); skipped when idle.
+        let unique_identities = if requests == 0 {
+            0
+        } else {
+            query::unique_between(pool, &project.id, start, end).await?
+        };
+        out.push(HistoryPeriod {
+            start: start.to_string(),
+            end: end.to_string(),
+            requests,
+            tokens,
+            limited,
+            unique_identities,
+        });
     }
-    let rows = sqlx::query(
-        "SELECT day, \
-         CAST(SUM(CASE WHEN status = 'allowed' THEN 1 ELSE 0 END) AS BIGINT) AS requests, \
-         CAST(SUM(CASE WHEN status = 'allowed' THEN tokens ELSE 0 END) AS BIGINT) AS tokens, \
-         CAST(SUM(CASE WHEN status = 'limited' THEN 1 ELSE 0 END) AS BIGINT) AS limited, \
-         COUNT(DISTINCT CASE WHEN status = 'allowed' THEN identity END) AS identities \
-         FROM request_log WHERE project_id = $1 AND day >= $2 AND day <= $3 GROUP BY day",
-    )
-    .bind(&project.id)
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(state.db.pool())
-    .await?;
-    let mut by_day = BTreeMap::new();
-    for row in &rows {
-        let day: String = row.try_get("day")?;
-        by_day.insert(
-            day.clone(),
-            HistoryDay {
-                date: day,
-                requests: count(row, "requests")?,
-                tokens: count(row, "tokens")?,
-                limited: count(row, "limited")?,
-                unique_identities: count(row, "identities")?,
-            },
+    if csv {
+        return csv::render(
+            &[
+                "start",
+                "end",
+                "requests",
+                "tokens",
+                "limited",
+                "uniqueIdentities",
+            ],
+            &out,
         );
     }
-    let days = from
-        .iter_days()
-        .take_while(|d| *d <= to)
-        .map(|d| {
-            let date = d.to_string();
-            by_day.remove(&date).unwrap_or(HistoryDay {
-                date,
-                requests: 0,
-                tokens: 0,
-                limited: 0,
-                unique_identities: 0,
-            })
-        })
-        .collect();
-    Ok(Json(UsageHistory { days }))
+    Ok(Json(HistoryReport::Periods(UsagePeriods {
+        interval: interval.as_str().to_owned(),
+        periods: out,
+    }))
+    .into_response())
 }

@@ -115,4 +115,8 @@ impl<S: UsageStore> UsageStore for MeteredStore<S> {
     async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError> {
         measured("totals", self.inner.totals(scope, period)).await
     }
+
+    async fn forget<K: AsUsageKey>(&self, key: &K) -> Result<(), StoreError> {
+        measured("forget", self.inner.forget(key)).await
+    }
 }

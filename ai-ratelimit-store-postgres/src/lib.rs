@@ -670,4 +670,16 @@ impl UsageStore for PostgresStore {
             identities: to_u64(identities),
         })
     }
+
+    async fn forget<K: AsUsageKey>(&self, key: &K) -> Result<(), StoreError> {
+        let key = key.key();
+        sqlx::query(&self.statements.forget)
+            .bind(key.scope)
+            .bind(key.period.id())
+            .bind(key.identity)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| self.store_error(e))
+    }
 }

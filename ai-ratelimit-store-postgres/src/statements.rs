@@ -16,6 +16,7 @@ pub(crate) struct Statements {
     pub(crate) list_after: String,
     pub(crate) totals: String,
     pub(crate) purge: String,
+    pub(crate) forget: String,
 }
 
 impl Statements {
@@ -151,6 +152,8 @@ impl Statements {
              FROM {t} WHERE scope = $1 AND period_id = $2"
         );
         let purge = format!("DELETE FROM {t} WHERE period_end <= $1");
+        let forget =
+            format!("DELETE FROM {t} WHERE scope = $1 AND period_id = $2 AND identity = $3");
         Self {
             admit_update,
             admit_insert,
@@ -162,6 +165,7 @@ impl Statements {
             list_after,
             totals,
             purge,
+            forget,
         }
     }
 }

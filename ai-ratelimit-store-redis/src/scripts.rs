@@ -200,6 +200,30 @@ if e > 0 and e <= now then v = live(KEYS[1], now, false) end
 return {r, t, v}
 ";
 
+/// KEYS: counter, index, totals, changed. ARGV: identity. Erases the identity's counter in
+/// the period and takes it out of the listing, the changed set and the totals (its indexed
+/// requests, its settled tokens, one identity).
+const FORGET: &str = r"
+local s = redis.call('HGET', KEYS[1], 's')
+local totals = redis.call('EXISTS', KEYS[3]) == 1
+if s and totals then
+  local r, t = struct.unpack('<dd', s)
+  if t ~= 0 then redis.call('HINCRBY', KEYS[3], 't', string.format('%d', -t)) end
+end
+local old = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if old then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  if totals then
+    -- The score is minus the indexed requests.
+    redis.call('HINCRBY', KEYS[3], 'r', string.format('%d', tonumber(old)))
+    redis.call('HINCRBY', KEYS[3], 'i', -1)
+  end
+end
+redis.call('SREM', KEYS[4], ARGV[1])
+redis.call('DEL', KEYS[1])
+return 1
+";
+
 /// The loaded scripts (`EVALSHA`; the redis crate loads a script again on `NOSCRIPT`).
 #[derive(Debug)]
 pub(crate) struct Scripts {
@@ -208,6 +232,7 @@ pub(crate) struct Scripts {
     pub(crate) release: Script,
     pub(crate) usage: Script,
     pub(crate) sync: Script,
+    pub(crate) forget: Script,
 }
 
 impl Scripts {
@@ -221,6 +246,7 @@ impl Scripts {
             release: Script::new(RELEASE),
             usage: Script::new(&format!("{LIVE}{USAGE}")),
             sync: Script::new(&format!("{ENTER}{SYNC}")),
+            forget: Script::new(FORGET),
         }
     }
 }

@@ -513,6 +513,22 @@ impl UsageStore for RedisStore {
         Ok(())
     }
 
+    async fn forget<K: AsUsageKey>(&self, key: &K) -> Result<(), StoreError> {
+        let key = &key.to_owned_key();
+        let keys = self.keys.identity(key);
+        let index = self.keys.period(&key.scope, &key.period).index();
+        let mut invocation = self.scripts.forget.prepare_invoke();
+        invocation
+            .key(&keys.counter)
+            .key(&index)
+            .key(&keys.totals)
+            .key(&keys.changed)
+            .arg(&*key.identity);
+        let mut conn = self.conn.clone();
+        self.run(invocation.invoke_async::<i64>(&mut conn)).await?;
+        Ok(())
+    }
+
     async fn usage<K: AsUsageKey>(&self, key: &K, now: DateTime<Utc>) -> Result<Usage, StoreError> {
         let key = &key.to_owned_key();
         let keys = self.keys.identity(key);

@@ -619,6 +619,19 @@ impl UsageStore for SqliteStore {
             identities: to_u64(identities),
         })
     }
+
+    async fn forget<K: AsUsageKey>(&self, key: &K) -> Result<(), StoreError> {
+        let key = key.key();
+        // On the writer pool, as every write: it holds the file's only write connection.
+        sqlx::query(statements::FORGET)
+            .bind(key.scope)
+            .bind(key.period.id())
+            .bind(key.identity)
+            .execute(&self.writer)
+            .await
+            .map(|_| ())
+            .map_err(|e| self.store_error(e))
+    }
 }
 
 #[cfg(test)]

@@ -191,3 +191,7 @@ FROM airl_usage_counters WHERE scope = ?1 AND period_id = ?2";
 
 /// Deletes the counters of periods that ended at or before ?1.
 pub(crate) const PURGE: &str = "DELETE FROM airl_usage_counters WHERE period_end <= ?1";
+
+/// Erases one identity's counter in one period (?1 scope, ?2 period_id, ?3 identity).
+pub(crate) const FORGET: &str =
+    "DELETE FROM airl_usage_counters WHERE scope = ?1 AND period_id = ?2 AND identity = ?3";

@@ -139,6 +139,7 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("get", "/api/projects/{id}/usage/summary"),
         ("get", "/api/projects/{id}/usage/by-identity"),
         ("get", "/api/projects/{id}/usage/history"),
+        ("delete", "/api/projects/{id}/identities/{identity}"),
         ("post", "/api/v1/proxy/chat"),
         ("post", "/api/v1/proxy/chat/stream"),
         ("post", "/api/v1/proxy/responses"),

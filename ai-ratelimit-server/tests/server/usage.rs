@@ -12,7 +12,7 @@ use crate::on_every_backend;
 on_every_backend!(summary_and_by_identity, history_per_day);
 
 /// Admits `n` requests of `identity` through the server's limiter and settles `tokens` each.
-async fn admit(
+pub(crate) async fn admit(
     s: &TestServer,
     key: &str,
     identity: &str,

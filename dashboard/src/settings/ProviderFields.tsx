@@ -15,7 +15,9 @@ export const PROVIDERS: { value: Provider; label: string; hint: string }[] = [
   { value: 'anthropic', label: 'Anthropic', hint: 'Messages API, translated' },
 ];
 
-const DEFAULT_URLS: Record<Provider, string> = {
+// Providers the dashboard offers; the server's other providers (azure, gemini, cohere) have
+// no placeholder here.
+const DEFAULT_URLS: Partial<Record<Provider, string>> = {
   openai: 'https://api.openai.com/v1/chat/completions',
   anthropic: 'https://api.anthropic.com/v1/messages',
 };
