@@ -31,6 +31,10 @@ cargo build -p ai-ratelimit-server --locked
 export AIRL_SERVER_BIN="$PWD/target/debug/ai-ratelimit-server"
 [ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium; }
 
+# The OpenAPI document's contract test: schemathesis (every check) against the built server
+# with a signed-in session (scripts/schemathesis.sh; a few minutes, bounded by --max-examples).
+bash scripts/schemathesis.sh
+
 for pkg in sdk/js dashboard; do
   if [ -f "$pkg/package.json" ]; then
     (cd "$pkg" && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test)

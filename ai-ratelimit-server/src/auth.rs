@@ -29,20 +29,29 @@ pub const MAGIC_LINKS_PER_EMAIL_PER_HOUR: u64 = 5;
 /// Magic-link requests accepted per client IP and hour.
 pub const MAGIC_LINKS_PER_IP_PER_HOUR: u64 = 30;
 const MIN_PASSWORD_CHARS: usize = 8;
-const MAX_PASSWORD_BYTES: usize = 1024;
+// Lengths in characters, as JSON Schema's `maxLength` counts (the OpenAPI document says them).
+const MAX_PASSWORD_CHARS: usize = 1024;
 const MAX_ORGANIZATION_NAME_CHARS: usize = 100;
-const MAX_EMAIL_BYTES: usize = 254;
+const MAX_EMAIL_CHARS: usize = 254;
 
 /// `POST /api/auth/signup` body.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SignupRequest {
     /// The first user's e-mail.
+    #[schema(format = Email, min_length = 3, max_length = 254, example = "you@example.com")]
     pub email: String,
     /// The new organization's name (unique, case-insensitively).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        example = "Acme"
+    )]
     pub organization_name: String,
-    /// Optional password for the legacy login (at least 8 characters).
+    /// Optional password for the legacy login (8 to 1024 characters).
     #[serde(default)]
+    #[schema(min_length = 8, max_length = 1024)]
     pub password: Option<String>,
 }
 
@@ -60,6 +69,7 @@ pub struct SignupResponse {
 #[serde(deny_unknown_fields)]
 pub struct MagicLinkRequest {
     /// Where to send the link.
+    #[schema(format = Email, min_length = 3, max_length = 254, example = "you@example.com")]
     pub email: String,
 }
 
@@ -101,7 +111,10 @@ pub struct SessionResponse {
 pub fn normalize_email(raw: &str) -> Result<String, ApiError> {
     let email = raw.trim().to_lowercase();
     let invalid = || ApiError::invalid_field("email", "must be a valid e-mail address");
-    if email.is_empty() || email.len() > MAX_EMAIL_BYTES || email.chars().any(char::is_whitespace) {
+    if email.is_empty()
+        || email.chars().count() > MAX_EMAIL_CHARS
+        || email.chars().any(char::is_whitespace)
+    {
         return Err(invalid());
     }
     let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
@@ -113,7 +126,11 @@ pub fn normalize_email(raw: &str) -> Result<String, ApiError> {
                 && !label.ends_with('-')
                 && label.chars().all(|c| c.is_alphanumeric() || c == '-')
         });
-    if local.is_empty() || local.len() > 64 || !domain_ok || local.contains(['<', '>', '"', ',']) {
+    if local.is_empty()
+        || local.chars().count() > 64
+        || !domain_ok
+        || local.contains(['<', '>', '"', ','])
+    {
         return Err(invalid());
     }
     Ok(email)
@@ -279,10 +296,12 @@ pub async fn signup(
     let email = normalize_email(&body.email)?;
     let organization_name = validate_organization_name(&body.organization_name)?;
     let password_hash = match body.password {
-        Some(p) if p.chars().count() < MIN_PASSWORD_CHARS || p.len() > MAX_PASSWORD_BYTES => {
+        Some(p)
+            if p.chars().count() < MIN_PASSWORD_CHARS || p.chars().count() > MAX_PASSWORD_CHARS =>
+        {
             return Err(ApiError::invalid_field(
                 "password",
-                format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_BYTES} characters"),
+                format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
             ));
         }
         Some(p) => Some(hash_password(p).await?),
@@ -368,7 +387,7 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let email = normalize_email(&body.email).map_err(|_| ApiError::InvalidCredentials)?;
-    if body.password.len() > MAX_PASSWORD_BYTES {
+    if body.password.chars().count() > MAX_PASSWORD_CHARS {
         return Err(ApiError::InvalidCredentials);
     }
     let credentials = accounts::credentials_by_email(state.db.pool(), &email).await?;

@@ -24,10 +24,32 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let axum::Json(value) = axum::Json::<Value>::from_request(req, state)
+        let axum::Json(mut value) = axum::Json::<Value>::from_request(req, state)
             .await
             .map_err(json_rejection)?;
+        integral_floats_as_integers(&mut value);
         from_value(value).map(ApiJson)
+    }
+}
+
+/// Rewrites numbers like `50.0` as `50`: JSON (and JSON Schema's `integer`) does not tell
+/// them apart, but serde's integer fields refuse the float spelling.
+fn integral_floats_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                // Exact in an f64 and in an i64: beyond 2^53 the float is not that integer.
+                && f.abs() <= 9_007_199_254_740_992.0
+            {
+                #[allow(clippy::cast_possible_truncation)]
+                let i = f as i64;
+                *value = Value::from(i);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
     }
 }
 
@@ -108,6 +130,16 @@ fn redact_between(message: &str, marker: &str, close: char, replacement: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integral_floats_become_integers() {
+        let mut value = serde_json::json!({"a": 50.0, "b": [1.5, -2.0], "c": {"d": 1e300}});
+        integral_floats_as_integers(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({"a": 50, "b": [1.5, -2], "c": {"d": 1e300}})
+        );
+    }
 
     #[test]
     fn strings_are_redacted() {

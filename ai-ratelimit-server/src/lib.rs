@@ -17,6 +17,7 @@ pub mod error;
 pub mod json;
 pub mod mail;
 pub mod openapi;
+pub mod openapi_contract;
 pub mod ops;
 pub mod projects;
 pub mod provider;

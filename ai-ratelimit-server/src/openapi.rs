@@ -41,7 +41,7 @@ use crate::{admin, auth, error, ops, projects, reports, usage};
         ops::metrics,
         openapi_json,
     ),
-    components(schemas(error::ErrorBody)),
+    components(schemas(error::ErrorBody, reports::periods::Interval)),
     modifiers(&SecuritySchemes, &ProxyPaths, &OperationPaths),
     tags(
         (name = "auth", description = "Sign-up, magic links, sessions"),
@@ -160,6 +160,16 @@ impl Modify for ProxyPaths {
 /// This document.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
     responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)))]
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn openapi_json() -> Json<serde_json::Value> {
+    Json(document().clone())
+}
+
+/// The document, completed (see [`crate::openapi_contract`]), built once.
+pub fn document() -> &'static serde_json::Value {
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        crate::openapi_contract::complete(
+            serde_json::to_value(ApiDoc::openapi()).unwrap_or(serde_json::Value::Null),
+        )
+    })
 }

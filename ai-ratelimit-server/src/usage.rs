@@ -141,9 +141,9 @@ pub enum HistoryReport {
 }
 
 fn parse_date(query: &HashMap<String, String>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
+    // An empty value is not a date (the document says `format: date`); leave it out instead.
     query
         .get(name)
-        .filter(|v| !v.is_empty())
         .map(|v| {
             NaiveDate::parse_from_str(v, "%Y-%m-%d")
                 .map_err(|_| ApiError::invalid_field(name, "must be a date YYYY-MM-DD"))
@@ -170,7 +170,7 @@ fn count(row: &sqlx::any::AnyRow, column: &str) -> Result<u64, ApiError> {
 #[utoipa::path(get, path = "/api/projects/{id}/usage/summary", tag = "usage", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Project id"),
-        ("date" = Option<String>, Query, description = "A day of the period, YYYY-MM-DD (default today)"),
+        ("date" = Option<String>, Query, description = "A day of the period, YYYY-MM-DD (default today)", format = Date),
     ),
     responses(
         (status = 200, description = "Summary", body = UsageSummary),
@@ -288,7 +288,7 @@ pub async fn by_identity(
         .projects
         .get(&id, Owner::Organization(&auth.organization_id))
         .await?;
-    let limit = match query.get("limit").filter(|v| !v.is_empty()) {
+    let limit = match query.get("limit") {
         None => DEFAULT_PAGE_SIZE,
         Some(v) => v
             .parse::<usize>()
@@ -310,9 +310,7 @@ pub async fn by_identity(
                 .ok_or_else(bad_cursor)
         })
         .transpose()?;
-    let ranged = ["from", "to"]
-        .iter()
-        .any(|k| query.get(*k).is_some_and(|v| !v.is_empty()));
+    let ranged = query.contains_key("from") || query.contains_key("to");
     let page = if ranged {
         let (from, to) = date_range(&state, &query, |to| to)?;
         let after = cursor
@@ -410,7 +408,7 @@ pub async fn by_identity(
         ("id" = String, Path, description = "Project id"),
         ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD (default 29 days before `to` for days, 11 weeks for weeks, 11 months for months)", format = Date),
         ("to" = Option<String>, Query, description = "Last day, YYYY-MM-DD (default today); at most 366 days after `from`", format = Date),
-        ("interval" = Option<String>, Query, description = "`day` (default), `week` (ISO, Monday start) or `month` (calendar); weeks and months are whole periods overlapping `from`–`to`", example = "week"),
+        ("interval" = Option<crate::reports::periods::Interval>, Query, description = "`day` (default), `week` (ISO, Monday start) or `month` (calendar); weeks and months are whole periods overlapping `from`–`to`"),
     ),
     responses(
         (status = 200, description = "`{\"days\"}` for `interval=day`, `{\"interval\", \"periods\"}` for weeks and months, oldest first", content(
@@ -432,7 +430,7 @@ pub async fn history(
         .projects
         .get(&id, Owner::Organization(&auth.organization_id))
         .await?;
-    let interval = match query.get("interval").filter(|v| !v.is_empty()) {
+    let interval = match query.get("interval") {
         None => Interval::Day,
         Some(v) => Interval::parse(v)
             .ok_or_else(|| ApiError::invalid_field("interval", "must be day, week or month"))?,

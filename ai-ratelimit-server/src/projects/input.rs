@@ -320,8 +320,9 @@ impl TryFrom<ProjectFields> for ProjectPatch {
         let provider_key = key_change("providerApiKey", f.provider_api_key)?;
         let openai_key = key_change("openaiApiKey", f.openai_api_key)?;
         let key = match (provider_key, openai_key) {
+            // Either name, never both (even equal: the OpenAPI document can say "not both",
+            // not "not different").
             (KeyChange::Keep, k) | (k, KeyChange::Keep) => k,
-            (a, b) if a == b => a,
             _ => {
                 return Err(ProjectError::invalid(
                     "openaiApiKey",
@@ -368,13 +369,16 @@ fn key_change(field: &str, value: Patch<String>) -> Result<KeyChange, ProjectErr
         Patch::Null => Ok(KeyChange::Remove),
         Patch::Value(s) if s.trim().is_empty() => Ok(KeyChange::Remove),
         Patch::Value(s)
-            if s.len() <= MAX_PROVIDER_KEY_BYTES && !s.trim().chars().any(char::is_control) =>
+            if s.chars().count() <= MAX_PROVIDER_KEY_BYTES
+                && !s.trim().chars().any(char::is_control) =>
         {
             Ok(KeyChange::Set(ProviderKeyInput(s.trim().to_owned())))
         }
         Patch::Value(_) => Err(ProjectError::invalid(
             field,
-            format!("must be a string of at most {MAX_PROVIDER_KEY_BYTES} bytes, or null"),
+            format!(
+                "must be a string of at most {MAX_PROVIDER_KEY_BYTES} characters without control characters, or null"
+            ),
         )),
     }
 }

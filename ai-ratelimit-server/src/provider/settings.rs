@@ -23,14 +23,59 @@ const MAX_ENTRIES: usize = 64;
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProviderSettings {
     /// Provider `azure`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "object_or_null"
+    )]
     pub azure: Option<AzureSettings>,
     /// Provider `gemini`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "object_or_null"
+    )]
     pub gemini: Option<GeminiSettings>,
     /// Provider `cohere`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "object_or_null"
+    )]
     pub cohere: Option<CohereSettings>,
+}
+
+/// A settings object or `null`: serde would also read a struct from an array of its field
+/// values (`[null, null]`), which the API does not accept. Reads the map in place, so that
+/// errors inside it keep their path.
+fn object_or_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct ObjectOrNull<T>(std::marker::PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for ObjectOrNull<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object or null")
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Option<T>, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+
+    deserializer.deserialize_any(ObjectOrNull(std::marker::PhantomData))
 }
 
 /// Azure OpenAI: which deployment serves a model, and the API version.
@@ -179,6 +224,10 @@ impl SettingsError {
 impl ProviderSettings {
     /// Reads and validates settings from JSON (unknown fields rejected).
     pub fn from_json(value: Value) -> Result<Self, SettingsError> {
+        // serde would also read the struct from an array of its field values.
+        if !value.is_object() {
+            return Err(SettingsError::new("", "must be an object or null"));
+        }
         let settings: ProviderSettings = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let message = crate::json::redact_strings(&e.into_inner().to_string());
@@ -220,7 +269,10 @@ impl ProviderSettings {
                 ));
             }
             for (model, deployment) in &azure.deployments {
-                if model.is_empty() || model.len() > 256 || model.chars().any(char::is_control) {
+                if model.is_empty()
+                    || model.chars().count() > 256
+                    || model.chars().any(char::is_control)
+                {
                     return Err(SettingsError::new(
                         "azure.deployments",
                         "model names must be 1 to 256 printable characters",

@@ -3,7 +3,8 @@
 use chrono::{Datelike as _, Days, Months, NaiveDate};
 
 /// The `interval` of a history report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase", example = "week")]
 pub enum Interval {
     /// One UTC day.
     Day,

@@ -243,3 +243,53 @@ async fn every_response_carries_a_request_id() {
     assert_eq!(mine.headers["x-request-id"], "client-chosen-1");
     s.stop().await;
 }
+
+/// Issue 19: what a contract tester needs from the document (schemathesis runs on it in
+/// `scripts/schemathesis.sh`): schemas on every parameter, required fields, the common statuses.
+#[tokio::test]
+async fn openapi_document_is_complete_for_contract_testers() {
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let doc = s.get("/api/openapi.json", None).await.body;
+    let paths = doc["paths"].as_object().expect("paths");
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("item") {
+            if !["get", "post", "patch", "delete", "put"].contains(&method.as_str()) {
+                continue;
+            }
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                assert!(
+                    param["schema"].is_object(),
+                    "{method} {path}: parameter {} has no schema",
+                    param["name"]
+                );
+            }
+            let responses = &op["responses"];
+            assert!(responses["405"].is_object(), "{method} {path}: 405");
+            if op["requestBody"].is_object() {
+                assert_eq!(op["requestBody"]["required"], true, "{method} {path}");
+                for status in ["400", "413", "415"] {
+                    assert!(responses[status].is_object(), "{method} {path}: {status}");
+                }
+            }
+            if path.starts_with("/api/v1/") {
+                for status in ["401", "503"] {
+                    assert!(responses[status].is_object(), "{method} {path}: {status}");
+                }
+            }
+        }
+    }
+    // `{}` is not a valid new project: `name` is required.
+    let create =
+        &paths["/api/projects"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(create["$ref"], "#/components/schemas/ProjectCreate");
+    assert_eq!(
+        doc["components"]["schemas"]["ProjectCreate"]["required"],
+        json!(["name"])
+    );
+    let error_example = &paths["/api/projects"]["post"]["responses"]["415"]["content"]["application/json"]
+        ["example"];
+    assert_eq!(error_example["error"], "unsupported_media_type");
+    s.stop().await;
+}

@@ -531,15 +531,9 @@ export interface components {
             identity: string;
             /** @description First day of the period, `YYYY-MM-DD`. */
             periodStart: string;
-            /**
-             * Format: int64
-             * @description Admitted requests.
-             */
+            /** @description Admitted requests. */
             requestsUsed: number;
-            /**
-             * Format: int64
-             * @description Tokens counted.
-             */
+            /** @description Tokens counted. */
             tokensUsed: number;
         };
         /** @description Azure OpenAI: which deployment serves a model, and the API version. */
@@ -575,6 +569,326 @@ export interface components {
         CohereSettings: {
             embeddingInputType?: null | components["schemas"]["CohereInputType"];
             safetyMode?: null | components["schemas"]["CohereSafetyMode"];
+        };
+        /**
+         * @description When a rule applies (nesting level 1 of at most 8): a usage share or count, a tier, or `and`/`or` of nested conditions.
+         * @example {
+         *       "metric": "requests",
+         *       "operator": "gte",
+         *       "threshold": 80,
+         *       "type": "usage_percent"
+         *     }
+         */
+        Condition: {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_percent";
+        } | {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_absolute";
+        } | {
+            /** @constant */
+            type: "tier_match";
+            value: string;
+        } | {
+            /** @constant */
+            type: "tier_match";
+            values: string[];
+        } | {
+            conditions: components["schemas"]["ConditionLevel2"][];
+            /** @enum {string} */
+            operator: "and" | "or";
+            /** @constant */
+            type: "composite";
+        };
+        /**
+         * @description When a rule applies (nesting level 2 of at most 8): a usage share or count, a tier, or `and`/`or` of nested conditions.
+         * @example {
+         *       "metric": "requests",
+         *       "operator": "gte",
+         *       "threshold": 80,
+         *       "type": "usage_percent"
+         *     }
+         */
+        ConditionLevel2: {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_percent";
+        } | {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_absolute";
+        } | {
+            /** @constant */
+            type: "tier_match";
+            value: string;
+        } | {
+            /** @constant */
+            type: "tier_match";
+            values: string[];
+        } | {
+            conditions: components["schemas"]["ConditionLevel3"][];
+            /** @enum {string} */
+            operator: "and" | "or";
+            /** @constant */
+            type: "composite";
+        };
+        /**
+         * @description When a rule applies (nesting level 3 of at most 8): a usage share or count, a tier, or `and`/`or` of nested conditions.
+         * @example {
+         *       "metric": "requests",
+         *       "operator": "gte",
+         *       "threshold": 80,
+         *       "type": "usage_percent"
+         *     }
+         */
+        ConditionLevel3: {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_percent";
+        } | {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_absolute";
+        } | {
+            /** @constant */
+            type: "tier_match";
+            value: string;
+        } | {
+            /** @constant */
+            type: "tier_match";
+            values: string[];
+        } | {
+            conditions: components["schemas"]["ConditionLevel4"][];
+            /** @enum {string} */
+            operator: "and" | "or";
+            /** @constant */
+            type: "composite";
+        };
+        /**
+         * @description When a rule applies (nesting level 4 of at most 8): a usage share or count, a tier, or `and`/`or` of nested conditions.
+         * @example {
+         *       "metric": "requests",
+         *       "operator": "gte",
+         *       "threshold": 80,
+         *       "type": "usage_percent"
+         *     }
+         */
+        ConditionLevel4: {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_percent";
+        } | {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_absolute";
+        } | {
+            /** @constant */
+            type: "tier_match";
+            value: string;
+        } | {
+            /** @constant */
+            type: "tier_match";
+            values: string[];
+        } | {
+            conditions: components["schemas"]["ConditionLevel5"][];
+            /** @enum {string} */
+            operator: "and" | "or";
+            /** @constant */
+            type: "composite";
+        };
+        /**
+         * @description When a rule applies (nesting level 5 of at most 8): a usage share or count, a tier, or `and`/`or` of nested conditions.
+         * @example {
+         *       "metric": "requests",
+         *       "operator": "gte",
+         *       "threshold": 80,
+         *       "type": "usage_percent"
+         *     }
+         */
+        ConditionLevel5: {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_percent";
+        } | {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_absolute";
+        } | {
+            /** @constant */
+            type: "tier_match";
+            value: string;
+        } | {
+            /** @constant */
+            type: "tier_match";
+            values: string[];
+        } | {
+            conditions: components["schemas"]["ConditionLevel6"][];
+            /** @enum {string} */
+            operator: "and" | "or";
+            /** @constant */
+            type: "composite";
+        };
+        /**
+         * @description When a rule applies (nesting level 6 of at most 8): a usage share or count, a tier, or `and`/`or` of nested conditions.
+         * @example {
+         *       "metric": "requests",
+         *       "operator": "gte",
+         *       "threshold": 80,
+         *       "type": "usage_percent"
+         *     }
+         */
+        ConditionLevel6: {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_percent";
+        } | {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_absolute";
+        } | {
+            /** @constant */
+            type: "tier_match";
+            value: string;
+        } | {
+            /** @constant */
+            type: "tier_match";
+            values: string[];
+        } | {
+            conditions: components["schemas"]["ConditionLevel7"][];
+            /** @enum {string} */
+            operator: "and" | "or";
+            /** @constant */
+            type: "composite";
+        };
+        /**
+         * @description When a rule applies (nesting level 7 of at most 8): a usage share or count, a tier, or `and`/`or` of nested conditions.
+         * @example {
+         *       "metric": "requests",
+         *       "operator": "gte",
+         *       "threshold": 80,
+         *       "type": "usage_percent"
+         *     }
+         */
+        ConditionLevel7: {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_percent";
+        } | {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_absolute";
+        } | {
+            /** @constant */
+            type: "tier_match";
+            value: string;
+        } | {
+            /** @constant */
+            type: "tier_match";
+            values: string[];
+        } | {
+            conditions: components["schemas"]["ConditionLevel8"][];
+            /** @enum {string} */
+            operator: "and" | "or";
+            /** @constant */
+            type: "composite";
+        };
+        /**
+         * @description When a rule applies (nesting level 8 of at most 8): a usage share or count, a tier, or `and`/`or` of nested conditions.
+         * @example {
+         *       "metric": "requests",
+         *       "operator": "gte",
+         *       "threshold": 80,
+         *       "type": "usage_percent"
+         *     }
+         */
+        ConditionLevel8: {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_percent";
+        } | {
+            /** @enum {string} */
+            metric: "requests" | "tokens";
+            /** @enum {string} */
+            operator: "gt" | "gte" | "lt" | "lte" | "eq";
+            threshold: number;
+            /** @constant */
+            type: "usage_absolute";
+        } | {
+            /** @constant */
+            type: "tier_match";
+            value: string;
+        } | {
+            /** @constant */
+            type: "tier_match";
+            values: string[];
+        } | {
+            conditions: unknown[];
+            /** @enum {string} */
+            operator: "and" | "or";
+            /** @constant */
+            type: "composite";
         };
         /** @description The JSON body of every error response. */
         ErrorBody: {
@@ -614,25 +928,13 @@ export interface components {
         HistoryDay: {
             /** @description `YYYY-MM-DD`. */
             date: string;
-            /**
-             * Format: int64
-             * @description Requests answered with a 429.
-             */
+            /** @description Requests answered with a 429. */
             limited: number;
-            /**
-             * Format: int64
-             * @description Admitted requests (that were not failed upstream).
-             */
+            /** @description Admitted requests (that were not failed upstream). */
             requests: number;
-            /**
-             * Format: int64
-             * @description Tokens of those requests.
-             */
+            /** @description Tokens of those requests. */
             tokens: number;
-            /**
-             * Format: int64
-             * @description Distinct identities with admitted requests.
-             */
+            /** @description Distinct identities with admitted requests. */
             uniqueIdentities: number;
         };
         /** @description One week or month of history. */
@@ -642,30 +944,18 @@ export interface components {
              * @example 2026-03-15
              */
             end: string;
-            /**
-             * Format: int64
-             * @description Requests answered with a 429.
-             */
+            /** @description Requests answered with a 429. */
             limited: number;
-            /**
-             * Format: int64
-             * @description Admitted requests (that were not failed upstream).
-             */
+            /** @description Admitted requests (that were not failed upstream). */
             requests: number;
             /**
              * @description First day of the period, `YYYY-MM-DD` (a Monday for weeks, the 1st for months).
              * @example 2026-03-09
              */
             start: string;
-            /**
-             * Format: int64
-             * @description Tokens of those requests.
-             */
+            /** @description Tokens of those requests. */
             tokens: number;
-            /**
-             * Format: int64
-             * @description Distinct identities with admitted requests in the whole period.
-             */
+            /** @description Distinct identities with admitted requests in the whole period. */
             uniqueIdentities: number;
         };
         /** @description The history: per day (`{"days"}`) or per week or month (`{"interval", "periods"}`). */
@@ -683,19 +973,19 @@ export interface components {
             identity: string;
             /** @description First day of the period. */
             periodStart: string;
-            /**
-             * Format: int64
-             * @description Admitted requests.
-             */
+            /** @description Admitted requests. */
             requestsUsed: number;
             /** @description Tier of its latest admitted request. */
             tier?: string | null;
-            /**
-             * Format: int64
-             * @description Tokens counted.
-             */
+            /** @description Tokens counted. */
             tokensUsed: number;
         };
+        /**
+         * @description The `interval` of a history report.
+         * @example week
+         * @enum {string}
+         */
+        Interval: "day" | "week" | "month";
         /**
          * @description `limitType` values (documentation schema).
          * @enum {string}
@@ -710,7 +1000,11 @@ export interface components {
         };
         /** @description `POST /api/auth/magic-link/request` body. */
         MagicLinkRequest: {
-            /** @description Where to send the link. */
+            /**
+             * Format: email
+             * @description Where to send the link.
+             * @example you@example.com
+             */
             email: string;
         };
         /** @description A message-only answer. */
@@ -718,6 +1012,8 @@ export interface components {
             /** @description What happened. */
             message: string;
         };
+        /** @description A new project: `name` is required, every other field optional (the defaults of `ProjectPatch`). */
+        ProjectCreate: WithRequired<components["schemas"]["ProjectPatch"], "name">;
         /**
          * @description The body of `POST /api/projects` and `PATCH /api/projects/:id` as sent. Creation requires
          *     `name`; a patch may send any subset. Unknown fields are rejected.
@@ -732,20 +1028,13 @@ export interface components {
              */
             baseUrl?: string | null;
             /**
-             * Format: int64
              * @description Requests per period; `null` = no limit.
              * @example 50
              */
             dailyRequestLimit?: number | null;
-            /**
-             * Format: int64
-             * @description Tokens per period; `null` = no limit.
-             */
+            /** @description Tokens per period; `null` = no limit. */
             dailyTokenLimit?: number | null;
-            /**
-             * Format: int64
-             * @description Output tokens reserved for a request that names no `max_tokens`.
-             */
+            /** @description Output tokens reserved for a request that names no `max_tokens`. */
             defaultOutputTokens?: number | null;
             /** @description JSON answered (templated) with a 429 when a base limit is reached; `null` = the default body. */
             limitExceededResponse?: Record<string, unknown> | null;
@@ -766,11 +1055,11 @@ export interface components {
             providerApiKey?: string | null;
             providerSettings?: null | components["schemas"]["ProviderSettings"];
             /** @description Rules, evaluated in order (`{"id", "name", "enabled", "condition", "action"}`). */
-            rules?: Record<string, unknown>[] | null;
+            rules?: components["schemas"]["Rule"][];
             /** @description Tiers by name: `{"requestLimit": n|null, "tokenLimit": n|null}`. */
             tiers?: {
                 [key: string]: components["schemas"]["TierLimits"];
-            } | null;
+            };
             window?: null | components["schemas"]["Window"];
         };
         /** @description The API's Project object. */
@@ -779,20 +1068,11 @@ export interface components {
             baseUrl?: string | null;
             /** @description RFC 3339. */
             createdAt: string;
-            /**
-             * Format: int64
-             * @description Requests per day; `null` = no limit.
-             */
+            /** @description Requests per day; `null` = no limit. */
             dailyRequestLimit?: number | null;
-            /**
-             * Format: int64
-             * @description Tokens per day; `null` = no limit.
-             */
+            /** @description Tokens per day; `null` = no limit. */
             dailyTokenLimit?: number | null;
-            /**
-             * Format: int64
-             * @description Extension: output tokens reserved for requests without `max_tokens`, shown when not the default.
-             */
+            /** @description Extension: output tokens reserved for requests without `max_tokens`, shown when not the default. */
             defaultOutputTokens?: number | null;
             /** @description Whether a provider API key is stored (the key itself is never returned). */
             hasProviderApiKey: boolean;
@@ -844,6 +1124,39 @@ export interface components {
             /** @description `ok` or `unavailable` (Redis when `REDIS_URL` is set). */
             usageStore: string;
         };
+        Rule: {
+            action: components["schemas"]["RuleAction"];
+            condition: components["schemas"]["Condition"];
+            /** @description Default true. */
+            enabled?: boolean | null;
+            /** @description Stable id; `rule-<n>` (its position) when absent. */
+            id?: string | null;
+            name?: string | null;
+        };
+        /**
+         * @description What a rule does: `allow`, `block` (optional `message`) or `custom_response` (blocking, or a warning with `block: false`).
+         * @example {
+         *       "block": false,
+         *       "response": {
+         *         "message": "{{percent}}% of your free requests used"
+         *       },
+         *       "type": "custom_response"
+         *     }
+         */
+        RuleAction: {
+            /** @constant */
+            type: "allow";
+        } | {
+            message?: string | null;
+            /** @constant */
+            type: "block";
+        } | {
+            block?: boolean | null;
+            response: unknown;
+            status?: number | null;
+            /** @constant */
+            type: "custom_response";
+        };
         /** @description A session: the JWT and its user. */
         SessionResponse: {
             /** @description `Authorization: Bearer` token of later requests. */
@@ -853,11 +1166,18 @@ export interface components {
         };
         /** @description `POST /api/auth/signup` body. */
         SignupRequest: {
-            /** @description The first user's e-mail. */
+            /**
+             * Format: email
+             * @description The first user's e-mail.
+             * @example you@example.com
+             */
             email: string;
-            /** @description The new organization's name (unique, case-insensitively). */
+            /**
+             * @description The new organization's name (unique, case-insensitively).
+             * @example Acme
+             */
             organizationName: string;
-            /** @description Optional password for the legacy login (at least 8 characters). */
+            /** @description Optional password for the legacy login (8 to 1024 characters). */
             password?: string | null;
         };
         /** @description `POST /api/auth/signup` answer. */
@@ -869,15 +1189,9 @@ export interface components {
         };
         /** @description A tier's limits (documentation schema; core validates the real thing). */
         TierLimits: {
-            /**
-             * Format: int64
-             * @description Requests per period; `null` = no limit.
-             */
+            /** @description Requests per period; `null` = no limit. */
             requestLimit?: number | null;
-            /**
-             * Format: int64
-             * @description Tokens per period; `null` = no limit.
-             */
+            /** @description Tokens per period; `null` = no limit. */
             tokenLimit?: number | null;
         };
         /** @description Per-day history (`interval=day`, the default). */
@@ -897,32 +1211,17 @@ export interface components {
         };
         /** @description A project's usage in one period. */
         UsageSummary: {
-            /**
-             * Format: int64
-             * @description Admitted requests that failed upstream (not in `totalRequests`).
-             */
+            /** @description Admitted requests that failed upstream (not in `totalRequests`). */
             errorRequests: number;
-            /**
-             * Format: int64
-             * @description Requests answered with a 429.
-             */
+            /** @description Requests answered with a 429. */
             limitedRequests: number;
             /** @description First day of the period, `YYYY-MM-DD`. */
             periodStart: string;
-            /**
-             * Format: int64
-             * @description Admitted requests that count toward limits.
-             */
+            /** @description Admitted requests that count toward limits. */
             totalRequests: number;
-            /**
-             * Format: int64
-             * @description Tokens counted.
-             */
+            /** @description Tokens counted. */
             totalTokens: number;
-            /**
-             * Format: int64
-             * @description Identities with usage in the period.
-             */
+            /** @description Identities with usage in the period. */
             uniqueIdentities: number;
         };
         /** @description A signed-in user as the API shows it. */
@@ -964,7 +1263,14 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProjectPatch"];
+                /**
+                 * @example {
+                 *       "dailyRequestLimit": 50,
+                 *       "name": "My app",
+                 *       "providerApiKey": "sk-proj-…"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProjectCreate"];
             };
         };
         responses: {
@@ -983,6 +1289,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -992,6 +1305,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1001,6 +1320,72 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "not_found",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "payload_too_large",
+                     *       "message": "the request body is larger than the server accepts (MAX_BODY_BYTES)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_media_type",
+                     *       "message": "expected a JSON body with `Content-Type: application/json`"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1035,6 +1420,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1044,6 +1436,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1053,6 +1451,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "not_found",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1080,12 +1514,94 @@ export interface operations {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
+            /** @description `invalid_request`: malformed JSON or an invalid field (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Wrong e-mail or password (`invalid_credentials`) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "payload_too_large",
+                     *       "message": "the request body is larger than the server accepts (MAX_BODY_BYTES)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_media_type",
+                     *       "message": "expected a JSON body with `Content-Type: application/json`"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1119,6 +1635,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "payload_too_large",
+                     *       "message": "the request body is larger than the server accepts (MAX_BODY_BYTES)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_media_type",
+                     *       "message": "expected a JSON body with `Content-Type: application/json`"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1128,6 +1696,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "rate_limited",
+                     *       "message": "too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1155,12 +1744,94 @@ export interface operations {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
+            /** @description `invalid_request`: malformed JSON or an invalid field (`field` names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Unknown, used or expired token (`invalid_token`) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "payload_too_large",
+                     *       "message": "the request body is larger than the server accepts (MAX_BODY_BYTES)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_media_type",
+                     *       "message": "expected a JSON body with `Content-Type: application/json`"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1190,6 +1861,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1223,6 +1930,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1232,6 +1961,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "organization_taken",
+                     *       "message": "an organization with this name already exists"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "payload_too_large",
+                     *       "message": "the request body is larger than the server accepts (MAX_BODY_BYTES)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_media_type",
+                     *       "message": "expected a JSON body with `Content-Type: application/json`"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1253,6 +2033,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1281,6 +2076,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1295,7 +2126,14 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ProjectPatch"];
+                /**
+                 * @example {
+                 *       "dailyRequestLimit": 50,
+                 *       "name": "My app",
+                 *       "providerApiKey": "sk-proj-…"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProjectCreate"];
             };
         };
         responses: {
@@ -1314,6 +2152,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1323,6 +2168,72 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "payload_too_large",
+                     *       "message": "the request body is larger than the server accepts (MAX_BODY_BYTES)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_media_type",
+                     *       "message": "expected a JSON body with `Content-Type: application/json`"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1355,6 +2266,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1364,6 +2281,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "not_found",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1394,6 +2347,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1403,6 +2362,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "not_found",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1439,6 +2434,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1448,6 +2450,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1457,6 +2465,72 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "not_found",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "payload_too_large",
+                     *       "message": "the request body is larger than the server accepts (MAX_BODY_BYTES)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_media_type",
+                     *       "message": "expected a JSON body with `Content-Type: application/json`"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1489,6 +2563,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1498,6 +2579,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1507,6 +2594,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "not_found",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1516,6 +2624,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1548,6 +2662,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1557,6 +2677,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "not_found",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1607,6 +2763,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1616,6 +2779,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1625,6 +2794,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "not_found",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1634,6 +2824,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1644,11 +2840,8 @@ export interface operations {
             query?: {
                 /** @description First day, YYYY-MM-DD (default 29 days before `to` for days, 11 weeks for weeks, 11 months for months) */
                 from?: string;
-                /**
-                 * @description `day` (default), `week` (ISO, Monday start) or `month` (calendar); weeks and months are whole periods overlapping `from`–`to`
-                 * @example week
-                 */
-                interval?: string;
+                /** @description `day` (default), `week` (ISO, Monday start) or `month` (calendar); weeks and months are whole periods overlapping `from`–`to` */
+                interval?: components["schemas"]["Interval"];
                 /** @description Last day, YYYY-MM-DD (default today); at most 366 days after `from` */
                 to?: string;
             };
@@ -1681,6 +2874,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1690,6 +2890,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1699,6 +2905,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "not_found",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1734,6 +2976,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1743,6 +2992,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1752,6 +3007,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "not_found",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -1788,7 +3079,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
                 };
             };
             /** @description `invalid_project_key` */
@@ -1797,7 +3095,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
                 };
             };
             /** @description Limit reached or blocked by a rule; `Retry-After` and rate-limit headers (and, on the OpenAI-compatible route, `x-should-retry: false`, so OpenAI SDKs do not retry) */
@@ -1815,7 +3167,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description The usage store is unavailable; nothing was forwarded */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
                 };
             };
         };
@@ -1879,6 +3254,53 @@ export interface operations {
                     };
                 };
             };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
             /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
@@ -1897,6 +3319,22 @@ export interface operations {
             };
             /** @description `upstream_error`: the provider failed or could not be reached; not counted */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description The usage store is unavailable; nothing was forwarded */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1972,6 +3410,53 @@ export interface operations {
                     };
                 };
             };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
             /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
@@ -1990,6 +3475,22 @@ export interface operations {
             };
             /** @description `upstream_error`: the provider failed or could not be reached; not counted */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description The usage store is unavailable; nothing was forwarded */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2043,8 +3544,39 @@ export interface operations {
                     };
                 };
             };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `upstream_error` */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description The usage store is unavailable; nothing was forwarded */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2121,6 +3653,53 @@ export interface operations {
                     };
                 };
             };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
             /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
@@ -2139,6 +3718,22 @@ export interface operations {
             };
             /** @description `upstream_error`: the provider failed or could not be reached; not counted */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description The usage store is unavailable; nothing was forwarded */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2186,6 +3781,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2195,6 +3797,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "payload_too_large",
+                     *       "message": "the request body is larger than the server accepts (MAX_BODY_BYTES)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_media_type",
+                     *       "message": "expected a JSON body with `Content-Type: application/json`"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2213,6 +3866,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "upstream_error",
+                     *       "message": "the provider could not be reached"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The usage store is unavailable; nothing was forwarded */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2249,6 +3923,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2258,6 +3939,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "payload_too_large",
+                     *       "message": "the request body is larger than the server accepts (MAX_BODY_BYTES)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_media_type",
+                     *       "message": "expected a JSON body with `Content-Type: application/json`"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2276,6 +4008,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "upstream_error",
+                     *       "message": "the provider could not be reached"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The usage store is unavailable; nothing was forwarded */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2312,6 +4065,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2321,6 +4081,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "payload_too_large",
+                     *       "message": "the request body is larger than the server accepts (MAX_BODY_BYTES)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_media_type",
+                     *       "message": "expected a JSON body with `Content-Type: application/json`"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2339,6 +4150,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "upstream_error",
+                     *       "message": "the provider could not be reached"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The usage store is unavailable; nothing was forwarded */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2375,6 +4207,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2384,6 +4223,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "payload_too_large",
+                     *       "message": "the request body is larger than the server accepts (MAX_BODY_BYTES)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_media_type",
+                     *       "message": "expected a JSON body with `Content-Type: application/json`"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2402,6 +4292,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "upstream_error",
+                     *       "message": "the provider could not be reached"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The usage store is unavailable; nothing was forwarded */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2434,6 +4345,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2443,6 +4375,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "upstream_error",
+                     *       "message": "the provider could not be reached"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The usage store is unavailable; nothing was forwarded */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2479,6 +4432,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2488,6 +4448,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "payload_too_large",
+                     *       "message": "the request body is larger than the server accepts (MAX_BODY_BYTES)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_media_type",
+                     *       "message": "expected a JSON body with `Content-Type: application/json`"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2506,6 +4517,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "upstream_error",
+                     *       "message": "the provider could not be reached"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The usage store is unavailable; nothing was forwarded */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2542,6 +4574,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2551,6 +4590,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over `MAX_BODY_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "payload_too_large",
+                     *       "message": "the request body is larger than the server accepts (MAX_BODY_BYTES)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unsupported_media_type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unsupported_media_type",
+                     *       "message": "expected a JSON body with `Content-Type: application/json`"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2569,6 +4659,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "upstream_error",
+                     *       "message": "the provider could not be reached"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The usage store is unavailable; nothing was forwarded */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
@@ -2592,6 +4703,21 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     metrics: {
@@ -2610,6 +4736,21 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2632,6 +4773,21 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A dependency is unreachable */
             503: {
                 headers: {
@@ -2644,3 +4800,6 @@ export interface operations {
         };
     };
 }
+type WithRequired<T, K extends keyof T> = T & {
+    [P in K]-?: T[P];
+};

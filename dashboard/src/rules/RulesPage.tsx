@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 
 import { ApiError, capitalize, describe } from '../api/errors';
 import { useUpdateProject } from '../api/queries';
-import type { Project } from '../api/types';
+import type { Project, ProjectInput } from '../api/types';
 import { Button } from '../components/Button';
 import { Card } from '../components/Card';
 import { FlagIcon, PlusIcon } from '../components/Icons';
@@ -78,7 +78,7 @@ function Builder({ project }: { project: Project }) {
     setChecked(true);
     if (Object.keys(local).length) return;
     setSavedKeys(rules.map((r) => r.key));
-    update.mutate({ rules: rulesToApi(rules) as unknown as Record<string, unknown>[] }, { onSuccess: () => toast('Rules saved') });
+    update.mutate({ rules: rulesToApi(rules) as unknown as NonNullable<ProjectInput['rules']> }, { onSuccess: () => toast('Rules saved') });
   };
 
   return (
