@@ -125,6 +125,10 @@ pub struct RawConfig {
     /// which are kept longer.
     #[arg(long, env = "REQUEST_LOG_RETENTION_DAYS", default_value_t = 30)]
     pub request_log_retention_days: u32,
+    /// Webhook URLs on loopback, private and link-local addresses are refused in production
+    /// unless `true` (always allowed in development).
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE_NETWORKS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private_networks: bool,
 }
 
 impl RawConfig {
@@ -165,6 +169,7 @@ impl RawConfig {
             provider_first_byte_timeout_ms: None,
             provider_idle_timeout_ms: None,
             request_log_retention_days: 30,
+            webhook_allow_private_networks: false,
         }
     }
 }
@@ -272,6 +277,8 @@ pub struct Config {
     pub providers: ProviderOptions,
     /// Days the raw request log is kept.
     pub request_log_retention_days: u32,
+    /// Whether webhook URLs may resolve to private networks in production.
+    pub webhook_allow_private_networks: bool,
 }
 
 impl Config {
@@ -566,6 +573,7 @@ impl TryFrom<RawConfig> for Config {
             log_format,
             providers,
             request_log_retention_days: raw.request_log_retention_days,
+            webhook_allow_private_networks: raw.webhook_allow_private_networks,
         })
     }
 }

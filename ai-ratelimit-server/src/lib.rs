@@ -31,6 +31,7 @@ pub mod state;
 pub mod telemetry;
 pub mod usage;
 pub mod usage_store;
+pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -76,6 +77,7 @@ pub struct App {
     state: AppState,
     request_log_task: RequestLogTask,
     prune_task: PruneTask,
+    webhook_tasks: webhooks::WebhookTasks,
 }
 
 /// Builds the server with the system clock.
@@ -101,6 +103,8 @@ pub async fn build_app_with(config: Config, options: AppOptions) -> Result<App, 
         .map_err(|e| ServerError::Startup(format!("providers: {e}")))?;
     let cipher = KeyCipher::new(&config.encryption_key);
     let (request_log, request_log_task) = RequestLogWriter::start(db.pool().clone());
+    let (webhooks, webhook_tasks) =
+        webhooks::start(db.pool().clone(), cipher.clone(), options.clock.clone());
     let prune_task = PruneTask::start(
         db.pool().clone(),
         options.clock.clone(),
@@ -122,6 +126,7 @@ pub async fn build_app_with(config: Config, options: AppOptions) -> Result<App, 
         db,
         http,
         config,
+        webhooks,
     });
     let router = routes::router(state.clone())?;
     Ok(App {
@@ -129,6 +134,7 @@ pub async fn build_app_with(config: Config, options: AppOptions) -> Result<App, 
         state,
         request_log_task,
         prune_task,
+        webhook_tasks,
     })
 }
 
@@ -180,6 +186,7 @@ impl App {
             state,
             request_log_task,
             prune_task,
+            webhook_tasks,
         } = self;
         drop(router);
         // Waits for the token settlements of streams abandoned during the shutdown (those that
@@ -187,6 +194,7 @@ impl App {
         state.settlements.close();
         state.settlements.wait().await;
         prune_task.finish().await;
+        webhook_tasks.finish().await;
         request_log_task.finish(&state.request_log).await;
         state.db.close().await;
         tracing::info!("server stopped");

@@ -9,7 +9,7 @@ use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, Required, ResponseBuil
 use utoipa::{Modify, OpenApi};
 
 use crate::proxy::openapi::OperationPaths;
-use crate::{admin, auth, error, ops, projects, reports, usage};
+use crate::{admin, auth, error, ops, projects, reports, usage, webhooks};
 
 /// The API document.
 #[derive(OpenApi)]
@@ -34,6 +34,14 @@ use crate::{admin, auth, error, ops, projects, reports, usage};
         usage::by_identity,
         usage::history,
         reports::forget::forget_identity,
+        webhooks::routes::create,
+        webhooks::routes::list,
+        webhooks::routes::get,
+        webhooks::routes::update,
+        webhooks::routes::delete,
+        webhooks::routes::rotate_secret,
+        webhooks::routes::test,
+        webhooks::routes::deliveries,
         admin::create_project,
         admin::identity_usage,
         ops::healthz,
@@ -47,6 +55,7 @@ use crate::{admin, auth, error, ops, projects, reports, usage};
         (name = "auth", description = "Sign-up, magic links, sessions"),
         (name = "projects", description = "Projects of the caller's organization"),
         (name = "usage", description = "Usage of a project"),
+        (name = "webhooks", description = "Webhooks on limit events (Standard Webhooks signatures)"),
         (name = "proxy", description = "The limiting proxy (header `x-project-key`)"),
         (name = "admin", description = "Admin API (header `x-admin-key`)"),
         (name = "operations", description = "Health, readiness, metrics, this document"),

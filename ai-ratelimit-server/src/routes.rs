@@ -13,7 +13,7 @@ use tracing::Level;
 
 use crate::error::ServerError;
 use crate::state::AppState;
-use crate::{admin, auth, dashboard, openapi, ops, projects, proxy, reports, usage};
+use crate::{admin, auth, dashboard, openapi, ops, projects, proxy, reports, usage, webhooks};
 
 /// Headers a browser app may read from proxied responses.
 const EXPOSED_HEADERS: &[&str] = &[
@@ -104,6 +104,25 @@ fn project_routes() -> Router<AppState> {
         .route(
             "/{id}/identities/{identity}",
             delete(reports::forget::forget_identity),
+        )
+        .route(
+            "/{id}/webhooks",
+            get(webhooks::routes::list).post(webhooks::routes::create),
+        )
+        .route(
+            "/{id}/webhooks/{wid}",
+            get(webhooks::routes::get)
+                .patch(webhooks::routes::update)
+                .delete(webhooks::routes::delete),
+        )
+        .route(
+            "/{id}/webhooks/{wid}/rotate-secret",
+            post(webhooks::routes::rotate_secret),
+        )
+        .route("/{id}/webhooks/{wid}/test", post(webhooks::routes::test))
+        .route(
+            "/{id}/webhooks/{wid}/deliveries",
+            get(webhooks::routes::deliveries),
         )
 }
 

@@ -52,6 +52,8 @@ pub struct SharedState {
     pub settlements: tokio_util::task::TaskTracker,
     /// Shared outbound HTTP client (connection pooling).
     pub http: reqwest::Client,
+    /// Webhook events and their delivery.
+    pub webhooks: crate::webhooks::Webhooks,
 }
 
 impl AppState {

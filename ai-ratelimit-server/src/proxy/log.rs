@@ -9,10 +9,15 @@ use crate::request_log::{RequestLogEntry, RequestLogWriter, RequestOutcome};
 /// only the extensions it was told to keep, here [`CallLog`]).
 pub struct ProxyLog {
     pub(super) log: RequestLogWriter,
+    /// Limit events for webhooks (queued, never written here).
+    pub(super) webhooks: crate::webhooks::emit::Emitter,
 }
 
 impl RequestObserver for ProxyLog {
     fn observe(&self, record: &RequestRecord) {
+        if let Some(event) = crate::webhooks::emit::LimitEvent::of(record) {
+            self.webhooks.emit(event);
+        }
         let outcome = match record.outcome {
             Outcome::Allowed => RequestOutcome::Allowed,
             Outcome::Error => RequestOutcome::Error,

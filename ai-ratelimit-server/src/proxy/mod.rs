@@ -130,6 +130,7 @@ fn layer(
     .settlement_tracker(state.settlements.clone())
     .observer(ProxyLog {
         log: state.request_log.clone(),
+        webhooks: state.webhooks.emitter.clone(),
     })
     .record_extension::<CallLog>()
 }

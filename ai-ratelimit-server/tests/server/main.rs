@@ -20,3 +20,4 @@ mod proxy_providers;
 mod reports;
 mod startup;
 mod usage;
+mod webhooks;

@@ -1,0 +1,376 @@
+//! Webhooks on limit events (issue 19) with a real receiver on loopback: signatures checked
+//! from the Standard Webhooks specification, once per identity and period under concurrent
+//! denials, retries until the receiver recovers, delivery across a restart, disabling.
+
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use ai_ratelimit_server::Config;
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode as AxumStatus};
+use axum::routing::post;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chrono::Duration;
+use hmac::{Hmac, Mac as _};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::harness::{Backend, TestServer, unique_email, unique_org};
+use crate::on_every_backend;
+
+on_every_backend!(
+    signed_once_per_identity_and_period,
+    endpoints_and_their_errors
+);
+
+/// One request the receiver got: its headers of interest and body.
+#[derive(Debug, Clone)]
+struct Received {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+}
+
+/// A webhook receiver on loopback answering `status` (changeable).
+struct Receiver {
+    url: String,
+    got: Arc<Mutex<Vec<Received>>>,
+    status: Arc<AtomicU16>,
+}
+
+impl Receiver {
+    async fn start() -> Self {
+        let got: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let status = Arc::new(AtomicU16::new(200));
+        let (g, st) = (got.clone(), status.clone());
+        let app = Router::new().route(
+            "/hook",
+            post(move |headers: HeaderMap, body: String| {
+                let (g, st) = (g.clone(), st.clone());
+                async move {
+                    let header = |name: &str| {
+                        headers
+                            .get(name)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_owned()
+                    };
+                    g.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(Received {
+                            id: header("webhook-id"),
+                            timestamp: header("webhook-timestamp"),
+                            signature: header("webhook-signature"),
+                            body,
+                        });
+                    AxumStatus::from_u16(st.load(Ordering::SeqCst)).unwrap_or(AxumStatus::OK)
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { url, got, status }
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.got
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// Waits (without asserting any duration) until `check` holds, driving the deliverer.
+async fn until(s: &TestServer, what: &str, check: impl Fn() -> bool) {
+    for _ in 0..500 {
+        if check() {
+            return;
+        }
+        let _ = s.state.webhooks.deliverer.deliver_due().await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+/// The signature as the specification defines it, computed here independently.
+fn expected_signature(secret: &str, r: &Received) -> String {
+    let key = STANDARD
+        .decode(secret.strip_prefix("whsec_").expect("prefix"))
+        .expect("base64 key");
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("key");
+    mac.update(format!("{}.{}.{}", r.id, r.timestamp, r.body).as_bytes());
+    format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+}
+
+/// A project whose every request is denied (limit 0), with a webhook to `receiver`:
+/// (session, project id, project key, webhook id, secret).
+async fn setup(s: &TestServer, receiver: &Receiver) -> (String, String, String, String, String) {
+    let jwt = s
+        .sign_in_new(&unique_email("hooks"), &unique_org("Hooks"))
+        .await;
+    let p = s
+        .post(
+            "/api/projects",
+            Some(&jwt),
+            &json!({"name": "h", "dailyRequestLimit": 0}),
+        )
+        .await;
+    let id = p.body["id"].as_str().expect("id").to_owned();
+    let key = p.body["projectKey"].as_str().expect("key").to_owned();
+    let w = s
+        .post(
+            &format!("/api/projects/{id}/webhooks"),
+            Some(&jwt),
+            &json!({"url": receiver.url, "events": ["limit.exceeded"], "description": "alerts"}),
+        )
+        .await;
+    assert_eq!(w.status, StatusCode::CREATED, "{}", w.text);
+    let wid = w.body["id"].as_str().expect("wid").to_owned();
+    let secret = w.body["secret"].as_str().expect("secret").to_owned();
+    (jwt, id, key, wid, secret)
+}
+
+async fn deny(s: &TestServer, key: &str, identity: &str) {
+    let r = s
+        .client
+        .post(format!("{}/api/v1/proxy/chat", s.base))
+        .header("x-project-key", key)
+        .json(&json!({"identity": identity, "model": "gpt-4o-mini", "messages": [{"role": "user", "content": "a secret prompt"}]}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn signed_once_per_identity_and_period(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    let (jwt, id, key, wid, secret) = setup(&s, &receiver).await;
+    // Concurrent denials of one identity, and one of another.
+    let mut denials: Vec<_> = (0..20).map(|_| deny(&s, &key, "alice")).collect();
+    denials.push(deny(&s, &key, "bob"));
+    futures::future::join_all(denials).await;
+    until(&s, "two events delivered", || {
+        receiver.received().len() >= 2
+    })
+    .await;
+    // Nothing more is due: exactly one event per identity and period.
+    s.state
+        .webhooks
+        .deliverer
+        .deliver_due()
+        .await
+        .expect("deliver");
+    let got = receiver.received();
+    assert_eq!(got.len(), 2, "{got:?}");
+    let mut identities = Vec::new();
+    for r in &got {
+        assert_eq!(r.signature, expected_signature(&secret, r), "signature");
+        assert!(r.id.starts_with("msg_"));
+        let body: Value = serde_json::from_str(&r.body).expect("json");
+        assert_eq!(body["type"], "limit.exceeded");
+        assert_eq!(body["data"]["projectId"], id.as_str());
+        assert_eq!(body["data"]["metric"], "requests");
+        assert_eq!(body["data"]["used"], 0);
+        assert_eq!(body["data"]["limit"], 0);
+        assert_eq!(body["data"]["periodStart"], "2026-03-10T00:00:00Z");
+        assert_eq!(body["data"]["periodEnd"], "2026-03-11T00:00:00Z");
+        assert!(!r.body.contains("secret prompt"), "metadata only");
+        identities.push(
+            body["data"]["identity"]
+                .as_str()
+                .expect("identity")
+                .to_owned(),
+        );
+    }
+    identities.sort();
+    assert_eq!(identities, ["alice", "bob"]);
+    let log = s
+        .get(
+            &format!("/api/projects/{id}/webhooks/{wid}/deliveries"),
+            Some(&jwt),
+        )
+        .await;
+    let items = log.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|d| d["status"] == "delivered"
+        && d["attempts"] == 1
+        && d["lastResponseStatus"] == 200));
+
+    // The next period fires again.
+    s.clock.advance(Duration::days(1));
+    deny(&s, &key, "alice").await;
+    until(&s, "the next day's event", || {
+        receiver.received().len() == 3
+    })
+    .await;
+    s.stop().await;
+}
+
+async fn endpoints_and_their_errors(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    let (jwt, id, _, wid, _) = setup(&s, &receiver).await;
+    let base = format!("/api/projects/{id}/webhooks");
+    let list = s.get(&base, Some(&jwt)).await;
+    assert_eq!(list.body.as_array().map(Vec::len), Some(1));
+    assert!(
+        list.body[0].get("secret").is_none(),
+        "no secret in listings"
+    );
+    assert_eq!(list.body[0]["enabled"], true);
+    assert_eq!(list.body[0]["description"], "alerts");
+    for (body, field) in [
+        (
+            json!({"url": "ftp://example.com/x", "events": ["limit.exceeded"]}),
+            "url",
+        ),
+        (
+            json!({"url": "not a url", "events": ["limit.exceeded"]}),
+            "url",
+        ),
+        (
+            json!({"url": receiver.url, "events": ["limit.nope"]}),
+            "events[0]",
+        ),
+        (json!({"url": receiver.url, "events": []}), "events"),
+        (json!({"url": receiver.url}), "events"),
+    ] {
+        let r = s.post(&base, Some(&jwt), &body).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.text);
+        assert_eq!(r.body["error"], "invalid_request");
+        assert_eq!(r.body["field"], field, "{body}");
+    }
+    let rotated = s
+        .post(
+            &format!("{base}/{wid}/rotate-secret"),
+            Some(&jwt),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK);
+    let secret = rotated.body["secret"].as_str().expect("secret").to_owned();
+    let test = s
+        .post(&format!("{base}/{wid}/test"), Some(&jwt), &json!({}))
+        .await;
+    assert_eq!(test.status, StatusCode::ACCEPTED);
+    until(&s, "the test event", || receiver.received().len() == 1).await;
+    let got = &receiver.received()[0];
+    assert_eq!(
+        got.signature,
+        expected_signature(&secret, got),
+        "new secret signs"
+    );
+    assert!(got.body.contains("webhook.test"));
+    let patched = s
+        .patch(
+            &format!("{base}/{wid}"),
+            Some(&jwt),
+            &json!({"enabled": false, "events": ["limit.warning", "limit.exceeded"]}),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    assert_eq!(patched.body["enabled"], false);
+    assert_eq!(
+        patched.body["events"],
+        json!(["limit.warning", "limit.exceeded"])
+    );
+    let other = s
+        .sign_in_new(&unique_email("other"), &unique_org("Other"))
+        .await;
+    assert_eq!(
+        s.get(&format!("{base}/{wid}"), Some(&other)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        s.delete(&format!("{base}/{wid}"), Some(&jwt)).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        s.get(&format!("{base}/{wid}"), Some(&jwt)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    s.stop().await;
+}
+
+/// A receiver failing, then recovering: retried with backoff (the fake clock makes the retry
+/// due), across a restart of the server, and the endpoint disabled after 24 hours of failures.
+#[tokio::test]
+async fn retries_survive_a_restart_and_endless_failures_disable() {
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    receiver.status.store(500, Ordering::SeqCst);
+    let (jwt, id, key, wid, _) = setup(&s, &receiver).await;
+    deny(&s, &key, "carol").await;
+    until(&s, "a failed attempt", || !receiver.received().is_empty()).await;
+    let log = s
+        .get(
+            &format!("/api/projects/{id}/webhooks/{wid}/deliveries"),
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(log.body["items"][0]["status"], "pending");
+    assert_eq!(log.body["items"][0]["lastResponseStatus"], 500);
+    assert!(log.body["items"][0]["nextAttemptAt"].is_string());
+
+    // Restart mid-retry: the outbox is in the database.
+    let url = format!("sqlite://{}/server.db", s.dir.path().display());
+    let dir = s.stop().await;
+    let s = TestServer::start_config(Config::development(url).expect("config"), dir, None).await;
+    receiver.status.store(200, Ordering::SeqCst);
+    s.clock.advance(Duration::hours(1));
+    until(&s, "delivered after the restart", || {
+        receiver.received().iter().any(|r| r.body.contains("carol"))
+            && receiver.received().len() >= 2
+    })
+    .await;
+    let log = s
+        .get(
+            &format!("/api/projects/{id}/webhooks/{wid}/deliveries"),
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(log.body["items"][0]["status"], "delivered", "{}", log.text);
+    let first = receiver.received()[0].id.clone();
+    assert!(
+        receiver.received().iter().all(|r| r.id == first),
+        "the same webhook-id on every attempt"
+    );
+
+    // Failing for over 24 hours disables the endpoint.
+    receiver.status.store(503, Ordering::SeqCst);
+    deny(&s, &key, "dave").await;
+    let attempts = receiver.received().len();
+    until(&s, "a failing attempt", || {
+        receiver.received().len() > attempts
+    })
+    .await;
+    s.clock.advance(Duration::hours(25));
+    let w = format!("/api/projects/{id}/webhooks/{wid}");
+    for _ in 0..500 {
+        if s.get(&w, Some(&jwt)).await.body["enabled"] == false {
+            break;
+        }
+        let _ = s.state.webhooks.deliverer.deliver_due().await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(s.get(&w, Some(&jwt)).await.body["enabled"], false);
+    // Re-enabled by the user.
+    let on = s.patch(&w, Some(&jwt), &json!({"enabled": true})).await;
+    assert_eq!(on.body["enabled"], true);
+    s.stop().await;
+}
