@@ -24,6 +24,10 @@ CREATE TABLE webhook_deliveries (
     -- The event id (`webhook-id`, the same on every retry).
     id TEXT PRIMARY KEY,
     webhook_id TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    -- The end user the event is about (NULL: none, e.g. a test event), so that erasing an
+    -- identity erases its events too.
+    identity TEXT,
     event_type TEXT NOT NULL,
     -- Once per endpoint, event type, identity (or project) and period: a second insert of the
     -- same key does nothing.
@@ -40,3 +44,4 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, created_at);
+CREATE INDEX webhook_deliveries_identity ON webhook_deliveries (project_id, identity);

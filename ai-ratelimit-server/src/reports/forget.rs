@@ -1,6 +1,6 @@
 //! Erasure of an end user (`DELETE /api/projects/:id/identities/:identity`): its counters in
-//! the usage store, its request-log rows and its per-identity rollups. The project's per-day
-//! totals keep the identity's anonymous share of them.
+//! the usage store, its request-log rows, its per-identity rollups and its webhook events. The
+//! project's per-day totals keep the identity's anonymous share of them.
 
 use ai_ratelimit_core::{UsageKey, UsageStore as _};
 use axum::extract::{Path, State};
@@ -69,6 +69,8 @@ pub async fn forget_identity(
         .bind(&identity)
         .execute(state.db.pool())
         .await?;
+    // Its webhook events name it too.
+    crate::webhooks::store::forget(state.db.pool(), &project.id, &identity).await?;
     tracing::info!(project = %project.id, "identity erased");
     Ok(StatusCode::NO_CONTENT)
 }

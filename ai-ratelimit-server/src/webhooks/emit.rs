@@ -174,6 +174,8 @@ pub async fn queue(
             pool,
             &id,
             &endpoint.id,
+            &event.project_id,
+            Some(&event.identity),
             event.event_type,
             &dedup,
             &event.payload(now),

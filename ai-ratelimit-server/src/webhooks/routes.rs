@@ -359,6 +359,8 @@ pub async fn test(
         state.db.pool(),
         &event_id,
         &row.id,
+        &project,
+        None,
         "webhook.test",
         &event_id,
         &body,

@@ -149,22 +149,27 @@ pub async fn subscribers(
 
 /// Queues an event for an endpoint, unless its `dedup_key` was queued before (once per
 /// identity, event type and period). Returns whether it was queued.
+#[allow(clippy::too_many_arguments)]
 pub async fn enqueue(
     pool: &AnyPool,
     id: &str,
     webhook_id: &str,
+    project_id: &str,
+    identity: Option<&str>,
     event_type: &str,
     dedup_key: &str,
     payload: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "INSERT INTO webhook_deliveries (id, webhook_id, event_type, dedup_key, payload, status, attempts, \
-         last_response_status, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', 0, NULL, $6, $6) ON CONFLICT (dedup_key) DO NOTHING",
+        "INSERT INTO webhook_deliveries (id, webhook_id, project_id, identity, event_type, dedup_key, payload, \
+         status, attempts, last_response_status, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, NULL, $8, $8) ON CONFLICT (dedup_key) DO NOTHING",
     )
     .bind(id)
     .bind(webhook_id)
+    .bind(project_id)
+    .bind(identity)
     .bind(event_type)
     .bind(dedup_key)
     .bind(payload)
@@ -172,6 +177,16 @@ pub async fn enqueue(
     .execute(pool)
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Erases an identity's events (an end user's erasure request).
+pub async fn forget(pool: &AnyPool, project_id: &str, identity: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM webhook_deliveries WHERE project_id = $1 AND identity = $2")
+        .bind(project_id)
+        .bind(identity)
+        .execute(pool)
+        .await
+        .map(|_| ())
 }
 
 /// A delivery claimed for one attempt.
