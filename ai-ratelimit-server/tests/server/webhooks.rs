@@ -457,3 +457,67 @@ async fn two_instances_on_postgres_deliver_each_event_once() {
     b.stop().await;
     a.stop().await;
 }
+
+/// A production server refuses webhook URLs on loopback, private or link-local addresses,
+/// unless `WEBHOOK_ALLOW_PRIVATE_NETWORKS=true`.
+#[tokio::test]
+async fn production_refuses_private_addresses_unless_allowed() {
+    for allow in [false, true] {
+        let Some(s) = TestServer::start_with(Backend::Sqlite, |raw| {
+            raw.app_env = Some("production".to_owned());
+            raw.jwt_secret = Some("a-production-secret-of-more-than-32-bytes".to_owned());
+            raw.encryption_key = Some(crate::harness::base64_key(3));
+            raw.resend_api_key = Some("re_test_key".to_owned());
+            raw.email_from = Some("AI Ratelimit <login@example.com>".to_owned());
+            raw.public_url = Some("https://ratelimit.example.com".to_owned());
+            raw.webhook_allow_private_networks = allow;
+        })
+        .await
+        else {
+            return;
+        };
+        // A session without the e-mail round trip.
+        let now = s.state.clock.now();
+        let user = ai_ratelimit_server::accounts::create_organization_with_user(
+            s.state.db.pool(),
+            &unique_org("Prod"),
+            &unique_email("prod"),
+            None,
+            now,
+        )
+        .await
+        .expect("user");
+        let jwt = s.state.sessions.issue(&user, now).expect("session");
+        let p = s
+            .post("/api/projects", Some(&jwt), &json!({"name": "p"}))
+            .await;
+        let id = p.body["id"].as_str().expect("id").to_owned();
+        for url in [
+            "http://127.0.0.1:9/hook",
+            "http://10.0.0.8/hook",
+            "http://169.254.169.254/latest",
+            "http://[::1]/hook",
+            "http://localhost/hook",
+        ] {
+            let r = s
+                .post(
+                    &format!("/api/projects/{id}/webhooks"),
+                    Some(&jwt),
+                    &json!({"url": url, "events": ["limit.exceeded"]}),
+                )
+                .await;
+            if allow {
+                assert_eq!(r.status, StatusCode::CREATED, "{url}: {}", r.text);
+            } else {
+                assert_eq!(r.status, StatusCode::BAD_REQUEST, "{url}");
+                assert_eq!(r.body["field"], "url");
+                assert!(
+                    r.text.contains("WEBHOOK_ALLOW_PRIVATE_NETWORKS"),
+                    "{}",
+                    r.text
+                );
+            }
+        }
+        s.stop().await;
+    }
+}
