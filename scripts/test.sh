@@ -10,14 +10,15 @@ export AIRL_TEST_REDIS_URL="${AIRL_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 
 bash scripts/services.sh
 
-# The official Python `openai` package drives the server's OpenAI drop-in in one Rust test
+# The official Python `openai` package drives the server's OpenAI drop-in in one Rust test, and
+# `standardwebhooks` (the Standard Webhooks reference) verifies webhook signatures in another
 # (AIRL_TEST_PYTHON). Installed once into a virtualenv outside the repository; skipped when
 # that interpreter already imports it.
 if [ -z "${AIRL_TEST_PYTHON:-}" ]; then
   venv="${AIRL_PYTHON_VENV:-$HOME/.cache/ai-ratelimit/venv}"
-  if ! "$venv/bin/python" -c 'import openai' 2>/dev/null; then
+  if ! "$venv/bin/python" -c 'import openai, standardwebhooks' 2>/dev/null; then
     [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check openai
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check openai standardwebhooks
   fi
   export AIRL_TEST_PYTHON="$venv/bin/python"
 fi

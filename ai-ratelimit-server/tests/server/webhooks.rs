@@ -211,6 +211,7 @@ async fn signed_once_per_identity_and_period(backend: Backend) {
     }
     identities.sort();
     assert_eq!(identities, ["alice", "bob"]);
+    verify_with_standardwebhooks(&secret, &got).await;
     let path = format!("/api/projects/{id}/webhooks/{wid}/deliveries");
     let log = log_when(&s, &jwt, &path, |log| {
         log["items"]
@@ -520,4 +521,63 @@ async fn production_refuses_private_addresses_unless_allowed() {
         }
         s.stop().await;
     }
+}
+
+/// Checks deliveries with the `standardwebhooks` Python package (tests/python/verify_webhook.py)
+/// in `AIRL_TEST_PYTHON` (scripts/test.sh installs it). Without the package: skipped outside
+/// CI, a failure under `CI=true`.
+async fn verify_with_standardwebhooks(secret: &str, got: &[Received]) {
+    use tokio::io::AsyncWriteExt as _;
+    let python = std::env::var("AIRL_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let probe = tokio::process::Command::new(&python)
+        .args(["-c", "import standardwebhooks"])
+        .output()
+        .await;
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "standardwebhooks is not importable by {python} under CI=true (run scripts/test.sh)"
+        );
+        eprintln!("SKIPPED: standardwebhooks is not importable by {python}");
+        return;
+    }
+    let script = format!(
+        "{}/tests/python/verify_webhook.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut child = tokio::process::Command::new(&python)
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("python runs");
+    let mut input = String::new();
+    for r in got {
+        input.push_str(
+            &json!({"secret": secret, "id": r.id, "timestamp": r.timestamp, "signature": r.signature, "body": r.body})
+                .to_string(),
+        );
+        input.push('\n');
+    }
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input.as_bytes()).await.expect("written");
+    drop(stdin);
+    let output = child.wait_with_output().await.expect("finished");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| *l == "verified limit.exceeded")
+            .count(),
+        got.len(),
+        "{stdout}"
+    );
+    assert!(stdout.contains("tampered rejected"), "{stdout}");
 }
