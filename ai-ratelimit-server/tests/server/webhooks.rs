@@ -581,3 +581,61 @@ async fn verify_with_standardwebhooks(secret: &str, got: &[Received]) {
     );
     assert!(stdout.contains("tampered rejected"), "{stdout}");
 }
+
+/// A non-blocking rule's warning fires `limit.warning` once per identity and period; an
+/// endpoint subscribed only to it gets no `limit.exceeded`.
+#[tokio::test]
+async fn warnings_fire_limit_warning_once_per_period() {
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let upstream = crate::proxy::MockUpstream::start().await;
+    let receiver = Receiver::start().await;
+    let (jwt, id, key) = crate::proxy::project(
+        &s,
+        json!({"name": "w", "baseUrl": upstream.url(), "dailyRequestLimit": 3,
+            "rules": [{"condition": {"type": "usage_absolute", "metric": "requests", "operator": "gte", "threshold": 1},
+                "action": {"type": "custom_response", "response": {"message": "{{used}} of {{limit}}"}, "block": false}}]}),
+    )
+    .await;
+    let w = s
+        .post(
+            &format!("/api/projects/{id}/webhooks"),
+            Some(&jwt),
+            &json!({"url": receiver.url, "events": ["limit.warning"]}),
+        )
+        .await;
+    assert_eq!(w.status, StatusCode::CREATED);
+    let secret = w.body["secret"].as_str().expect("secret").to_owned();
+    let chat = json!({"identity": "erin", "model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]});
+    // The first request is not warned (no usage yet); the second and third are; the fourth is
+    // denied (no subscriber for that).
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let r = s
+            .client
+            .post(format!("{}/api/v1/proxy/chat", s.base))
+            .header("x-project-key", &key)
+            .json(&chat)
+            .send()
+            .await
+            .expect("sent");
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 429]);
+    until(&s, "the warning", || !receiver.received().is_empty()).await;
+    s.state
+        .webhooks
+        .deliverer
+        .deliver_due()
+        .await
+        .expect("deliver");
+    let got = receiver.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].signature, expected_signature(&secret, &got[0]));
+    let body: Value = serde_json::from_str(&got[0].body).expect("json");
+    assert_eq!(body["type"], "limit.warning");
+    assert_eq!(body["data"]["identity"], "erin");
+    assert_eq!(body["data"]["limit"], 3);
+    s.stop().await;
+}
