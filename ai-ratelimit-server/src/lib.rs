@@ -103,8 +103,13 @@ pub async fn build_app_with(config: Config, options: AppOptions) -> Result<App, 
         .map_err(|e| ServerError::Startup(format!("providers: {e}")))?;
     let cipher = KeyCipher::new(&config.encryption_key);
     let (request_log, request_log_task) = RequestLogWriter::start(db.pool().clone());
-    let (webhooks, webhook_tasks) =
-        webhooks::start(db.pool().clone(), cipher.clone(), options.clock.clone());
+    let (webhooks, webhook_tasks) = webhooks::start(
+        db.pool().clone(),
+        cipher.clone(),
+        options.clock.clone(),
+        config.webhook_allow_private_networks
+            || config.environment == config::Environment::Development,
+    );
     let prune_task = PruneTask::start(
         db.pool().clone(),
         options.clock.clone(),
@@ -194,7 +199,7 @@ impl App {
         state.settlements.close();
         state.settlements.wait().await;
         prune_task.finish().await;
-        webhook_tasks.finish().await;
+        webhook_tasks.finish(&state.webhooks).await;
         request_log_task.finish(&state.request_log).await;
         state.db.close().await;
         tracing::info!("server stopped");

@@ -45,6 +45,9 @@ pub struct Deliverer {
     http: reqwest::Client,
     clock: Arc<dyn Clock>,
     notify: Arc<Notify>,
+    /// Whether URLs may resolve to private networks (checked again at each attempt: a host
+    /// may resolve elsewhere than when the endpoint was saved).
+    allow_private: bool,
 }
 
 /// The background loop; [`DeliveryTask::finish`] stops it.
@@ -66,7 +69,12 @@ impl DeliveryTask {
 
 impl Deliverer {
     /// A deliverer over `pool`.
-    pub fn new(pool: AnyPool, cipher: KeyCipher, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        pool: AnyPool,
+        cipher: KeyCipher,
+        clock: Arc<dyn Clock>,
+        allow_private: bool,
+    ) -> Self {
         let http = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
@@ -78,6 +86,7 @@ impl Deliverer {
             http,
             clock,
             notify: Arc::new(Notify::new()),
+            allow_private,
         }
     }
 
@@ -161,11 +170,17 @@ impl Deliverer {
         if let Some(signature) = signature {
             request = request.header("webhook-signature", signature);
         }
-        let response_status = match request.send().await {
-            Ok(response) => Some(response.status().as_u16()),
-            Err(e) => {
-                tracing::debug!(error = %e, webhook = %claimed.webhook_id, "webhook attempt failed");
-                None
+        let allowed = self.allow_private || super::address::check(&url, false).await.is_ok();
+        let response_status = if !allowed {
+            tracing::warn!(webhook = %claimed.webhook_id, "webhook URL resolves to a private address; not sent");
+            None
+        } else {
+            match request.send().await {
+                Ok(response) => Some(response.status().as_u16()),
+                Err(e) => {
+                    tracing::debug!(error = %e, webhook = %claimed.webhook_id, "webhook attempt failed");
+                    None
+                }
             }
         };
         let ok = response_status.is_some_and(|s| (200..300).contains(&s));

@@ -114,10 +114,24 @@ impl LimitEvent {
     }
 }
 
+enum Command {
+    Event(Box<LimitEvent>),
+    Close,
+}
+
 /// Queues limit events for the background writer. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Emitter {
-    sender: mpsc::Sender<LimitEvent>,
+    sender: mpsc::Sender<Command>,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Command::Event(_) => "Event",
+            Command::Close => "Close",
+        })
+    }
 }
 
 impl Emitter {
@@ -127,10 +141,11 @@ impl Emitter {
         deliverer: Deliverer,
         clock: std::sync::Arc<dyn ai_ratelimit_core::Clock>,
     ) -> (Self, JoinHandle<()>) {
-        let (sender, mut receiver) = mpsc::channel::<LimitEvent>(QUEUE_CAPACITY);
+        let (sender, mut receiver) = mpsc::channel::<Command>(QUEUE_CAPACITY);
         let handle = tokio::spawn(async move {
             let mut recent: HashSet<String> = HashSet::new();
-            while let Some(event) = receiver.recv().await {
+            // Events queued before `Close` are written; the task ends there.
+            while let Some(Command::Event(event)) = receiver.recv().await {
                 let key = event.key();
                 if recent.contains(&key) {
                     continue;
@@ -154,9 +169,19 @@ impl Emitter {
 
     /// Queues an event without waiting.
     pub fn emit(&self, event: LimitEvent) {
-        if self.sender.try_send(event).is_err() {
+        if self
+            .sender
+            .try_send(Command::Event(Box::new(event)))
+            .is_err()
+        {
             metrics::counter!("webhook_events_dropped_total").increment(1);
         }
+    }
+
+    /// Asks the writer to stop after the events queued so far.
+    pub async fn close(&self) {
+        // If the task is already gone there is nothing left to write.
+        let _ = self.sender.send(Command::Close).await;
     }
 }
 

@@ -30,11 +30,13 @@ pub struct WebhookTasks {
 }
 
 impl WebhookTasks {
-    /// Stops queuing and delivering. Events still in memory are dropped: the outbox keeps
-    /// what was queued, and a later denial in the same period queues a dropped event again.
-    pub async fn finish(self) {
-        self.emitter.abort();
-        let _ = self.emitter.await;
+    /// Writes the events queued so far to the outbox, then stops delivering (the outbox
+    /// keeps what is undelivered for the next start).
+    pub async fn finish(self, webhooks: &Webhooks) {
+        webhooks.emitter.close().await;
+        if let Err(e) = self.emitter.await {
+            tracing::error!(error = %e, "webhook emitter task failed");
+        }
         self.delivery.finish().await;
     }
 }
@@ -44,8 +46,9 @@ pub fn start(
     pool: sqlx::AnyPool,
     cipher: crate::crypto::KeyCipher,
     clock: std::sync::Arc<dyn ai_ratelimit_core::Clock>,
+    allow_private: bool,
 ) -> (Webhooks, WebhookTasks) {
-    let deliverer = Deliverer::new(pool.clone(), cipher, clock.clone());
+    let deliverer = Deliverer::new(pool.clone(), cipher, clock.clone(), allow_private);
     let delivery = deliverer.start();
     let (emitter, emitter_task) = Emitter::start(pool, deliverer.clone(), clock);
     (
