@@ -50,6 +50,20 @@ done
 jwt="$(curl -fsS -X POST "$base/api/auth/magic-link/verify" -H 'content-type: application/json' \
   -d "{\"token\": \"$token\"}" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
 
+# Projects and webhooks for the routes under /api/projects/{id} (schemathesis.toml names
+# them): one of each to keep, one of each for the deletions. Webhooks point at a closed port.
+post() {
+  curl -fsS -X POST "$base$1" -H 'content-type: application/json' -H "authorization: Bearer $jwt" -d "$2" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+}
+AIRL_SCHEMATHESIS_PROJECT_ID="$(post /api/projects '{"name": "Schemathesis", "dailyRequestLimit": 100}')"
+AIRL_SCHEMATHESIS_DOOMED_PROJECT_ID="$(post /api/projects '{"name": "Doomed"}')"
+hook='{"url": "http://127.0.0.1:9/hook", "events": ["limit.exceeded"]}'
+AIRL_SCHEMATHESIS_WEBHOOK_ID="$(post "/api/projects/$AIRL_SCHEMATHESIS_PROJECT_ID/webhooks" "$hook")"
+AIRL_SCHEMATHESIS_DOOMED_WEBHOOK_ID="$(post "/api/projects/$AIRL_SCHEMATHESIS_PROJECT_ID/webhooks" "$hook")"
+export AIRL_SCHEMATHESIS_PROJECT_ID AIRL_SCHEMATHESIS_DOOMED_PROJECT_ID AIRL_SCHEMATHESIS_WEBHOOK_ID \
+  AIRL_SCHEMATHESIS_DOOMED_WEBHOOK_ID
+
 "$venv/bin/schemathesis" run "$base/api/openapi.json" \
   --header "Authorization: Bearer $jwt" \
   --header "x-admin-key: $admin_key" \

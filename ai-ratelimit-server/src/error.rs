@@ -63,6 +63,9 @@ pub enum ApiError {
     /// 409 `email_taken`.
     #[error("an account with this e-mail already exists")]
     EmailTaken,
+    /// 409 `limit_reached`: a count the server caps (e.g. webhooks per project) is reached.
+    #[error("{0}")]
+    LimitReached(String),
     /// 413 `payload_too_large`.
     #[error("the request body is larger than the server accepts (MAX_BODY_BYTES)")]
     PayloadTooLarge,
@@ -117,7 +120,9 @@ impl ApiError {
             | ApiError::InvalidProjectKey => StatusCode::UNAUTHORIZED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::OrganizationTaken | ApiError::EmailTaken => StatusCode::CONFLICT,
+            ApiError::OrganizationTaken | ApiError::EmailTaken | ApiError::LimitReached(_) => {
+                StatusCode::CONFLICT
+            }
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -139,6 +144,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::OrganizationTaken => "organization_taken",
             ApiError::EmailTaken => "email_taken",
+            ApiError::LimitReached(_) => "limit_reached",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::RateLimited { .. } => "rate_limited",

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 
-/// A JSON request body deserialized into `T`; errors name the path of the bad value.
+/// A JSON object request body deserialized into `T`; errors name the path of the bad value.
 #[derive(Debug, Clone)]
 pub struct ApiJson<T>(pub T);
 
@@ -27,6 +27,11 @@ where
         let axum::Json(mut value) = axum::Json::<Value>::from_request(req, state)
             .await
             .map_err(json_rejection)?;
+        // Every body of this API is an object; serde alone would also read a struct from an
+        // array of its field values.
+        if !value.is_object() {
+            return Err(ApiError::invalid("the body must be a JSON object"));
+        }
         integral_floats_as_integers(&mut value);
         from_value(value).map(ApiJson)
     }

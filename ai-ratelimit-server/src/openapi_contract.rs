@@ -196,7 +196,7 @@ fn complete_schemas(document: &mut Value) {
         // pattern describes the plain absolute URLs that every such parser reads alike.
         if let Some(url) = patch["properties"].get_mut("baseUrl") {
             url["pattern"] = json!(
-                "^$|^https?://[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,4})?([/?#][^\\s]*)?$"
+                "^$|^https?://(([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*|(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3})(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\\s]*)?$"
             );
         }
         if let Some(rules) = patch["properties"].get_mut("rules") {

@@ -36,8 +36,57 @@ fn is_private_v4(v4: Ipv4Addr) -> bool {
         || a == 0
 }
 
+/// Whether `url` is a plain absolute http(s) URL: `http://` or `https://`, a host (dotted
+/// labels of letters, digits and `-`, the last starting with a letter, or a dotted-quad IPv4
+/// address), an optional port (0 to 65535), then a path, query or
+/// fragment without whitespace. (The OpenAPI document states this as a pattern; URL parsers
+/// alone take far more, such as `*` in a host.)
+pub fn is_plain_http_url(url: &str) -> bool {
+    let Some(rest) = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let label_ok =
+        |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    // A name whose last label starts with a letter (a URL parser reads a host ending in a
+    // number as an IPv4 address), or a dotted-quad IPv4 address.
+    let name = host.split('.').all(label_ok)
+        && host
+            .rsplit('.')
+            .next()
+            .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_alphabetic()));
+    let octet = |o: &str| {
+        !o.is_empty()
+            && o.len() <= 3
+            && o.bytes().all(|b| b.is_ascii_digit())
+            && (o == "0" || !o.starts_with('0'))
+            && o.parse::<u16>().is_ok_and(|n| n <= 255)
+    };
+    let ipv4 = host.split('.').count() == 4 && host.split('.').all(octet);
+    (name || ipv4)
+        && port.is_none_or(|p| {
+            (1..=5).contains(&p.len())
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|n| n <= 65_535)
+        })
+        && !tail.chars().any(char::is_whitespace)
+}
+
 /// Why a URL is refused, for a 400 naming `url`.
 pub async fn check(url: &str, allow_private: bool) -> Result<reqwest::Url, String> {
+    if !is_plain_http_url(url) {
+        return Err(
+            "must be an absolute http(s) URL with a plain host name or IPv4 address".to_owned(),
+        );
+    }
     let parsed = reqwest::Url::parse(url).map_err(|_| "must be an absolute URL".to_owned())?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err("must be an http(s) URL".to_owned());
@@ -102,6 +151,13 @@ mod tests {
     async fn refuses_private_hosts_unless_allowed() {
         assert!(check("http://127.0.0.1:9/hook", false).await.is_err());
         assert!(check("http://[::1]/hook", false).await.is_err());
+        assert!(check("http://a.b*/hook", true).await.is_err());
+        assert!(check("http://a.75/hook", true).await.is_err());
+        assert!(check("http://10.0.0.256/hook", true).await.is_err());
+        assert!(check("http://10.0.0.1:8080/hook", true).await.is_ok());
+        assert!(check("HTTP://example.com/", true).await.is_err());
+        assert!(check("http://example.com:99999/", true).await.is_err());
+        assert!(check("https://example.com:8443/a?b#c", true).await.is_ok());
         assert!(check("http://localhost/hook", false).await.is_err());
         assert!(check("http://127.0.0.1:9/hook", true).await.is_ok());
         assert!(check("ftp://example.com/", true).await.is_err());

@@ -81,7 +81,7 @@ pub struct NewWebhook {
     #[schema(
         example = "https://example.com/hooks/ratelimit",
         max_length = 2048,
-        pattern = r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,4})?([/?#][^\s]*)?$"
+        pattern = r"^https?://(([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*|(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3})(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\s]*)?$"
     )]
     pub url: String,
     /// Event types: `limit.warning`, `limit.exceeded`, `project_limit.exceeded`.
@@ -101,7 +101,7 @@ pub struct WebhookPatch {
     #[serde(default)]
     #[schema(
         max_length = 2048,
-        pattern = r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,4})?([/?#][^\s]*)?$"
+        pattern = r"^https?://(([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*|(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3})(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\s]*)?$"
     )]
     pub url: Option<String>,
     /// Event types.
@@ -212,6 +212,7 @@ fn check_description(d: Option<String>) -> Result<Option<String>, ApiError> {
     responses(
         (status = 201, description = "Created, with `secret`", body = Webhook),
         (status = 400, description = "Invalid URL (or a private address in production) or unknown event", body = ErrorBody),
+        (status = 409, description = "`limit_reached`: the project has 20 webhooks", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -224,7 +225,7 @@ pub async fn create(
     let url = check_url(&state, &body.url).await?;
     let description = check_description(body.description)?;
     if store::list(state.db.pool(), &project).await?.len() >= MAX_ENDPOINTS {
-        return Err(ApiError::invalid(format!(
+        return Err(ApiError::LimitReached(format!(
             "a project has at most {MAX_ENDPOINTS} webhooks"
         )));
     }
