@@ -72,6 +72,7 @@
 //! and the request extensions named with [`RateLimitLayer::record_extension`]. Never a body.
 
 mod error;
+mod identity_token;
 mod observe;
 mod policy_source;
 mod rate_limit;
@@ -81,6 +82,10 @@ mod subject;
 mod tokens;
 
 pub use error::{BoxError, RateLimitError};
+pub use identity_token::{
+    CLOCK_LEEWAY_SECONDS, IDENTITY_TOKEN_HEADER, IdentityClaims, IdentityKeys, IdentityTokenError,
+    SignedIdentityExtractor,
+};
 pub use observe::{Outcome, RequestObserver, RequestRecord};
 pub use policy_source::{
     PROJECT_KEY_HEADER, PolicySource, ProjectKeyLookup, ProjectKeyPolicy, ScopedPolicy, project_key,

@@ -111,6 +111,10 @@ pub struct ProjectFields {
     #[serde(default)]
     #[schema(value_type = Option<Vec<Object>>)]
     pub rules: Patch<Value>,
+    /// Whether every proxied call must carry `x-identity-token` (default `false`).
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
+    pub require_signed_identity: Patch<bool>,
 }
 
 /// A validated project name (trimmed, 1–200 characters).
@@ -239,6 +243,8 @@ pub struct NewProject {
     pub provider_settings: ProviderSettings,
     /// The policy.
     pub policy: Policy,
+    /// Whether proxied calls must carry a signed identity token.
+    pub require_signed_identity: bool,
 }
 
 /// A validated partial update; `None` fields are left as stored.
@@ -256,6 +262,8 @@ pub struct ProjectPatch {
     pub provider_settings: Option<ProviderSettings>,
     /// Changed policy fields.
     pub policy: PolicyPatch,
+    /// New `requireSignedIdentity`.
+    pub require_signed_identity: Option<bool>,
 }
 
 impl TryFrom<ProjectFields> for NewProject {
@@ -276,6 +284,7 @@ impl TryFrom<ProjectFields> for NewProject {
             },
             provider_settings: parts.provider_settings.unwrap_or_default(),
             policy: parts.policy.into_policy()?,
+            require_signed_identity: parts.require_signed_identity.unwrap_or(false),
         })
     }
 }
@@ -317,6 +326,16 @@ impl TryFrom<ProjectFields> for ProjectPatch {
                 ProjectError::invalid(field, e.message)
             })?),
         };
+        let require_signed_identity = match f.require_signed_identity {
+            Patch::Absent => None,
+            Patch::Null => {
+                return Err(ProjectError::invalid(
+                    "requireSignedIdentity",
+                    "must be true or false",
+                ));
+            }
+            Patch::Value(required) => Some(required),
+        };
         let provider_key = key_change("providerApiKey", f.provider_api_key)?;
         let openai_key = key_change("openaiApiKey", f.openai_api_key)?;
         let key = match (provider_key, openai_key) {
@@ -357,6 +376,7 @@ impl TryFrom<ProjectFields> for ProjectPatch {
             key,
             provider_settings,
             policy: PolicyPatch(policy),
+            require_signed_identity,
         })
     }
 }

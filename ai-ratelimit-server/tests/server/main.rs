@@ -17,5 +17,6 @@ mod proxy_anthropic;
 mod proxy_layer;
 mod proxy_operations;
 mod proxy_providers;
+mod signed_identity;
 mod startup;
 mod usage;

@@ -26,6 +26,7 @@ const PROJECT_FIELDS: &[&str] = &[
     "hasProviderApiKey",
     "providerApiKeyPreview",
     "limitType",
+    "requireSignedIdentity",
     "dailyRequestLimit",
     "dailyTokenLimit",
     "limitExceededResponse",
