@@ -1,4 +1,5 @@
-//! [`RedisStore`]: the [`UsageStore`] over one Redis connection manager.
+//! [`RedisStore`]: the [`UsageStore`] over one Redis server's connection manager or a Redis
+//! Cluster's connection.
 
 use std::fmt;
 use std::future::Future;
@@ -12,8 +13,8 @@ use ai_ratelimit_core::{
     Reservation, StoreError, Usage, UsagePage, UsageStore,
 };
 use chrono::{DateTime, Utc};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use crate::connection::RedisConnection;
 use crate::error::RedisStoreError;
 use crate::keys::{KeySpace, PeriodKeys};
 use crate::options::RedisStoreOptions;
@@ -32,7 +33,7 @@ const SYNC_CHUNK: usize = 500;
 /// connection fails (it is never retried, since an admission may already have counted).
 #[derive(Clone)]
 pub struct RedisStore {
-    conn: ConnectionManager,
+    conn: RedisConnection,
     keys: KeySpace,
     scripts: Arc<Scripts>,
     call_timeout: Duration,
@@ -100,15 +101,7 @@ impl RedisStore {
     /// A store that connects on its first call (so a process can start while Redis is down;
     /// calls fail with [`StoreError`] until it is reachable). Fails only on a bad URL.
     pub fn connect_lazy(url: &str, options: RedisStoreOptions) -> Result<Self, RedisStoreError> {
-        let client = redis::Client::open(url).map_err(RedisStoreError::InvalidUrl)?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(options.response_timeout))
-            .set_connection_timeout(Some(options.connection_timeout))
-            .set_number_of_retries(options.reconnect_retries)
-            .set_min_delay(Duration::from_millis(50))
-            .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(RedisStoreError::Connect)?;
+        let conn = RedisConnection::lazy(url, &options)?;
         Ok(Self {
             conn,
             keys: KeySpace::new(&options.key_prefix),
@@ -120,7 +113,7 @@ impl RedisStore {
     }
 
     /// The connection this store uses, e.g. to measure the same client's ceiling.
-    pub fn connection(&self) -> ConnectionManager {
+    pub fn connection(&self) -> RedisConnection {
         self.conn.clone()
     }
 
