@@ -45,6 +45,16 @@ pub struct UsageSummary {
     pub limited_requests: u64,
     /// Admitted requests that failed upstream (not in `totalRequests`).
     pub error_requests: u64,
+    /// The project-wide cap, when one is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::projects::model::TierLimitsDoc>)]
+    pub project_limits: Option<ai_ratelimit_core::TierLimits>,
+    /// Project-wide requests counted against the cap in the period (when a cap is set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_used: Option<u64>,
+    /// Project-wide tokens counted against the cap in the period (when a cap is set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens_used: Option<u64>,
 }
 
 /// One identity's usage.
@@ -156,6 +166,25 @@ pub async fn summary(
     .bind(to_millis(period.end()))
     .fetch_one(state.db.pool())
     .await?;
+    let cap = project.policy.project_limits();
+    let whole = match cap {
+        // The scope's own counter: what the cap counts, reservations included.
+        Some(_) => Some(
+            state
+                .limiter
+                .store()
+                .usage(
+                    &ai_ratelimit_core::UsageKeyRef {
+                        scope: &project.id,
+                        identity: ai_ratelimit_core::SCOPE_IDENTITY,
+                        period,
+                    },
+                    state.clock.now(),
+                )
+                .await?,
+        ),
+        None => None,
+    };
     Ok(Json(UsageSummary {
         period_start: period.start_date().to_string(),
         total_requests: totals.requests,
@@ -163,6 +192,12 @@ pub async fn summary(
         unique_identities: totals.identities,
         limited_requests: count(&row, "limited")?,
         error_requests: count(&row, "errors")?,
+        project_limits: cap.map(|l| ai_ratelimit_core::TierLimits {
+            request_limit: l.requests,
+            token_limit: l.tokens,
+        }),
+        requests_used: whole.map(|u| u.requests),
+        tokens_used: whole.map(|u| u.tokens),
     }))
 }
 

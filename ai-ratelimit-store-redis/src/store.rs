@@ -177,6 +177,97 @@ impl RedisStore {
             .collect())
     }
 
+    /// An admission capped project-wide: one `admit_capped` script call.
+    async fn admit_capped(&self, request: &AdmitRequest) -> Result<AdmitOutcome, RedisStoreError> {
+        let keys = self.keys.period(&request.key.scope, &request.key.period);
+        let cap = request.scope_cap.unwrap_or_default();
+        let limit = |l: Option<u64>| l.map_or(-1.0, |l| exact(l) as f64);
+        let mut caps = Vec::with_capacity(16);
+        caps.extend_from_slice(&limit(cap.request_limit).to_le_bytes());
+        caps.extend_from_slice(&limit(cap.token_limit).to_le_bytes());
+        let mut invocation = self.scripts.admit_capped.prepare_invoke();
+        invocation
+            .key(keys.index())
+            .key(keys.totals())
+            .key(keys.changed())
+            .key(keys.counter(&request.key.identity))
+            .key(keys.counter(ai_ratelimit_core::SCOPE_IDENTITY))
+            .arg(admission_numbers(
+                request,
+                self.ttl_ms(&request.key.period, request.now),
+            ))
+            .arg(&*request.key.identity)
+            .arg(caps);
+        let mut conn = self.conn.clone();
+        let replies: Vec<Vec<u8>> = self.run(invocation.invoke_async(&mut conn)).await?;
+        let [identity, scope] = replies.as_slice() else {
+            return Err(RedisStoreError::Data(format!(
+                "a capped admission answered {} values",
+                replies.len()
+            )));
+        };
+        let (admitted, state) = match identity.split_first() {
+            Some((b'+', state)) => (true, CounterState::decode(state)?),
+            Some((b'-', state)) => (false, CounterState::decode(state)?),
+            _ => {
+                return Err(RedisStoreError::Data(
+                    "admission answer without outcome".into(),
+                ));
+            }
+        };
+        let usage = state.usage();
+        Ok(match (admitted, scope.split_first()) {
+            (true, Some((b'+', scope_state))) => {
+                let scope_state = CounterState::decode(scope_state)?;
+                AdmitOutcome::Admitted {
+                    reservation: Reservation {
+                        key: request.key.clone(),
+                        id: state.last_id,
+                        tokens: request.reserve_tokens,
+                        scope_id: Some(scope_state.last_id),
+                    },
+                    usage,
+                    scope_usage: Some(scope_state.usage()),
+                }
+            }
+            (false, Some((b'-', scope_state))) => AdmitOutcome::ScopeDenied {
+                usage,
+                scope_usage: CounterState::decode(scope_state)?.usage(),
+            },
+            (false, None) => AdmitOutcome::Denied { usage },
+            _ => {
+                return Err(RedisStoreError::Data(
+                    "a capped admission counted in only one counter".into(),
+                ));
+            }
+        })
+    }
+
+    /// Settles (or with `release`, releases) the scope's share of a capped reservation.
+    async fn on_scope_reservation(
+        &self,
+        reservation: &Reservation,
+        tokens: u64,
+        release: bool,
+    ) -> Result<(), RedisStoreError> {
+        let Some(scope_id) = reservation.scope_id else {
+            return Ok(());
+        };
+        let keys = self
+            .keys
+            .period(&reservation.key.scope, &reservation.key.period);
+        let mut invocation = self.scripts.scope_settle.prepare_invoke();
+        invocation
+            .key(keys.counter(ai_ratelimit_core::SCOPE_IDENTITY))
+            .arg(scope_id.to_string())
+            .arg(exact(reservation.tokens))
+            .arg(exact(tokens))
+            .arg(if release { "1" } else { "0" });
+        let mut conn = self.conn.clone();
+        self.run(invocation.invoke_async::<i64>(&mut conn)).await?;
+        Ok(())
+    }
+
     /// Sends queued admissions of `lane` (one script call per scope and period: two share
     /// a lane only on a hash collision) and answers each caller.
     async fn admit_batch(&self, lane: u64, batch: Vec<Waiter<AdmitRequest, AdmitAnswer>>) {
@@ -446,6 +537,10 @@ impl UsageStore for RedisStore {
     ) -> Result<AdmitOutcome, StoreError> {
         // Kept beyond this call (a queued batch, the reservation): owned.
         let request = &request.to_owned_request();
+        if request.scope_cap.is_some() {
+            // One script on the scope's slot, not batched (see `Scripts::admit_capped`).
+            return Ok(self.admit_capped(request).await?);
+        }
         let lane = admission_lane(&request.key);
         let (admitted, state) = match self.admissions.enter(lane, || request.clone()) {
             Entry::Lead => {
@@ -468,8 +563,10 @@ impl UsageStore for RedisStore {
                     key: request.key.clone(),
                     id: state.last_id,
                     tokens: request.reserve_tokens,
+                    scope_id: None,
                 },
                 usage,
+                scope_usage: None,
             }
         } else {
             AdmitOutcome::Denied { usage }
@@ -488,6 +585,8 @@ impl UsageStore for RedisStore {
             .arg(exact(tokens));
         let mut conn = self.conn.clone();
         self.run(invocation.invoke_async::<i64>(&mut conn)).await?;
+        self.on_scope_reservation(reservation, tokens, false)
+            .await?;
         Ok(())
     }
 
@@ -503,6 +602,7 @@ impl UsageStore for RedisStore {
             .arg(&*reservation.key.identity);
         let mut conn = self.conn.clone();
         self.run(invocation.invoke_async::<i64>(&mut conn)).await?;
+        self.on_scope_reservation(reservation, 0, true).await?;
         Ok(())
     }
 
@@ -632,6 +732,7 @@ mod tests {
             reserve_tokens: 0,
             reservation_expires_at: now,
             now,
+            scope_cap: None,
         };
         let (reply, _) = oneshot::channel();
         Waiter { job, reply }

@@ -115,6 +115,7 @@ async fn store_rate(store: Arc<RedisStore>, scope: Arc<String>, concurrency: u64
                 reserve_tokens: 100,
                 reservation_expires_at: now + chrono::Duration::minutes(10),
                 now,
+                scope_cap: None,
             };
             match store.admit(&request).await {
                 Ok(AdmitOutcome::Admitted { .. }) => {}

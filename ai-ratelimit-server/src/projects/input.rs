@@ -111,6 +111,11 @@ pub struct ProjectFields {
     #[serde(default)]
     #[schema(value_type = Option<Vec<Object>>)]
     pub rules: Patch<Value>,
+    /// A ceiling per window on the whole project, across all identities, for the metrics of
+    /// `limitType`: `{"requestLimit": n|null, "tokenLimit": n|null}`; `null` (default) = none.
+    #[serde(default)]
+    #[schema(value_type = Option<super::model::TierLimitsDoc>)]
+    pub project_limits: Patch<Value>,
     /// Whether every proxied call must carry `x-identity-token` (default `false`).
     #[serde(default)]
     #[schema(value_type = Option<bool>)]
@@ -358,6 +363,7 @@ impl TryFrom<ProjectFields> for ProjectPatch {
             ("limitExceededResponse", f.limit_exceeded_response),
             ("tiers", f.tiers),
             ("rules", f.rules),
+            ("projectLimits", f.project_limits),
         ] {
             match value {
                 Patch::Absent => {}

@@ -177,6 +177,8 @@ pub struct ProjectView {
     /// Rules, evaluated in order.
     #[schema(value_type = Vec<Object>)]
     pub rules: Value,
+    /// The project-wide cap per window, across all identities (`null` = none).
+    pub project_limits: Option<TierLimitsDoc>,
     /// Whether every proxied call must carry `x-identity-token`, an HS256 JWT signed with the
     /// project's identity secret (identity and tier then come only from it).
     pub require_signed_identity: bool,
@@ -223,6 +225,10 @@ impl From<&ProjectRow> for ProjectView {
             limit_exceeded_response: config.limit_exceeded_response,
             tiers: serde_json::to_value(&config.tiers).unwrap_or(Value::Null),
             rules: serde_json::to_value(&config.rules).unwrap_or(Value::Null),
+            project_limits: config.project_limits.map(|l| TierLimitsDoc {
+                request_limit: l.request_limit,
+                token_limit: l.token_limit,
+            }),
             require_signed_identity: p.require_signed_identity,
             has_identity_secret: p.identity_secret.current.is_some(),
             provider_settings: (!p.provider_settings.is_empty())

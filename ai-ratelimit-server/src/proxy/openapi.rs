@@ -120,7 +120,7 @@ fn limited(
         .response(
             "429",
             ResponseBuilder::new()
-                .description("Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted")
+                .description("Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted")
                 .content(
                     "application/json",
                     if surface == Surface::OpenAi { openai_error() } else { object() },

@@ -11,6 +11,7 @@ mod openai_python;
 mod ops;
 mod ops_upstream;
 mod processes;
+mod project_caps;
 mod projects;
 mod proxy;
 mod proxy_anthropic;

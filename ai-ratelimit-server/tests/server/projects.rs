@@ -27,6 +27,7 @@ const PROJECT_FIELDS: &[&str] = &[
     "providerApiKeyPreview",
     "limitType",
     "requireSignedIdentity",
+    "projectLimits",
     "dailyRequestLimit",
     "dailyTokenLimit",
     "limitExceededResponse",

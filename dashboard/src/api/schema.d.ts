@@ -728,6 +728,7 @@ export interface components {
             name?: string;
             /** @description The original product's name of `providerApiKey` (send only one of them). */
             openaiApiKey?: string | null;
+            projectLimits?: null | components["schemas"]["TierLimits"];
             /** @description `openai` (default) | `anthropic` | `azure` | `gemini` | `cohere`. */
             provider?: components["schemas"]["Provider"];
             /**
@@ -784,6 +785,7 @@ export interface components {
             name: string;
             /** @description Publishable key, `pk_` + base62. */
             projectKey: string;
+            projectLimits?: null | components["schemas"]["TierLimits"];
             /** @description `openai` | `anthropic` | `azure` | `gemini` | `cohere`. */
             provider: components["schemas"]["Provider"];
             /** @description A hint of the stored key, e.g. `sk-…AbCd`. */
@@ -882,6 +884,17 @@ export interface components {
             limitedRequests: number;
             /** @description First day of the period, `YYYY-MM-DD`. */
             periodStart: string;
+            projectLimits?: null | components["schemas"]["TierLimits"];
+            /**
+             * Format: int64
+             * @description Project-wide requests counted against the cap in the period (when a cap is set).
+             */
+            requestsUsed?: number | null;
+            /**
+             * Format: int64
+             * @description Project-wide tokens counted against the cap in the period (when a cap is set).
+             */
+            tokensUsed?: number | null;
             /**
              * Format: int64
              * @description Admitted requests that count toward limits.
@@ -1806,7 +1819,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1901,7 +1914,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2052,7 +2065,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2257,7 +2270,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2322,7 +2335,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2428,7 +2441,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2493,7 +2506,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;
