@@ -5,11 +5,12 @@
 
 mod common;
 
+use common::cluster::{Node, cluster_store, master_of, node, nodes, slot_of};
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ai_ratelimit_core::{AdmitOutcome, AdmitRequest, UsageKey, UsageStore, Window};
-use ai_ratelimit_store_redis::RedisStore;
 use chrono::{DateTime, Utc};
 use tokio::sync::Mutex;
 
@@ -35,66 +36,6 @@ fn request(key: &UsageKey, request_limit: Option<u64>) -> AdmitRequest {
         now: start(),
         scope_cap: None,
     }
-}
-
-/// A node of the cluster as `CLUSTER NODES` lists it.
-#[derive(Debug, Clone)]
-struct Node {
-    id: String,
-    address: String,
-    master: bool,
-}
-
-/// The store on the test cluster, or `None` (with a note) when it is unreachable outside CI.
-async fn cluster_store() -> Option<RedisStore> {
-    let url = common::cluster_url();
-    match RedisStore::connect_with(&url, common::options()).await {
-        Ok(store) => Some(store),
-        Err(e) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true and the Redis Cluster at {url} is unreachable: {e}"
-            );
-            eprintln!("SKIPPED: the Redis Cluster at {url} is unreachable ({e})");
-            None
-        }
-    }
-}
-
-/// A plain connection to one node.
-async fn node(address: &str) -> redis::aio::MultiplexedConnection {
-    redis::Client::open(format!("redis://{address}"))
-        .expect("node URL")
-        .get_multiplexed_async_connection()
-        .await
-        .expect("node connection")
-}
-
-/// The cluster's nodes, from the first seed.
-async fn nodes() -> Vec<Node> {
-    let seed = common::cluster_url()
-        .split("://")
-        .nth(1)
-        .and_then(|rest| rest.split(',').next())
-        .map(|s| s.trim_end_matches('/').to_owned())
-        .expect("seed");
-    let text: String = redis::cmd("CLUSTER")
-        .arg("NODES")
-        .query_async(&mut node(&seed).await)
-        .await
-        .expect("CLUSTER NODES");
-    text.lines()
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let address = fields.get(1)?.split('@').next()?.to_owned();
-            let flags = fields.get(2)?;
-            (!flags.contains("fail")).then(|| Node {
-                id: fields[0].to_owned(),
-                address,
-                master: flags.contains("master"),
-            })
-        })
-        .collect()
 }
 
 /// `EVALSHA` calls a node has served.
@@ -186,49 +127,10 @@ async fn a_busy_scopes_slot_migrates_under_load_and_counts_exactly() {
         return;
     };
     let scope = format!("reshard-{}", uuid::Uuid::new_v4().simple());
-    let probe_key = format!("{}:{{{scope}}}:probe", common::prefix());
     let all = nodes().await;
     let masters: Vec<&Node> = all.iter().filter(|n| n.master).collect();
-    let slot: u16 = redis::cmd("CLUSTER")
-        .arg("KEYSLOT")
-        .arg(&probe_key)
-        .query_async(&mut node(&masters[0].address).await)
-        .await
-        .expect("KEYSLOT");
-    // Who serves the slot now, and where it goes.
-    let mut source = None;
-    for m in &masters {
-        let slots: Vec<redis::Value> = redis::cmd("CLUSTER")
-            .arg("SLOTS")
-            .query_async(&mut node(&m.address).await)
-            .await
-            .expect("CLUSTER SLOTS");
-        for range in slots {
-            let redis::Value::Array(items) = range else {
-                continue;
-            };
-            let (Some(redis::Value::Int(from)), Some(redis::Value::Int(to))) =
-                (items.first(), items.get(1))
-            else {
-                continue;
-            };
-            if !(*from..=*to).contains(&i64::from(slot)) {
-                continue;
-            }
-            if let Some(redis::Value::Array(owner)) = items.get(2)
-                && let Some(redis::Value::Int(port)) = owner.get(1)
-            {
-                source = masters
-                    .iter()
-                    .find(|n| n.address.ends_with(&format!(":{port}")))
-                    .copied();
-            }
-        }
-        if source.is_some() {
-            break;
-        }
-    }
-    let source = source.expect("the slot's master").clone();
+    let slot = slot_of(&scope).await;
+    let source = master_of(slot).await;
     let target = masters
         .iter()
         .find(|n| n.id != source.id)

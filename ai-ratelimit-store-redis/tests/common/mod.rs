@@ -1,6 +1,8 @@
 //! Shared by the integration tests: the test Redis, its skip rule and a per-run key prefix.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod cluster;
+
 use std::sync::OnceLock;
 
 use ai_ratelimit_store_redis::{RedisStore, RedisStoreOptions};
