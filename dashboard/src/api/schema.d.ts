@@ -259,6 +259,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/openai/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OpenAI-compatible embeddings; tokens from `usage` */
+        post: operations["openai_embeddings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/openai/images/generations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OpenAI-compatible image generation; counted as a request, tokens only where the provider reports them */
+        post: operations["openai_images"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/openai/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's provider's model list in OpenAI's shape; needs a valid key, counts toward no limit */
+        get: operations["openai_models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/openai/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OpenAI-compatible Responses API (identity from `x-identity` or `user`); tokens from the reported usage */
+        post: operations["openai_responses"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/proxy/chat": {
         parameters: {
             query?: never;
@@ -287,6 +355,91 @@ export interface paths {
         put?: never;
         /** Streaming chat completion through the limiter */
         post: operations["proxy_chat_stream"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Embeddings through the limiter: `{identity, tier?, model, input, …}` */
+        post: operations["proxy_embeddings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/images/generations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Image generation through the limiter: `{identity, tier?, model, prompt, …}` */
+        post: operations["proxy_images"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's provider's model list in OpenAI's shape; needs a valid key, counts toward no limit */
+        get: operations["proxy_models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Responses API through the limiter: `{identity, tier?, model, input, …}` */
+        post: operations["proxy_responses"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/responses/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Streamed Responses API through the limiter */
+        post: operations["proxy_responses_stream"];
         delete?: never;
         options?: never;
         head?: never;
@@ -365,6 +518,40 @@ export interface components {
              */
             tokensUsed: number;
         };
+        /** @description Azure OpenAI: which deployment serves a model, and the API version. */
+        AzureSettings: {
+            /**
+             * @description The `api-version` query parameter (`YYYY-MM-DD` or `YYYY-MM-DD-preview`; default
+             *     `2024-10-21`).
+             * @example 2024-10-21
+             */
+            apiVersion?: string | null;
+            /**
+             * @description The deployment of a model not listed in `deployments` (default: the model's name,
+             *     for deployments named after their model).
+             * @example gpt-4o-prod
+             */
+            deployment?: string | null;
+            /** @description Deployment by requested `model`, e.g. `{"text-embedding-3-small": "embed-prod"}`. */
+            deployments?: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * @description Cohere's embedding `input_type`.
+         * @enum {string}
+         */
+        CohereInputType: "search_document" | "search_query" | "classification" | "clustering";
+        /**
+         * @description Cohere's `safety_mode`.
+         * @enum {string}
+         */
+        CohereSafetyMode: "CONTEXTUAL" | "STRICT" | "OFF";
+        /** @description Cohere: the safety mode of chats and the input type of embeddings. */
+        CohereSettings: {
+            embeddingInputType?: null | components["schemas"]["CohereInputType"];
+            safetyMode?: null | components["schemas"]["CohereSafetyMode"];
+        };
         /** @description The JSON body of every error response. */
         ErrorBody: {
             /** @description Snake-case error code, e.g. `invalid_request`. */
@@ -374,6 +561,26 @@ export interface components {
             /** @description A human sentence. */
             message: string;
         };
+        /** @description One of Gemini's safety settings. */
+        GeminiSafetySetting: {
+            /**
+             * @description A harm category, `HARM_CATEGORY_…`.
+             * @example HARM_CATEGORY_HARASSMENT
+             */
+            category: string;
+            /** @description The blocking threshold. */
+            threshold: components["schemas"]["GeminiThreshold"];
+        };
+        /** @description Google Gemini: safety settings sent with every `generateContent` request. */
+        GeminiSettings: {
+            /** @description Gemini's `safetySettings`, e.g. `[{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_ONLY_HIGH"}]`. */
+            safetySettings?: components["schemas"]["GeminiSafetySetting"][];
+        };
+        /**
+         * @description Gemini's `HarmBlockThreshold`.
+         * @enum {string}
+         */
+        GeminiThreshold: "BLOCK_LOW_AND_ABOVE" | "BLOCK_MEDIUM_AND_ABOVE" | "BLOCK_ONLY_HIGH" | "BLOCK_NONE" | "OFF";
         /** @description Liveness answer. */
         Health: {
             /** @description `ok`. */
@@ -458,7 +665,10 @@ export interface components {
          */
         ProjectPatch: {
             /**
-             * @description Upstream URL (absolute http(s)); `null` or `""` = the server's default for the provider.
+             * @description Upstream URL (absolute http(s)); `null` or `""` = the server's default for the provider
+             *     (`openai`: the chat-completions URL, the other operations beside it; `anthropic`: the
+             *     Messages URL; `azure`: the resource endpoint, required unless the server has one;
+             *     `gemini`, `cohere`: the API root).
              * @example https://api.openai.com/v1/chat/completions
              */
             baseUrl?: string | null;
@@ -488,13 +698,14 @@ export interface components {
             name?: string;
             /** @description The original product's name of `providerApiKey` (send only one of them). */
             openaiApiKey?: string | null;
-            /** @description `openai` (default) | `anthropic`. */
+            /** @description `openai` (default) | `anthropic` | `azure` | `gemini` | `cohere`. */
             provider?: components["schemas"]["Provider"];
             /**
              * @description The provider's API key (write-only); `null` or `""` removes it.
              * @example sk-proj-…
              */
             providerApiKey?: string | null;
+            providerSettings?: null | components["schemas"]["ProviderSettings"];
             /** @description Rules, evaluated in order (`{"id", "name", "enabled", "condition", "action"}`). */
             rules?: Record<string, unknown>[] | null;
             /** @description Tiers by name: `{"requestLimit": n|null, "tokenLimit": n|null}`. */
@@ -536,10 +747,11 @@ export interface components {
             name: string;
             /** @description Publishable key, `pk_` + base62. */
             projectKey: string;
-            /** @description `openai` | `anthropic`. */
+            /** @description `openai` | `anthropic` | `azure` | `gemini` | `cohere`. */
             provider: components["schemas"]["Provider"];
             /** @description A hint of the stored key, e.g. `sk-…AbCd`. */
             providerApiKeyPreview?: string | null;
+            providerSettings?: null | components["schemas"]["ProviderSettings"];
             /** @description Rules, evaluated in order. */
             rules: Record<string, unknown>[];
             /** @description Tiers by name: `{"requestLimit": n|null, "tokenLimit": n|null}`. */
@@ -554,7 +766,16 @@ export interface components {
          * @description Which upstream API a project uses (the project's `provider` field).
          * @enum {string}
          */
-        Provider: "openai" | "anthropic";
+        Provider: "openai" | "anthropic" | "azure" | "gemini" | "cohere";
+        /**
+         * @description Settings of each provider; only the one of the project's `provider` is used, so switching
+         *     providers back and forth keeps both.
+         */
+        ProviderSettings: {
+            azure?: null | components["schemas"]["AzureSettings"];
+            cohere?: null | components["schemas"]["CohereSettings"];
+            gemini?: null | components["schemas"]["GeminiSettings"];
+        };
         /** @description Readiness answer. */
         Readiness: {
             /** @description `ok` or `unavailable`. */
@@ -1441,6 +1662,341 @@ export interface operations {
             };
         };
     };
+    openai_embeddings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The end user (else the body's `user`) */
+                "x-identity"?: string;
+                /** @description The project key `pk_…` (or `Authorization: Bearer pk_…`, as OpenAI's SDKs send it) */
+                "x-project-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description OpenAI's embedding list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description `invalid_request` (`field`/`param` names the value: `identity`, a field the provider cannot take, or `provider` when the project's provider does not serve this operation) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_project_key` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description `upstream_error`: the provider failed or could not be reached; not counted */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    openai_images: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The end user (else the body's `user`) */
+                "x-identity"?: string;
+                /** @description The project key `pk_…` (or `Authorization: Bearer pk_…`, as OpenAI's SDKs send it) */
+                "x-project-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description OpenAI's image list (or, with `stream: true`, its typed events) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description `invalid_request` (`field`/`param` names the value: `identity`, a field the provider cannot take, or `provider` when the project's provider does not serve this operation) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_project_key` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description `upstream_error`: the provider failed or could not be reached; not counted */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    openai_models: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The project key `pk_…` (or `Authorization: Bearer pk_…`, as OpenAI's SDKs send it) */
+                "x-project-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{"object": "list", "data": [{"id", "object": "model", "created", "owned_by"}]}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description `invalid_project_key` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description `upstream_error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    openai_responses: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The end user (else the body's `user`) */
+                "x-identity"?: string;
+                /** @description The project key `pk_…` (or `Authorization: Bearer pk_…`, as OpenAI's SDKs send it) */
+                "x-project-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description OpenAI's `response` object, or with `stream: true` its typed events (`response.created` … `response.completed`) passed through unchanged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                    "text/event-stream": string;
+                };
+            };
+            /** @description `invalid_request` (`field`/`param` names the value: `identity`, a field the provider cannot take, or `provider` when the project's provider does not serve this operation) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_project_key` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+            /** @description `upstream_error`: the provider failed or could not be reached; not counted */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code?: string;
+                            message: string;
+                            param?: string | null;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     proxy_chat: {
         parameters: {
             query?: never;
@@ -1557,6 +2113,299 @@ export interface operations {
                 };
             };
             /** @description `upstream_error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    proxy_embeddings: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The project key `pk_…` */
+                "x-project-key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description OpenAI's embedding list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description `invalid_request` (`field`/`param` names the value: `identity`, a field the provider cannot take, or `provider` when the project's provider does not serve this operation) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_project_key` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description `upstream_error`: the provider failed or could not be reached; not counted */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    proxy_images: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The project key `pk_…` */
+                "x-project-key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description OpenAI's image list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description `invalid_request` (`field`/`param` names the value: `identity`, a field the provider cannot take, or `provider` when the project's provider does not serve this operation) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_project_key` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description `upstream_error`: the provider failed or could not be reached; not counted */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    proxy_models: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The project key `pk_…` */
+                "x-project-key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{"object": "list", "data": [{"id", "object": "model", "created", "owned_by"}]}` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description `invalid_project_key` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `upstream_error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    proxy_responses: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The project key `pk_…` */
+                "x-project-key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description OpenAI's `response` object */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description `invalid_request` (`field`/`param` names the value: `identity`, a field the provider cannot take, or `provider` when the project's provider does not serve this operation) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_project_key` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description `upstream_error`: the provider failed or could not be reached; not counted */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    proxy_responses_stream: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The project key `pk_…` */
+                "x-project-key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description The Responses API's typed events, passed through unchanged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description `invalid_request` (`field`/`param` names the value: `identity`, a field the provider cannot take, or `provider` when the project's provider does not serve this operation) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `invalid_project_key` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, unknown>;
+                };
+            };
+            /** @description `upstream_error`: the provider failed or could not be reached; not counted */
             502: {
                 headers: {
                     [name: string]: unknown;
