@@ -75,6 +75,20 @@ describe('creating a project', () => {
     expect(project).toMatchObject({ name: 'Errors', provider: 'anthropic', limitType: 'both', window: 'hour', dailyRequestLimit: null, dailyTokenLimit: 50000 });
     await page.getByText('Unlimited requests and 50k tokens per user per hour').waitFor();
   });
+
+  it('creates an Azure OpenAI project with its resource endpoint', async () => {
+    await page.goto(`${env.server.url}/projects/new`);
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Azure app');
+    await page.getByRole('radio', { name: /Azure OpenAI/ }).check();
+    // Azure has no public default endpoint, so the field is no longer marked optional.
+    await expect.poll(() => page.getByText('(optional)').count()).toBe(0);
+    await page.getByRole('textbox', { name: /^Base URL/ }).fill('https://my-resource.openai.azure.com');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.waitForURL(/\/connect$/);
+    const id = page.url().split('/').at(-2) ?? '';
+    const project = await api<ProjectJson & { provider: string; baseUrl: string }>(env, token, 'GET', `/api/projects/${id}`);
+    expect(project).toMatchObject({ name: 'Azure app', provider: 'azure', baseUrl: 'https://my-resource.openai.azure.com' });
+  });
 });
 
 describe('settings', () => {
