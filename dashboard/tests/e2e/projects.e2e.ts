@@ -1,5 +1,5 @@
 // Projects beyond the first walk: form errors on their fields, settings (limits, tiers, the
-// limit-exceeded response), key rotation, paging through users, deletion.
+// limit-exceeded response), signed identities, key rotation, paging through users, deletion.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -166,6 +166,33 @@ describe('settings', () => {
     await card.getByRole('button', { name: 'Save changes' }).click();
     // (The first save's toast may still show: wait for the stored value itself.)
     await expect.poll(async () => (await api<ProjectJson>(env, token, 'GET', `/api/projects/${p.id}`)).limitExceededResponse).toBeNull();
+  });
+});
+
+describe('signed identities', () => {
+  it('creates the identity secret once, rotates it, and requires signed calls', async () => {
+    const p = await createProject({ name: 'Signed', dailyRequestLimit: 10 });
+    await page.goto(`${env.server.url}/projects/${p.id}/settings`);
+    const card = page.locator('#signed-identities');
+    await card.getByRole('button', { name: 'Create identity secret' }).click();
+    const secret = page.getByTestId('identity-secret');
+    await expect.poll(async () => ((await secret.textContent()) ?? '').length).toBeGreaterThanOrEqual(43);
+    const first = (await secret.textContent()) ?? '';
+    await card.getByRole('button', { name: 'Rotate identity secret' }).click();
+    await expect.poll(() => secret.textContent()).not.toBe(first);
+    await card.getByText(/The previous secret works until/).waitFor();
+    await expectAccessible(page, 'signed identities card');
+
+    expect((await proxyChat(env, p.projectKey, 'u')).status).toBe(200);
+    await card.getByRole('switch', { name: 'Require signed identities' }).click();
+    await page.getByText('Signed identities required').first().waitFor();
+    const unsigned = await proxyChat(env, p.projectKey, 'u');
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.body.error).toBe('invalid_identity_token');
+    const shown = await api<{ requireSignedIdentity: boolean; hasIdentitySecret?: boolean }>(env, token, 'GET', `/api/projects/${p.id}`);
+    expect(shown.requireSignedIdentity).toBe(true);
+    expect(shown.hasIdentitySecret).toBe(true);
+    expect(JSON.stringify(shown)).not.toContain(first);
   });
 });
 
