@@ -43,7 +43,8 @@
 //!   HTTP API and, for 429 and 503, `Retry-After`. A denial is a response, never an error.
 //! - **Invalid**: a missing or unknown project key gets `401 invalid_project_key`; a missing
 //!   or malformed identity `400 invalid_request` with `"field": "identity"` (see
-//!   [`Rejection`]).
+//!   [`Rejection`]); with the [`SignedIdentityExtractor`], a missing or invalid signed
+//!   identity token `401 invalid_identity_token`.
 //! - Both are rendered by an [error handler](RateLimitLayer::error_handler) when one is set,
 //!   so a surface answers in its own error shape.
 //! - **Admitted**: the inner service is called and its response gets the rate-limit headers

@@ -118,10 +118,11 @@ impl UsageReport {
     }
 }
 
-/// Reads the subject of a proxied call from its JSON body (the proxy routes: `identity`,
-/// `tier`, removed before forwarding) or its headers (the drop-in: `x-identity`, else the
-/// body's `user`; `x-tier`), refuses an operation the project's provider does not serve, and
-/// estimates the call's tokens.
+/// Reads the subject of a proxied call: from a signed identity token (`x-identity-token`)
+/// when the project requires one or the call sends one, else from its JSON body (the proxy
+/// routes: `identity`, `tier`, removed before forwarding either way) or its headers (the
+/// drop-in: `x-identity`, else the body's `user`; `x-tier`); refuses an operation the
+/// project's provider does not serve, and estimates the call's tokens.
 pub struct CallExtractor {
     pub(super) state: AppState,
     pub(super) surface: Surface,
