@@ -119,13 +119,21 @@ pub async fn master_of(slot: u16) -> Node {
         if !(*from..=*to).contains(&i64::from(slot)) {
             continue;
         }
+        // The owner as the answering node sees it: [ip, port, id, …]. (Its view of the
+        // other nodes' flags may lag behind during a failover; the slot map is what counts.)
         if let Some(redis::Value::Array(owner)) = items.get(2)
             && let Some(redis::Value::Int(port)) = owner.get(1)
-            && let Some(found) = all
-                .iter()
-                .find(|n| n.master && n.address.ends_with(&format!(":{port}")))
+            && let Some(redis::Value::BulkString(id)) = owner.get(2)
         {
-            return found.clone();
+            let host = match owner.first() {
+                Some(redis::Value::BulkString(host)) => String::from_utf8_lossy(host).into_owned(),
+                _ => "127.0.0.1".to_owned(),
+            };
+            return Node {
+                id: String::from_utf8_lossy(id).into_owned(),
+                address: format!("{host}:{port}"),
+                master: true,
+            };
         }
     }
     panic!("no master serves slot {slot}")
