@@ -13,4 +13,52 @@ if command -v redis-cli >/dev/null 2>&1 && ! redis-cli -h 127.0.0.1 -p 6379 ping
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
 fi
+# A local Redis Cluster for the cluster tests (AIRL_TEST_REDIS_CLUSTER_URL): three masters with
+# one replica each on ports 7001-7006, data under /tmp. Started node by node if not running, and
+# created once (a node that knows fewer than six nodes has never joined one).
+CLUSTER_PORTS="7001 7002 7003 7004 7005 7006"
+cluster_ok() {
+  redis-cli -h 127.0.0.1 -p 7001 cluster info 2>/dev/null | grep -q '^cluster_state:ok'
+}
+if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
+  # A node that stopped (a test killed a master) is started again: it rejoins as a replica.
+  started=0
+  for port in $CLUSTER_PORTS; do
+    if ! redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1; then
+      [ "$started" = 0 ] && echo "services: starting Redis Cluster nodes (ports 7001-7006)"
+      started=1
+      dir="/tmp/airl-redis-cluster/$port"
+      mkdir -p "$dir"
+      redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --cluster-enabled yes \
+        --cluster-config-file "$dir/nodes.conf" --cluster-node-timeout 2000 --save "" \
+        --appendonly no --dir "$dir" --logfile "$dir/redis.log" || true
+    fi
+  done
+  if [ "$started" = 1 ] || ! cluster_ok; then
+    for _ in $(seq 1 50); do
+      redis-cli -h 127.0.0.1 -p 7006 ping >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+    known=$(redis-cli -h 127.0.0.1 -p 7001 cluster info 2>/dev/null | sed -n 's/^cluster_known_nodes:\([0-9]*\).*/\1/p')
+    if [ "${known:-0}" -lt 6 ]; then
+      redis-cli --cluster create $(for p in $CLUSTER_PORTS; do printf '127.0.0.1:%s ' "$p"; done) \
+        --cluster-replicas 1 --cluster-yes >/dev/null || true
+    fi
+    for _ in $(seq 1 100); do
+      cluster_ok && break
+      sleep 0.1
+    done
+    # The replicas attach a moment after the slots are served (a restarted node once the
+    # others clear its failure flag).
+    for _ in $(seq 1 300); do
+      nodes=$(redis-cli -h 127.0.0.1 -p 7002 cluster nodes 2>/dev/null)
+      if [ "$(printf '%s\n' "$nodes" | grep -v fail | grep -c slave)" -ge 3 ] \
+        && ! printf '%s\n' "$nodes" | grep -q fail; then
+        break
+      fi
+      sleep 0.1
+    done
+    cluster_ok || echo "services: the Redis Cluster is not ready"
+  fi
+fi
 exit 0

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 export AIRL_TEST_POSTGRES_URL="${AIRL_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 export AIRL_TEST_REDIS_URL="${AIRL_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+export AIRL_TEST_REDIS_CLUSTER_URL="${AIRL_TEST_REDIS_CLUSTER_URL:-redis+cluster://127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003}"
 
 bash scripts/services.sh
 

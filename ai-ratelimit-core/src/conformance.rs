@@ -28,7 +28,10 @@ use crate::decision::{Decision, LimitRequest};
 use crate::erased::SharedStore;
 use crate::limiter::Limiter;
 use crate::policy::{LimitType, Policy, TierLimits};
-use crate::store::{AdmitOutcome, AdmitRequest, PageRequest, Reservation, UsageKey, UsageStore};
+use crate::store::{
+    AdmitOutcome, AdmitRequest, PageRequest, Reservation, SCOPE_IDENTITY, ScopeCap, UsageKey,
+    UsageStore,
+};
 use crate::window::{Period, Window};
 
 /// Instantiates every conformance case as a `#[tokio::test]` in a module
@@ -73,6 +76,10 @@ macro_rules! usage_store_conformance {
             reservations_expire_in_any_order,
             concurrent_answers_reach_their_own_callers,
             dropped_callers_block_no_one,
+            project_cap_admits_exactly_c_across_identities,
+            identity_and_project_limits_interact,
+            reservations_count_against_the_identity_and_the_project,
+            project_caps_through_the_engine,
         );
     };
     (@cases required $factory:path; $($case:ident),* $(,)?) => {
@@ -148,16 +155,19 @@ fn request(
         reserve_tokens: reserve,
         reservation_expires_at: now + Duration::minutes(10),
         now,
+        scope_cap: None,
     }
 }
 
 async fn admit<S: UsageStore + ?Sized>(store: &S, req: &AdmitRequest) -> Option<Reservation> {
     match store.admit(req).await.expect("admit") {
-        AdmitOutcome::Admitted { reservation, usage } => {
+        AdmitOutcome::Admitted {
+            reservation, usage, ..
+        } => {
             assert!(usage.requests >= 1, "admitted usage counts the request");
             Some(reservation)
         }
-        AdmitOutcome::Denied { .. } => None,
+        AdmitOutcome::Denied { .. } | AdmitOutcome::ScopeDenied { .. } => None,
     }
 }
 
@@ -171,13 +181,15 @@ pub async fn admits_exactly_the_request_limit(store: SharedStore) {
             .await
             .expect("admit")
         {
-            AdmitOutcome::Admitted { usage, reservation } => {
+            AdmitOutcome::Admitted {
+                usage, reservation, ..
+            } => {
                 assert_eq!(usage.requests, i);
                 assert_eq!(usage.reserved_tokens, 5 * i);
                 assert_eq!(reservation.tokens, 5);
                 assert_eq!(reservation.key, k);
             }
-            AdmitOutcome::Denied { usage } => panic!("request {i} denied at {usage:?}"),
+            other => panic!("request {i} denied: {other:?}"),
         }
     }
     match store
@@ -186,7 +198,7 @@ pub async fn admits_exactly_the_request_limit(store: SharedStore) {
         .expect("admit")
     {
         AdmitOutcome::Denied { usage } => assert_eq!(usage.requests, 3),
-        AdmitOutcome::Admitted { .. } => panic!("fourth request admitted over a limit of 3"),
+        other => panic!("fourth request not denied by its limit of 3: {other:?}"),
     }
 }
 
@@ -401,7 +413,7 @@ pub async fn reservations_expire_in_any_order(store: SharedStore) {
                 (5, 7, 105)
             );
         }
-        AdmitOutcome::Denied { usage } => panic!("denied at {usage:?}"),
+        other => panic!("denied: {other:?}"),
     }
     assert_eq!(reserved(reserved_at(5, 0)).await, 5);
     assert_eq!(reserved(later + Duration::minutes(10)).await, 0);
@@ -450,14 +462,16 @@ pub async fn a_reservation_expired_on_arrival_counts_nowhere(store: SharedStore)
     let mut expired = request(&k, None, Some(100), 100, now);
     expired.reservation_expires_at = now;
     let first = match store.admit(&expired).await.expect("admit") {
-        AdmitOutcome::Admitted { reservation, usage } => {
+        AdmitOutcome::Admitted {
+            reservation, usage, ..
+        } => {
             assert_eq!(
                 (usage.requests, usage.tokens, usage.reserved_tokens),
                 (1, 0, 0)
             );
             reservation
         }
-        AdmitOutcome::Denied { usage } => panic!("denied with {usage:?}"),
+        other => panic!("denied: {other:?}"),
     };
     let usage = store.usage(&k, now).await.expect("usage");
     assert_eq!(
@@ -873,6 +887,7 @@ pub async fn concurrent_answers_reach_their_own_callers(store: SharedStore) {
             (limit, AdmitOutcome::Denied { usage }) => {
                 assert!(usage.requests >= limit, "denied at {usage:?} under {limit}");
             }
+            (_, other) => panic!("no cap was set: {other:?}"),
         }
     }
     seen.sort_unstable();
@@ -932,4 +947,229 @@ pub async fn dropped_callers_block_no_one(store: SharedStore) {
         acknowledged <= counted && counted <= limit,
         "{acknowledged} acknowledged, {counted} counted"
     );
+}
+
+/// `request` also capped project-wide at `cap` (requests, tokens).
+fn capped(request: AdmitRequest, cap: (Option<u64>, Option<u64>)) -> AdmitRequest {
+    AdmitRequest {
+        scope_cap: Some(ScopeCap {
+            request_limit: cap.0,
+            token_limit: cap.1,
+        }),
+        ..request
+    }
+}
+
+/// The scope's own counter of `k`'s scope and period.
+fn scope_counter(k: &UsageKey) -> UsageKey {
+    key(&k.scope, SCOPE_IDENTITY, k.period)
+}
+
+/// With cap C, exactly C admissions succeed project-wide under concurrency across many
+/// identities, each well under its own limit; the scope's counter says C, and neither the
+/// listing nor the totals show it as an identity.
+pub async fn project_cap_admits_exactly_c_across_identities(store: SharedStore) {
+    let now = start();
+    let scope = scope();
+    let period = Window::Day.period_at(now);
+    let admitted = Arc::new(AtomicU64::new(0));
+    let scope_denied = Arc::new(AtomicU64::new(0));
+    let tasks: Vec<_> = (0..120)
+        .map(|i| {
+            let k = key(&scope, &format!("user-{}", i % 40), period);
+            let req = capped(
+                request(&k, Some(5), Some(1_000_000), 3, now),
+                (Some(25), None),
+            );
+            let (store, admitted, scope_denied) =
+                (store.clone(), admitted.clone(), scope_denied.clone());
+            tokio::spawn(async move {
+                match store.admit(&req).await.expect("admit") {
+                    AdmitOutcome::Admitted { scope_usage, .. } => {
+                        let scope_usage =
+                            scope_usage.expect("a capped admission reports the scope");
+                        assert!(scope_usage.requests <= 25, "{scope_usage:?}");
+                        admitted.fetch_add(1, Ordering::SeqCst);
+                    }
+                    AdmitOutcome::ScopeDenied { scope_usage, .. } => {
+                        assert_eq!(scope_usage.requests, 25);
+                        scope_denied.fetch_add(1, Ordering::SeqCst);
+                    }
+                    AdmitOutcome::Denied { usage } => panic!("identity denied at {usage:?}"),
+                }
+            })
+        })
+        .collect();
+    for t in futures::future::join_all(tasks).await {
+        t.expect("task");
+    }
+    assert_eq!(admitted.load(Ordering::SeqCst), 25);
+    assert_eq!(scope_denied.load(Ordering::SeqCst), 95);
+    let whole = store
+        .usage(&scope_counter(&key(&scope, "x", period)), now)
+        .await
+        .expect("scope usage");
+    assert_eq!((whole.requests, whole.reserved_tokens), (25, 75));
+    let totals = store.totals(&scope, &period).await.expect("totals");
+    assert_eq!(totals.requests, 25, "the scope's counter is no identity");
+    let page = store
+        .list_usage(&scope, &period, &PageRequest::first(1000))
+        .await
+        .expect("listing");
+    assert!(page.items.iter().all(|item| !item.identity.is_empty()));
+    assert_eq!(page.items.iter().map(|i| i.requests).sum::<u64>(), 25);
+    assert_eq!(totals.identities, page.items.len() as u64);
+}
+
+/// Either limit can deny, and a denied request counts in neither; a release frees room in
+/// both.
+pub async fn identity_and_project_limits_interact(store: SharedStore) {
+    let now = start();
+    let scope = scope();
+    let period = Window::Day.period_at(now);
+    let (a, b) = (key(&scope, "ann", period), key(&scope, "ben", period));
+    let cap = (Some(3), None);
+    let ask = |k: &UsageKey| capped(request(k, Some(2), None, 0, now), cap);
+    let first = admit(&store, &ask(&a)).await.expect("ann 1");
+    admit(&store, &ask(&a)).await.expect("ann 2");
+    // Ann's own limit denies, though the project has room.
+    match store.admit(&ask(&a)).await.expect("admit") {
+        AdmitOutcome::Denied { usage } => assert_eq!(usage.requests, 2),
+        other => panic!("ann's third: {other:?}"),
+    }
+    admit(&store, &ask(&b)).await.expect("ben 1");
+    // The project's cap denies, though Ben has room.
+    match store.admit(&ask(&b)).await.expect("admit") {
+        AdmitOutcome::ScopeDenied { usage, scope_usage } => {
+            assert_eq!((usage.requests, scope_usage.requests), (1, 3));
+        }
+        other => panic!("ben's second: {other:?}"),
+    }
+    let counts = |k: UsageKey| {
+        let store = store.clone();
+        async move { store.usage(&k, now).await.expect("usage").requests }
+    };
+    assert_eq!(counts(a.clone()).await, 2);
+    assert_eq!(counts(b.clone()).await, 1);
+    assert_eq!(counts(scope_counter(&a)).await, 3, "denials count nowhere");
+    store.release(&first).await.expect("release");
+    assert_eq!(counts(scope_counter(&a)).await, 2);
+    admit(&store, &ask(&b))
+        .await
+        .expect("ben 2, in the room the release made");
+    assert_eq!(
+        (
+            counts(a.clone()).await,
+            counts(b).await,
+            counts(scope_counter(&a)).await
+        ),
+        (1, 2, 3)
+    );
+}
+
+/// A reservation counts against the identity's token limit and the project's; settling
+/// replaces it in both, and an unsettled one expires from both.
+pub async fn reservations_count_against_the_identity_and_the_project(store: SharedStore) {
+    let now = start();
+    let scope = scope();
+    let period = Window::Day.period_at(now);
+    let cap = (None, Some(100));
+    let ask = |name: &str, reserve: u64| {
+        capped(
+            request(&key(&scope, name, period), None, Some(1000), reserve, now),
+            cap,
+        )
+    };
+    let carl = admit(&store, &ask("carl", 60)).await.expect("carl");
+    admit(&store, &ask("dina", 60))
+        .await
+        .expect("dina: 60 live < 100");
+    // 120 live now: the project is full, though Eve has used nothing.
+    match store.admit(&ask("eve", 1)).await.expect("admit") {
+        AdmitOutcome::ScopeDenied { scope_usage, .. } => {
+            assert_eq!((scope_usage.tokens, scope_usage.reserved_tokens), (0, 120));
+        }
+        other => panic!("eve: {other:?}"),
+    }
+    store.settle(&carl, 10).await.expect("settle");
+    let whole = store
+        .usage(&scope_counter(&carl.key), now)
+        .await
+        .expect("scope usage");
+    assert_eq!(
+        (whole.requests, whole.tokens, whole.reserved_tokens),
+        (2, 10, 60)
+    );
+    let own = store.usage(&carl.key, now).await.expect("carl's usage");
+    assert_eq!((own.tokens, own.reserved_tokens), (10, 0));
+    admit(&store, &ask("eve", 1)).await.expect("eve: 70 < 100");
+    // An identity's own token limit still binds under a roomy cap.
+    let tight = capped(
+        request(&key(&scope, "fay", period), None, Some(5), 10, now),
+        (None, Some(1_000_000)),
+    );
+    admit(&store, &tight).await.expect("fay: 0 < 5");
+    assert!(admit(&store, &tight).await.is_none(), "fay: 10 live ≥ 5");
+    // After the reservations' TTL only the settled tokens count project-wide.
+    let later = now + Duration::minutes(11);
+    let whole = store
+        .usage(&scope_counter(&carl.key), later)
+        .await
+        .expect("scope usage");
+    assert_eq!((whole.tokens, whole.reserved_tokens), (10, 0));
+}
+
+/// The engine applies a policy's `projectLimits`: the cap's denial is
+/// `429 project_limit_exceeded` with the project's numbers, and the headers carry the cap.
+pub async fn project_caps_through_the_engine(store: SharedStore) {
+    let clock = FakeClock::new(start());
+    let limiter = Limiter::builder(store)
+        .clock(Arc::new(clock))
+        .build()
+        .expect("limiter");
+    let policy = Policy::from_json(&json!({
+        "dailyRequestLimit": 5,
+        "projectLimits": {"requestLimit": 2, "tokenLimit": null}
+    }))
+    .expect("policy");
+    let scope = scope();
+    let ask = |identity: &'static str| LimitRequest {
+        scope: &scope,
+        identity,
+        tier: None,
+        estimated_tokens: 0,
+    };
+    for identity in ["p1", "p2"] {
+        match limiter.check(&policy, &ask(identity)).await.expect("valid") {
+            Decision::Admitted(a) => {
+                let project = a.state.project.expect("the cap's state");
+                assert_eq!(project.limits.requests, Some(2));
+            }
+            Decision::Denied(d) => panic!("{identity} denied: {}", d.body),
+        }
+    }
+    match limiter.check(&policy, &ask("p3")).await.expect("valid") {
+        Decision::Denied(d) => {
+            assert_eq!(d.status, 429);
+            assert_eq!(d.body["error"], "project_limit_exceeded");
+            assert_eq!(d.body["usage"]["requestsUsed"], 2);
+            assert_eq!(d.body["limits"]["requestLimit"], 2);
+            let mut headers = http::HeaderMap::new();
+            d.state.insert_headers(&mut headers);
+            let policy_header = headers["ratelimit-policy"].to_str().expect("ascii");
+            assert!(
+                policy_header.contains("\"project-requests\";q=2;w=86400"),
+                "{policy_header}"
+            );
+            let state = headers["ratelimit"].to_str().expect("ascii");
+            assert!(state.contains("\"project-requests\";r=0;"), "{state}");
+        }
+        Decision::Admitted(_) => panic!("p3 admitted over the cap"),
+    }
+    let (_, whole) = limiter
+        .project_usage(&policy, &scope)
+        .await
+        .expect("store")
+        .expect("capped");
+    assert_eq!(whole.requests, 2);
 }

@@ -72,8 +72,23 @@ pub enum DenialReason {
         /// The metric that was exceeded.
         metric: Metric,
     },
+    /// The project-wide cap was reached (the identity's own limits had room).
+    ProjectLimitExceeded {
+        /// The metric of the cap that was exceeded.
+        metric: Metric,
+    },
     /// The store failed and the limiter fails closed.
     StoreUnavailable,
+}
+
+/// The project-wide cap of a state: its enforced limits and the scope's usage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectState {
+    /// The cap's limits (metrics of the limit type only).
+    pub limits: Limits,
+    /// The whole scope's usage (after admission for an admitted request, before it for a
+    /// denied one).
+    pub usage: Usage,
 }
 
 /// Numbers shared by admissions and denials, from which the rate-limit headers are made.
@@ -91,6 +106,8 @@ pub struct LimitState {
     pub reset_at: DateTime<Utc>,
     /// Whole seconds until the reset, rounded up.
     pub reset_after_secs: u64,
+    /// The project-wide cap and usage, when the policy sets a cap and the store was asked.
+    pub project: Option<ProjectState>,
 }
 
 impl LimitState {

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::decision::LimitState;
+use crate::decision::{LimitState, ProjectState};
 use crate::policy::{LimitType, Limits, Metric};
 
 impl LimitState {
@@ -30,6 +30,9 @@ impl LimitState {
             // (the http crate hashes custom names byte by byte on every insert).
             let inner = std::mem::replace(headers, template.headers.clone());
             self.fill_counts(headers, &template.slots);
+            if let Some(project) = &self.project {
+                self.append_project(headers, project, key.window);
+            }
             if !inner.is_empty() {
                 let mut skipping = false;
                 headers.extend(inner.into_iter().filter(|(name, _)| {
@@ -66,6 +69,53 @@ impl LimitState {
             }
             if let Some(text) = text.value() {
                 *value = text;
+            }
+        }
+    }
+
+    /// Adds the project-wide cap to `RateLimit-Policy` and `RateLimit` as its own policy per
+    /// enforced metric (`"project-requests"`, `"project-tokens"`). Only capped projects pay
+    /// for this, after the cached template.
+    fn append_project(&self, headers: &mut HeaderMap, project: &ProjectState, window: u64) {
+        let mut policy = String::new();
+        let mut state = String::new();
+        for metric in [Metric::Requests, Metric::Tokens] {
+            let Some(limit) = project.limits.of(metric) else {
+                continue;
+            };
+            let used = match metric {
+                Metric::Requests => project.usage.requests,
+                Metric::Tokens => project
+                    .usage
+                    .tokens
+                    .saturating_add(project.usage.reserved_tokens),
+            };
+            let separator = |text: &str| if text.is_empty() { "" } else { ", " };
+            policy.push_str(&format!(
+                "{}\"project-{}\";q={limit};w={window}",
+                separator(&policy),
+                metric.as_str()
+            ));
+            state.push_str(&format!(
+                "{}\"project-{}\";r={};t={}",
+                separator(&state),
+                metric.as_str(),
+                limit.saturating_sub(used),
+                self.reset_after_secs
+            ));
+        }
+        for (name, extra) in [(&RATELIMIT_POLICY, policy), (&RATELIMIT, state)] {
+            if extra.is_empty() {
+                continue;
+            }
+            let value = match headers.get(name).and_then(|v| v.to_str().ok()) {
+                Some(current) if !current.is_empty() && current != "0" => {
+                    format!("{current}, {extra}")
+                }
+                _ => extra,
+            };
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name.clone(), value);
             }
         }
     }

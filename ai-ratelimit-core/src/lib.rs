@@ -58,7 +58,8 @@ pub mod conformance;
 
 pub use clock::{Clock, CoarseClock, FakeClock, SystemClock};
 pub use decision::{
-    Admission, Decision, Denial, DenialReason, InvalidRequest, LimitError, LimitRequest, LimitState,
+    Admission, Decision, Denial, DenialReason, InvalidRequest, LimitError, LimitRequest,
+    LimitState, ProjectState,
 };
 pub use erased::{DynUsageStore, SharedStore, StoreFuture};
 pub use limiter::{BuildError, FailureMode, Limiter, LimiterBuilder};
@@ -66,6 +67,6 @@ pub use memory::MemoryStore;
 pub use policy::{LimitType, Limits, Metric, Policy, PolicyConfig, PolicyError, TierLimits};
 pub use store::{
     AdmitOutcome, AdmitRequest, AsUsageKey, IdentityUsage, PageRequest, PeriodTotals, Reservation,
-    StoreError, Usage, UsageKey, UsageKeyRef, UsagePage, UsageStore,
+    SCOPE_IDENTITY, ScopeCap, StoreError, Usage, UsageKey, UsageKeyRef, UsagePage, UsageStore,
 };
 pub use window::{Period, Window};

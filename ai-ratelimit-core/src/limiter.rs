@@ -15,12 +15,13 @@ use serde_json::{Value, json};
 use crate::clock::{Clock, CoarseClock};
 use crate::decision::{
     Admission, Decision, Denial, DenialReason, InvalidRequest, LimitError, LimitRequest,
-    LimitState, validate_identity,
+    LimitState, ProjectState, validate_identity,
 };
 use crate::erased::SharedStore;
 use crate::policy::{Action, LimitType, Limits, Metric, Policy, RuleContext, TemplateValues};
 use crate::store::{
-    AdmitOutcome, AdmitRequest, Reservation, StoreError, Usage, UsageKeyRef, UsageStore,
+    AdmitOutcome, AdmitRequest, Reservation, SCOPE_IDENTITY, ScopeCap, StoreError, Usage,
+    UsageKeyRef, UsageStore,
 };
 use crate::window::{Period, Window, seconds_until};
 
@@ -285,6 +286,29 @@ impl<S: UsageStore> Limiter<S> {
         };
         Ok((period, self.call(self.inner.store.usage(&key, now)).await?))
     }
+
+    /// The whole scope's usage in the current period under `policy`'s project-wide cap:
+    /// `None` when the policy sets no cap (the scope's counter is kept only under one).
+    pub async fn project_usage(
+        &self,
+        policy: &Policy,
+        scope: &str,
+    ) -> Result<Option<(Period, Usage)>, StoreError> {
+        if policy.project_limits().is_none() {
+            return Ok(None);
+        }
+        let now = self.inner.clock.now();
+        let period = policy.window().period_at(now);
+        let key = UsageKeyRef {
+            scope,
+            identity: SCOPE_IDENTITY,
+            period,
+        };
+        Ok(Some((
+            period,
+            self.call(self.inner.store.usage(&key, now)).await?,
+        )))
+    }
 }
 
 /// What the rules say about a request.
@@ -306,6 +330,8 @@ struct Check<'a, S> {
     reset_at: DateTime<Utc>,
     reset_after_secs: u64,
     limits: Limits,
+    /// The policy's project-wide cap, enforced metrics only; `None` without one.
+    cap_limits: Option<Limits>,
 }
 
 impl<'a, S> Check<'a, S> {
@@ -332,6 +358,13 @@ impl<'a, S> Check<'a, S> {
             reset_at,
             reset_after_secs: seconds_until(reset_at, now),
             limits: policy.limits_for(request.tier),
+            cap_limits: policy.project_limits().map(|cap| {
+                let lt = policy.limit_type();
+                Limits {
+                    requests: cap.requests.filter(|_| lt.enforces_requests()),
+                    tokens: cap.tokens.filter(|_| lt.enforces_tokens()),
+                }
+            }),
         })
     }
 
@@ -343,6 +376,18 @@ impl<'a, S> Check<'a, S> {
             period: self.period,
             reset_at: self.reset_at,
             reset_after_secs: self.reset_after_secs,
+            project: None,
+        }
+    }
+
+    /// The state of a capped admission: also the cap and the scope's usage.
+    fn state_with_project(&self, usage: Usage, scope_usage: Option<Usage>) -> LimitState {
+        LimitState {
+            project: self
+                .cap_limits
+                .zip(scope_usage)
+                .map(|(limits, usage)| ProjectState { limits, usage }),
+            ..self.state(usage)
         }
     }
 
@@ -438,6 +483,10 @@ impl<'a, S> Check<'a, S> {
                 self.now + self.limiter.inner.reservation_ttl
             },
             now: self.now,
+            scope_cap: self.cap_limits.map(|cap| ScopeCap {
+                request_limit: cap.requests,
+                token_limit: cap.tokens,
+            }),
         }
     }
 
@@ -448,14 +497,21 @@ impl<'a, S> Check<'a, S> {
         warning: Option<Value>,
     ) -> Decision {
         let usage = match outcome {
-            Ok(AdmitOutcome::Admitted { reservation, usage }) => {
+            Ok(AdmitOutcome::Admitted {
+                reservation,
+                usage,
+                scope_usage,
+            }) => {
                 return Decision::Admitted(Admission {
                     reservation: Some(reservation),
-                    state: self.state(usage),
+                    state: self.state_with_project(usage, scope_usage),
                     warning,
                 });
             }
             Ok(AdmitOutcome::Denied { usage }) => usage,
+            Ok(AdmitOutcome::ScopeDenied { usage, scope_usage }) => {
+                return self.project_denial(usage, scope_usage);
+            }
             Err(e) => return self.store_failed(e),
         };
         let limits = self.limits;
@@ -488,6 +544,50 @@ impl<'a, S> Check<'a, S> {
             status: 429,
             body,
             reason: DenialReason::LimitExceeded { metric },
+            state,
+        })
+    }
+}
+
+impl<S> Check<'_, S> {
+    /// `429 project_limit_exceeded` (or the project's limit-exceeded response, templated with
+    /// the cap's numbers): the scope's usage left no room under its cap.
+    fn project_denial(&self, usage: Usage, scope_usage: Usage) -> Decision {
+        let cap = self.cap_limits.unwrap_or_default();
+        let metric = if cap
+            .requests
+            .is_some_and(|l| scope_usage.requests.saturating_add(1) > l)
+        {
+            Metric::Requests
+        } else {
+            Metric::Tokens
+        };
+        let state = self.state_with_project(usage, Some(scope_usage));
+        let body = match self.policy.limit_exceeded_response() {
+            Some(template) => TemplateValues {
+                used: match metric {
+                    Metric::Requests => scope_usage.requests,
+                    Metric::Tokens => scope_usage.tokens,
+                },
+                limit: cap.of(metric),
+                tier: self.request.tier.map(str::to_owned),
+                metric,
+                reset_at: self.reset_at,
+            }
+            .render(template),
+            None => json!({
+                "error": "project_limit_exceeded",
+                "message": "Project limit reached",
+                "limitType": self.policy.limit_type().as_str(),
+                "usage": {"requestsUsed": scope_usage.requests, "tokensUsed": scope_usage.tokens},
+                "limits": {"requestLimit": cap.requests, "tokenLimit": cap.tokens},
+                "resetAt": self.reset_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            }),
+        };
+        Decision::Denied(Denial {
+            status: 429,
+            body,
+            reason: DenialReason::ProjectLimitExceeded { metric },
             state,
         })
     }

@@ -114,6 +114,10 @@ pub struct MemoryStore {
     /// per-map random seed still keeps precomputed collisions of identities (which clients
     /// choose) out of reach.
     counters: DashMap<UsageKey, Counter, foldhash::fast::RandomState>,
+    /// The scopes' project-wide counters (identity `SCOPE_IDENTITY`), apart from `counters`:
+    /// a capped admission locks its scope's entry here, then its identity's there, always in
+    /// that order, so two shard locks of one map are never held at once.
+    scopes: DashMap<UsageKey, Counter, foldhash::fast::RandomState>,
     next_reservation: AtomicU64,
     retention: Duration,
     eviction: PurgeSchedule,
@@ -135,6 +139,7 @@ impl MemoryStore {
     pub fn with_retention(retention: Duration) -> Self {
         Self {
             counters: DashMap::default(),
+            scopes: DashMap::default(),
             next_reservation: AtomicU64::new(1),
             retention: retention.max(Duration::zero()),
             eviction: PurgeSchedule::every(EVICTION_INTERVAL_SECS),
@@ -144,6 +149,8 @@ impl MemoryStore {
     /// Drops every period that ended more than the retention before `now`.
     pub fn evict_expired(&self, now: DateTime<Utc>) {
         self.counters
+            .retain(|key, _| key.period.end() + self.retention > now);
+        self.scopes
             .retain(|key, _| key.period.end() + self.retention > now);
     }
 
@@ -174,6 +181,23 @@ impl MemoryStore {
         if self.eviction.claim(request.now) {
             self.evict_expired(request.now);
         }
+        // The scope's counter first (see `scopes`), held until the identity's is decided.
+        let mut scope = match request.scope_cap {
+            Some(cap) => {
+                let scope_key = UsageKeyRef {
+                    identity: crate::store::SCOPE_IDENTITY,
+                    ..key
+                };
+                let lookup: &dyn MapKey = &scope_key;
+                let mut counter = match self.scopes.get_mut(lookup) {
+                    Some(c) => c,
+                    None => self.scopes.entry(scope_key.to_owned()).or_default(),
+                };
+                counter.purge_expired(request.now);
+                Some((counter, cap))
+            }
+            None => None,
+        };
         let lookup: &dyn MapKey = &key;
         let mut counter = match self.counters.get_mut(lookup) {
             Some(c) => c,
@@ -184,37 +208,66 @@ impl MemoryStore {
         if !request.fits(&usage) {
             return Ok(AdmitOutcome::Denied { usage });
         }
-        let id = self.next_reservation.fetch_add(1, Ordering::Relaxed);
-        counter.requests += 1;
-        if counter.tier.as_deref() != request.tier.as_deref() {
-            counter.tier.clone_from(&request.tier);
+        if let Some((scope, cap)) = &scope
+            && !cap.fits(&scope.usage())
+        {
+            return Ok(AdmitOutcome::ScopeDenied {
+                usage,
+                scope_usage: scope.usage(),
+            });
         }
+        let id = self.next_reservation.fetch_add(1, Ordering::Relaxed);
         // A reservation of no tokens, or expired already, changes no usage: settling or
         // releasing it only adjusts the counts, so it need not be tracked.
-        if request.reserve_tokens > 0 && request.reservation_expires_at > request.now {
-            counter
-                .reservations
-                .push((id, request.reserve_tokens, request.reservation_expires_at));
+        let kept = request.reserve_tokens > 0 && request.reservation_expires_at > request.now;
+        let count = |counter: &mut Counter| {
+            counter.requests += 1;
+            if kept {
+                counter.reservations.push((
+                    id,
+                    request.reserve_tokens,
+                    request.reservation_expires_at,
+                ));
+            }
+        };
+        count(&mut counter);
+        if counter.tier.as_deref() != request.tier.as_deref() {
+            counter.tier.clone_from(&request.tier);
         }
         let usage = counter.usage();
         let key = counter.key().clone();
         drop(counter);
+        let scope_usage = scope.as_mut().map(|(scope, _)| {
+            count(scope);
+            scope.usage()
+        });
         Ok(AdmitOutcome::Admitted {
             reservation: Reservation {
                 key,
                 id,
                 tokens: request.reserve_tokens,
+                // The scope's counter holds the reservation under the same (unique) id.
+                scope_id: scope_usage.map(|_| id),
             },
             usage,
+            scope_usage,
         })
     }
 
     /// Adjusts the counter of `reservation` (if it still exists) under its shard lock.
-    fn with_reserved_counter(&self, reservation: &Reservation, adjust: impl FnOnce(&mut Counter)) {
+    fn with_reserved_counter(&self, reservation: &Reservation, adjust: impl Fn(&mut Counter)) {
         let key: &dyn MapKey = &reservation.key;
         if let Some(mut counter) = self.counters.get_mut(key) {
             counter.take_reservation(reservation.id);
             adjust(&mut counter);
+        }
+        if let Some(id) = reservation.scope_id {
+            let scope_key = reservation.scope_key();
+            let key: &dyn MapKey = &scope_key;
+            if let Some(mut counter) = self.scopes.get_mut(key) {
+                counter.take_reservation(id);
+                adjust(&mut counter);
+            }
         }
     }
 }
@@ -247,8 +300,12 @@ impl UsageStore for MemoryStore {
     async fn usage<K: AsUsageKey>(&self, key: &K, now: DateTime<Utc>) -> Result<Usage, StoreError> {
         let key = key.key();
         let lookup: &dyn MapKey = &key;
-        Ok(self
-            .counters
+        let map = if key.identity == crate::store::SCOPE_IDENTITY {
+            &self.scopes
+        } else {
+            &self.counters
+        };
+        Ok(map
             .get(lookup)
             .map(|c| c.live_usage(now))
             .unwrap_or_default())
@@ -337,6 +394,7 @@ mod tests {
             reserve_tokens: 0,
             reservation_expires_at: now + Duration::minutes(10),
             now,
+            scope_cap: None,
         };
         for d in 0..30 {
             let now = day1 + Duration::days(d);
@@ -362,13 +420,14 @@ mod tests {
             reserve_tokens: reserve,
             reservation_expires_at: now + Duration::minutes(10),
             now,
+            scope_cap: None,
         }
     }
 
     async fn admitted(store: &MemoryStore, request: &AdmitRequest) -> Reservation {
         match store.admit(request).await.expect("admit") {
             AdmitOutcome::Admitted { reservation, .. } => reservation,
-            AdmitOutcome::Denied { usage } => panic!("denied at {usage:?}"),
+            other => panic!("denied: {other:?}"),
         }
     }
 

@@ -14,6 +14,10 @@ use crate::window::Period;
 /// Longest identity accepted, in characters (API: 1–256).
 pub const MAX_IDENTITY_LEN: usize = 256;
 
+/// The identity of a scope's project-wide counter (see [`ScopeCap`]): empty, so never an
+/// identity of a request (1–256 characters). Stores keep it out of listings and totals.
+pub const SCOPE_IDENTITY: &str = "";
+
 /// Where a counter lives: a scope (a project), one of its identities, and a period.
 ///
 /// The names are shared (`Arc<str>`): a key is copied into every reservation, and an
@@ -106,19 +110,43 @@ pub struct AdmitRequest<K = UsageKey> {
     pub reservation_expires_at: DateTime<Utc>,
     /// The caller's "now": reservations expiring at or before it no longer count.
     pub now: DateTime<Utc>,
+    /// The project-wide cap, when the scope has one: the request is also counted (and its
+    /// tokens reserved) in the scope's counter, in the same atomic step.
+    pub scope_cap: Option<ScopeCap>,
 }
 
 impl<K> AdmitRequest<K> {
     /// The admission rule every store implements atomically: whether `usage`
     /// (live reservations only) leaves room for one more request.
     pub fn fits(&self, usage: &Usage) -> bool {
-        let requests_ok = self
-            .request_limit
-            .is_none_or(|l| usage.requests.saturating_add(1) <= l);
-        let tokens_ok = self
-            .token_limit
-            .is_none_or(|l| usage.tokens.saturating_add(usage.reserved_tokens) < l);
-        requests_ok && tokens_ok
+        fits(self.request_limit, self.token_limit, usage)
+    }
+}
+
+/// `requests + 1 <= request_limit` and `tokens + live reservations < token_limit`, each when set.
+fn fits(request_limit: Option<u64>, token_limit: Option<u64>, usage: &Usage) -> bool {
+    let requests_ok = request_limit.is_none_or(|l| usage.requests.saturating_add(1) <= l);
+    let tokens_ok =
+        token_limit.is_none_or(|l| usage.tokens.saturating_add(usage.reserved_tokens) < l);
+    requests_ok && tokens_ok
+}
+
+/// A project-wide cap: the enforced limits of the scope's own counter (identity
+/// [`SCOPE_IDENTITY`]), which counts every admitted request of the scope and reserves its
+/// tokens. A store checks it in the same atomic step as the identity's limits and counts the
+/// request in both or in neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScopeCap {
+    /// Admit only if the scope's `requests + 1 <= limit`; `None` = not enforced.
+    pub request_limit: Option<u64>,
+    /// Admit only if the scope's `tokens + live reservations < limit`; `None` = not enforced.
+    pub token_limit: Option<u64>,
+}
+
+impl ScopeCap {
+    /// Whether the scope's `usage` leaves room for one more request.
+    pub fn fits(&self, usage: &Usage) -> bool {
+        fits(self.request_limit, self.token_limit, usage)
     }
 }
 
@@ -134,6 +162,20 @@ pub struct Reservation {
     pub id: u64,
     /// Tokens reserved.
     pub tokens: u64,
+    /// The reservation's id in the scope's counter, when the admission was capped
+    /// project-wide (settled and released there too).
+    pub scope_id: Option<u64>,
+}
+
+impl Reservation {
+    /// The key of the scope's counter this reservation also counts in.
+    pub fn scope_key(&self) -> UsageKeyRef<'_> {
+        UsageKeyRef {
+            scope: &self.key.scope,
+            identity: SCOPE_IDENTITY,
+            period: self.key.period,
+        }
+    }
 }
 
 /// The result of an admission.
@@ -145,11 +187,20 @@ pub enum AdmitOutcome {
         reservation: Reservation,
         /// Usage after admission.
         usage: Usage,
+        /// The scope's usage after admission, when the admission was capped project-wide.
+        scope_usage: Option<Usage>,
     },
     /// Not counted; `usage` is what stood in the way.
     Denied {
         /// Usage at the time of the decision.
         usage: Usage,
+    },
+    /// Not counted: the identity's limits had room, the project-wide cap did not.
+    ScopeDenied {
+        /// The identity's usage at the time of the decision.
+        usage: Usage,
+        /// The scope's usage at the time of the decision.
+        scope_usage: Usage,
     },
 }
 
@@ -293,6 +344,16 @@ impl AsUsageKey for UsageKeyRef<'_> {
 }
 
 impl<K: AsUsageKey> AdmitRequest<K> {
+    /// The key of the scope's counter (identity [`SCOPE_IDENTITY`]) of this admission.
+    pub fn scope_key(&self) -> UsageKeyRef<'_> {
+        let key = self.key.key();
+        UsageKeyRef {
+            scope: key.scope,
+            identity: SCOPE_IDENTITY,
+            period: key.period,
+        }
+    }
+
     /// The same admission with a borrowed key.
     pub fn borrowed(&self) -> AdmitRequest<UsageKeyRef<'_>> {
         AdmitRequest {
@@ -303,6 +364,7 @@ impl<K: AsUsageKey> AdmitRequest<K> {
             reserve_tokens: self.reserve_tokens,
             reservation_expires_at: self.reservation_expires_at,
             now: self.now,
+            scope_cap: self.scope_cap,
         }
     }
 
@@ -316,6 +378,7 @@ impl<K: AsUsageKey> AdmitRequest<K> {
             reserve_tokens: self.reserve_tokens,
             reservation_expires_at: self.reservation_expires_at,
             now: self.now,
+            scope_cap: self.scope_cap,
         }
     }
 }

@@ -406,6 +406,7 @@ fn headers_follow_the_limits_and_window_of_each_state() {
         period: window.period_at(now),
         reset_at: window.period_at(now).end(),
         reset_after_secs: 60,
+        project: None,
     };
     // Alternating on one thread: the remembered policy headers of one state must never
     // leak into another's.

@@ -90,6 +90,12 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A project's identity-signing secret: 256 random bits, URL-safe base64 (43 characters),
+/// used as the HS256 key as written.
+pub fn identity_secret() -> String {
+    random_token()
+}
+
 /// SHA-256 of a token, hex: what the database keeps instead of the token.
 pub fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());

@@ -51,6 +51,10 @@ pub enum ApiError {
     /// 401 `invalid_project_key`.
     #[error("unknown or missing project key")]
     InvalidProjectKey,
+    /// 401 `invalid_identity_token`: a signed identity is required, or was sent, and is not
+    /// valid (the message says which check failed).
+    #[error(transparent)]
+    InvalidIdentityToken(#[from] ai_ratelimit_tower::IdentityTokenError),
     /// 404 `not_found`.
     #[error("not found")]
     NotFound,
@@ -117,7 +121,8 @@ impl ApiError {
             ApiError::Unauthorized
             | ApiError::InvalidToken
             | ApiError::InvalidCredentials
-            | ApiError::InvalidProjectKey => StatusCode::UNAUTHORIZED,
+            | ApiError::InvalidProjectKey
+            | ApiError::InvalidIdentityToken(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::OrganizationTaken | ApiError::EmailTaken | ApiError::LimitReached(_) => {
@@ -140,6 +145,7 @@ impl ApiError {
             ApiError::InvalidToken => "invalid_token",
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::InvalidProjectKey => "invalid_project_key",
+            ApiError::InvalidIdentityToken(_) => "invalid_identity_token",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::OrganizationTaken => "organization_taken",

@@ -30,6 +30,7 @@ use crate::{admin, auth, error, ops, projects, reports, usage, webhooks};
         projects::routes::update_project,
         projects::routes::delete_project,
         projects::routes::rotate_project_key,
+        projects::routes::rotate_identity_secret,
         usage::summary,
         usage::by_identity,
         usage::history,
@@ -123,7 +124,7 @@ impl Modify for ProxyPaths {
                 ))
                 .response("200", success.build())
                 .response("400", ResponseBuilder::new().description("`invalid_request` (e.g. `field: \"identity\"`)").content("application/json", error()).build())
-                .response("401", ResponseBuilder::new().description("`invalid_project_key`").content("application/json", error()).build())
+                .response("401", ResponseBuilder::new().description("`invalid_project_key` or `invalid_identity_token`").content("application/json", error()).build())
                 .response("429", ResponseBuilder::new().description("Limit reached or blocked by a rule; `Retry-After` and rate-limit headers (and, on the OpenAI-compatible route, `x-should-retry: false`, so OpenAI SDKs do not retry)").content("application/json", object()).build())
                 .response("502", ResponseBuilder::new().description("`upstream_error`").content("application/json", error()).build())
                 .build()

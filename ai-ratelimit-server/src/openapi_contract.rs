@@ -187,7 +187,7 @@ fn complete_schemas(document: &mut Value) {
         patch["not"] = json!({"required": ["openaiApiKey", "providerApiKey"]});
         // `tiers` and `rules` may be left out but not sent as `null` (the server answers
         // 400 `field: "tiers"`): an empty map or list clears them.
-        for field in ["tiers", "rules"] {
+        for field in ["tiers", "rules", "requireSignedIdentity"] {
             if let Some(property) = patch["properties"].get_mut(field) {
                 drop_null(property);
             }

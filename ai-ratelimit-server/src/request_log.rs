@@ -23,6 +23,8 @@ use crate::reports::rollup::{RollupTask, Rollups};
 pub const QUEUE_CAPACITY: usize = 10_000;
 /// Entries written per transaction at most.
 pub const BATCH_SIZE: usize = 256;
+/// How long a batch keeps gathering entries after its first one (see `gather_window`).
+const GATHER_WINDOW: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// How a proxied request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +168,7 @@ async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<Command>) {
     let mut closing = false;
     // `recv_many` returns 0 only once every sender is gone and the queue is empty.
     while !closing && receiver.recv_many(&mut commands, BATCH_SIZE).await > 0 {
+        gather_window(&mut receiver, &mut commands).await;
         let mut batch = Vec::with_capacity(commands.len());
         let mut waiters = Vec::new();
         for command in commands.drain(..) {
@@ -183,6 +186,25 @@ async fn run(pool: AnyPool, mut receiver: mpsc::Receiver<Command>) {
         }
         for done in waiters {
             let _ = done.send(());
+        }
+    }
+}
+
+/// Keeps gathering for up to [`GATHER_WINDOW`] after the first entry of a batch, unless the
+/// batch is full or someone waits for it (a flush, the close).
+///
+/// Why: on SQLite the log's writes take the same database write lock as the counters, and a
+/// writer that finds it taken sleeps in SQLite's busy handler (1 ms at least). Writing as soon
+/// as one entry arrives (every request, at low concurrency) made admissions meet that lock on
+/// most requests; one write per window makes the collision rare.
+async fn gather_window(receiver: &mut mpsc::Receiver<Command>, commands: &mut Vec<Command>) {
+    let deadline = tokio::time::Instant::now() + GATHER_WINDOW;
+    let awaited = |c: &[Command]| c.iter().any(|c| !matches!(c, Command::Write(_)));
+    while commands.len() < BATCH_SIZE && !awaited(commands) {
+        let room = BATCH_SIZE - commands.len();
+        match tokio::time::timeout_at(deadline, receiver.recv_many(commands, room)).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
         }
     }
 }

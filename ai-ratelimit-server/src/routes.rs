@@ -98,6 +98,10 @@ fn project_routes() -> Router<AppState> {
             "/{id}/rotate-key",
             post(projects::routes::rotate_project_key),
         )
+        .route(
+            "/{id}/identity-secret",
+            post(projects::routes::rotate_identity_secret),
+        )
         .route("/{id}/usage/summary", get(usage::summary))
         .route("/{id}/usage/by-identity", get(usage::by_identity))
         .route("/{id}/usage/history", get(usage::history))

@@ -49,6 +49,16 @@ pub struct UsageSummary {
     pub limited_requests: u64,
     /// Admitted requests that failed upstream (not in `totalRequests`).
     pub error_requests: u64,
+    /// The project-wide cap, when one is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::projects::model::TierLimitsDoc>)]
+    pub project_limits: Option<ai_ratelimit_core::TierLimits>,
+    /// Project-wide requests counted against the cap in the period (when a cap is set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_used: Option<u64>,
+    /// Project-wide tokens counted against the cap in the period (when a cap is set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens_used: Option<u64>,
 }
 
 /// One identity's usage.
@@ -191,6 +201,25 @@ pub async fn summary(
     let period = period_of(&state, &project.policy, parse_date(&query, "date")?);
     let totals = state.limiter.store().totals(&project.id, &period).await?;
     let (limited, errors) = limited_and_errors(&state, &project.id, &period).await?;
+    let cap = project.policy.project_limits();
+    let whole = match cap {
+        // The scope's own counter: what the cap counts, reservations included.
+        Some(_) => Some(
+            state
+                .limiter
+                .store()
+                .usage(
+                    &ai_ratelimit_core::UsageKeyRef {
+                        scope: &project.id,
+                        identity: ai_ratelimit_core::SCOPE_IDENTITY,
+                        period,
+                    },
+                    state.clock.now(),
+                )
+                .await?,
+        ),
+        None => None,
+    };
     Ok(Json(UsageSummary {
         period_start: period.start_date().to_string(),
         total_requests: totals.requests,
@@ -198,6 +227,12 @@ pub async fn summary(
         unique_identities: totals.identities,
         limited_requests: limited,
         error_requests: errors,
+        project_limits: cap.map(|l| ai_ratelimit_core::TierLimits {
+            request_limit: l.requests,
+            token_limit: l.tokens,
+        }),
+        requests_used: whole.map(|u| u.requests),
+        tokens_used: whole.map(|u| u.tokens),
     }))
 }
 

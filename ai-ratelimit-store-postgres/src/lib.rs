@@ -292,6 +292,21 @@ fn to_u64(n: i64) -> u64 {
 /// The row an admission returns: admitted, requests, tokens, reservation id, reserved tokens.
 type AdmitRow = (bool, i64, i64, i64, i64);
 
+/// The row of a capped admission: the identity's [`AdmitRow`], then the scope's (`NULL`
+/// when the identity's own limits denied).
+type CappedRow = (
+    bool,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<bool>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
 /// An admission statement with the parameters both admission statements share.
 fn admit_query<'q>(
     sql: &'q str,
@@ -412,6 +427,85 @@ impl PostgresStore {
         }
     }
 
+    /// An admission capped project-wide: one call of `airl_admit_capped`.
+    async fn admit_capped(&self, request: &AdmitRequest) -> Result<AdmitOutcome, StoreError> {
+        let key = &request.key;
+        let cap = request.scope_cap.unwrap_or_default();
+        let period_id = key.period.id();
+        let row: CappedRow = sqlx::query_as(&self.statements.admit_capped)
+            .bind(&*key.scope)
+            .bind(&period_id)
+            .bind(&*key.identity)
+            .bind(request.tier.as_deref())
+            .bind(to_i64(request.reserve_tokens))
+            .bind(request.reservation_expires_at)
+            .bind(request.now)
+            .bind(request.request_limit.map(to_i64))
+            .bind(request.token_limit.map(to_i64))
+            .bind(keeps_reservation(request))
+            .bind(key.period.end())
+            .bind(request.fits(&Usage::default()))
+            .bind(cap.request_limit.map(to_i64))
+            .bind(cap.token_limit.map(to_i64))
+            .bind(cap.fits(&Usage::default()))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        let (admitted, requests, tokens, seq, live, scope_admitted, sr, st, sseq, slive) = row;
+        let usage = Usage {
+            requests: to_u64(requests),
+            tokens: to_u64(tokens),
+            reserved_tokens: to_u64(live),
+        };
+        let scope_usage = Usage {
+            requests: to_u64(sr.unwrap_or(0)),
+            tokens: to_u64(st.unwrap_or(0)),
+            reserved_tokens: to_u64(slive.unwrap_or(0)),
+        };
+        Ok(match (admitted, scope_admitted) {
+            (true, Some(true)) => AdmitOutcome::Admitted {
+                reservation: Reservation {
+                    key: key.clone(),
+                    id: to_u64(seq),
+                    tokens: request.reserve_tokens,
+                    scope_id: sseq.map(to_u64),
+                },
+                usage,
+                scope_usage: Some(scope_usage),
+            },
+            (false, Some(false)) => AdmitOutcome::ScopeDenied { usage, scope_usage },
+            (false, None) => AdmitOutcome::Denied { usage },
+            _ => {
+                return Err(StoreError::Data(
+                    "a capped admission counted in only one of its rows".into(),
+                ));
+            }
+        })
+    }
+
+    /// Runs a settlement or release statement on `key`'s row for reservation `id`.
+    async fn on_reservation(
+        &self,
+        sql: &str,
+        key: ai_ratelimit_core::UsageKeyRef<'_>,
+        id: i64,
+        tokens: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let mut query = sqlx::query(sql)
+            .bind(key.scope)
+            .bind(key.period.id())
+            .bind(key.identity)
+            .bind(id);
+        if let Some(tokens) = tokens {
+            query = query.bind(to_i64(tokens));
+        }
+        query
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.store_error(e))?;
+        Ok(())
+    }
+
     /// Runs queued admissions of `lane` in one round trip (one transaction) and answers each
     /// caller.
     async fn admit_batch(&self, lane: u64, batch: Vec<Waiter<AdmitRequest, AdmitResult>>) {
@@ -525,6 +619,12 @@ impl UsageStore for PostgresStore {
         // Kept beyond this call (a queued batch, the reservation): owned.
         let request = &request.to_owned_request();
         let key = &request.key;
+        if request.scope_cap.is_some() {
+            // One function call, not batched: it locks the scope's row (see its migration).
+            let outcome = self.admit_capped(request).await;
+            self.maybe_purge(request.now);
+            return outcome;
+        }
         let lane = admission_lane(key);
         let row = match self.admissions.enter(lane, || request.clone()) {
             Entry::Lead => {
@@ -550,8 +650,10 @@ impl UsageStore for PostgresStore {
                     key: key.clone(),
                     id: to_u64(seq),
                     tokens: request.reserve_tokens,
+                    scope_id: None,
                 },
                 usage,
+                scope_usage: None,
             }
         } else {
             AdmitOutcome::Denied { usage }
@@ -560,30 +662,29 @@ impl UsageStore for PostgresStore {
 
     async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
         let id = reservation_id(reservation)?;
-        let key = &reservation.key;
-        sqlx::query(&self.statements.settle)
-            .bind(&*key.scope)
-            .bind(key.period.id())
-            .bind(&*key.identity)
-            .bind(id)
-            .bind(to_i64(tokens))
-            .execute(&self.pool)
-            .await
-            .map_err(|e| self.store_error(e))?;
+        let sql = &self.statements.settle;
+        self.on_reservation(sql, reservation.key.as_ref(), id, Some(tokens))
+            .await?;
+        if let Some(scope_id) = reservation.scope_id {
+            let scope_id = i64::try_from(scope_id)
+                .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))?;
+            self.on_reservation(sql, reservation.scope_key(), scope_id, Some(tokens))
+                .await?;
+        }
         Ok(())
     }
 
     async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
         let id = reservation_id(reservation)?;
-        let key = &reservation.key;
-        sqlx::query(&self.statements.release)
-            .bind(&*key.scope)
-            .bind(key.period.id())
-            .bind(&*key.identity)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| self.store_error(e))?;
+        let sql = &self.statements.release;
+        self.on_reservation(sql, reservation.key.as_ref(), id, None)
+            .await?;
+        if let Some(scope_id) = reservation.scope_id {
+            let scope_id = i64::try_from(scope_id)
+                .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))?;
+            self.on_reservation(sql, reservation.scope_key(), scope_id, None)
+                .await?;
+        }
         Ok(())
     }
 

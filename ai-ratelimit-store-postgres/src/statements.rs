@@ -9,6 +9,7 @@ pub(crate) struct Statements {
     pub(crate) admit_update: String,
     pub(crate) admit_insert: String,
     pub(crate) admit_batch: String,
+    pub(crate) admit_capped: String,
     pub(crate) settle: String,
     pub(crate) release: String,
     pub(crate) usage: String,
@@ -100,6 +101,15 @@ impl Statements {
             "SELECT o_admitted, o_requests, o_tokens, o_seq, o_live \
              FROM \"{schema}\".airl_admit_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         );
+        // An admission capped project-wide (migration 20261216000001): the parameters of the
+        // insertion ($1 to $12), then $13 the cap's request limit, $14 its token limit, $15
+        // whether an empty scope counter fits.
+        let admit_capped = format!(
+            "SELECT o_admitted, o_requests, o_tokens, o_seq, o_live, o_scope_admitted, \
+                 o_scope_requests, o_scope_tokens, o_scope_seq, o_scope_live \
+             FROM \"{schema}\".airl_admit_capped($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+                 $12, $13, $14, $15)"
+        );
         // Drops reservation $4 (if still held) from the arrays; shared by settle and release.
         let remove = |column: &str| {
             format!(
@@ -138,8 +148,11 @@ impl Statements {
                  (SELECT width_bucket($4::timestamptz, c.res_expires) AS k) AS e \
              WHERE {key}"
         );
+        // The scope's own counter (identity '', see `ai_ratelimit_core::SCOPE_IDENTITY`) is
+        // no identity: listings and totals leave it out.
         let list = format!(
-            "SELECT identity, tier, requests, tokens FROM {t} WHERE scope = $1 AND period_id = $2"
+            "SELECT identity, tier, requests, tokens FROM {t} \
+             WHERE scope = $1 AND period_id = $2 AND identity <> ''"
         );
         let order = "ORDER BY requests DESC, identity ASC";
         let list_first = format!("{list} {order} LIMIT $3");
@@ -149,7 +162,7 @@ impl Statements {
         let totals = format!(
             "SELECT LEAST(coalesce(sum(requests), 0), {BIGINT_MAX})::bigint, \
                  LEAST(coalesce(sum(tokens), 0), {BIGINT_MAX})::bigint, count(*) \
-             FROM {t} WHERE scope = $1 AND period_id = $2"
+             FROM {t} WHERE scope = $1 AND period_id = $2 AND identity <> ''"
         );
         let purge = format!("DELETE FROM {t} WHERE period_end <= $1");
         let forget =
@@ -158,6 +171,7 @@ impl Statements {
             admit_update,
             admit_insert,
             admit_batch,
+            admit_capped,
             settle,
             release,
             usage,

@@ -160,6 +160,7 @@ fn admit_request(key: &UsageKey, request_limit: Option<u64>) -> AdmitRequest {
         reserve_tokens: 1,
         reservation_expires_at: now() + chrono::Duration::minutes(5),
         now: now(),
+        scope_cap: None,
     }
 }
 
@@ -230,7 +231,10 @@ async fn batches_of_many_identities_admit_exactly_each_limit() {
     let mut seen = vec![Vec::new(); IDENTITIES];
     for t in tasks {
         let (n, outcome) = t.await.expect("task");
-        if let AdmitOutcome::Admitted { usage, reservation } = outcome {
+        if let AdmitOutcome::Admitted {
+            usage, reservation, ..
+        } = outcome
+        {
             assert_eq!(reservation.key, identity_key(n));
             seen[n].push(usage.requests);
         }
@@ -275,6 +279,9 @@ async fn recovers_from_killed_connections_without_losing_counts() {
                         admitted.fetch_add(1, Ordering::SeqCst);
                     }
                     Ok(AdmitOutcome::Denied { .. }) => {}
+                    Ok(other @ AdmitOutcome::ScopeDenied { .. }) => {
+                        panic!("no cap was set: {other:?}")
+                    }
                     Err(e) => {
                         assert!(matches!(
                             e,
@@ -312,6 +319,7 @@ async fn recovers_from_killed_connections_without_losing_counts() {
             Ok(AdmitOutcome::Denied { usage }) => {
                 panic!("denied at {usage:?} although only {admitted:?} were acknowledged")
             }
+            Ok(other @ AdmitOutcome::ScopeDenied { .. }) => panic!("no cap was set: {other:?}"),
             Err(_) => {
                 failed.fetch_add(1, Ordering::SeqCst);
             }
@@ -576,6 +584,7 @@ async fn odd_input_is_an_error_not_a_panic() {
         // Beyond the ids the store issues (positive 64-bit SQL integers).
         id: u64::MAX,
         tokens: 1,
+        scope_id: None,
     };
     assert!(matches!(
         store.settle(&bogus, 1).await,
@@ -614,6 +623,7 @@ fn mixed_request(scope: &str, identity: usize) -> AdmitRequest {
         reserve_tokens,
         reservation_expires_at: now() + chrono::Duration::minutes(5),
         now: now(),
+        scope_cap: None,
     }
 }
 
@@ -662,13 +672,16 @@ async fn concurrent_mixed_admissions_match_the_memory_store() {
         let mut ids = Vec::new();
         for (_, outcome) in outcomes.iter_mut().filter(|(i, _)| *i == identity) {
             match std::mem::replace(outcome, Err(StoreError::Data("taken".into()))) {
-                Ok(AdmitOutcome::Admitted { reservation, usage }) => {
+                Ok(AdmitOutcome::Admitted {
+                    reservation, usage, ..
+                }) => {
                     assert_eq!(&*reservation.key.identity, MIXED[identity].0);
                     seen.push(usage.requests);
                     ids.push(reservation.id);
                     held.push(reservation);
                 }
                 Ok(AdmitOutcome::Denied { usage }) => assert_eq!(usage.requests, expected),
+                Ok(other @ AdmitOutcome::ScopeDenied { .. }) => panic!("no cap was set: {other:?}"),
                 Err(e) => {
                     assert_eq!(identity, 4, "{e:?}");
                     assert!(matches!(e, StoreError::Data(_)), "{e:?}");

@@ -72,6 +72,14 @@
 //! Counts are exact up to 2^53 (Lua numbers, the packed state and sorted-set scores are
 //! doubles).
 //!
+//! # Redis Cluster
+//!
+//! A URL `redis+cluster://[user:password@]host:port,host:port,…` (`rediss+cluster://` with TLS),
+//! or a comma-separated list of `redis://` URLs, connects to a Redis Cluster through its seed
+//! nodes ([`RedisConnection::Cluster`]). Every call of the store touches the keys of one scope,
+//! one hash tag, so it runs on that slot's master; the client follows `MOVED`/`ASK` during a
+//! resharding and learns a failover by itself.
+//!
 //! # Faults
 //!
 //! Each call is bounded by the call timeout (default 2 s) and by the connection's response
@@ -81,12 +89,14 @@
 //! [`StoreError`](ai_ratelimit_core::StoreError), and the [`Limiter`](ai_ratelimit_core::Limiter)
 //! fails closed (503) or open as configured.
 
+mod connection;
 mod error;
 mod keys;
 mod options;
 mod scripts;
 mod store;
 
+pub use connection::RedisConnection;
 pub use error::RedisStoreError;
 pub use options::{DEFAULT_KEY_PREFIX, MAX_KEY_PREFIX_LEN, RedisStoreConfig, RedisStoreOptions};
 pub use store::RedisStore;

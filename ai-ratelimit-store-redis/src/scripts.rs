@@ -132,6 +132,63 @@ end
 return out
 ";
 
+/// An admission capped project-wide: `admit` (above) on the identity's counter, and the same
+/// count on the scope's own counter (identity '', never listed: it enters no index), in one
+/// script, so both or neither count.
+/// KEYS: index, totals, changed, counter, scope counter. ARGV: the admission's numbers and
+/// identity as in `ADMIT`, then `struct.pack('<dd', request cap, token cap)` (-1: none).
+/// Returns two strings: the identity's answer as `ADMIT`'s (`+`/`-` and its state), and the
+/// scope's: `+` and its state after admission, `-` and its state when the cap denied, ``
+/// when the identity's own limits denied.
+const ADMIT_CAPPED: &str = r"
+local now, rl, tl, tokens, expires, ttl = struct.unpack('<dddddd', ARGV[1])
+local crl, ctl = struct.unpack('<dd', ARGV[3])
+local s = redis.call('HGET', KEYS[4], 's')
+local r, t, v, n, e = 0, 0, 0, 0, 0
+if s then r, t, v, n, e = struct.unpack('<ddddd', s) end
+if e > 0 and e <= now then v, e = live(KEYS[4], now, false) end
+if not ((rl < 0 or r < rl) and (tl < 0 or t + v < tl)) then
+  -- The identity's own limits deny: `admit` answers (and purges) as without a cap.
+  return {admit(KEYS[4], ARGV[1], ARGV[2]), ''}
+end
+local ss = redis.call('HGET', KEYS[5], 's')
+local sr, st, sv, sn, se = 0, 0, 0, 0, 0
+if ss then sr, st, sv, sn, se = struct.unpack('<ddddd', ss) end
+if se > 0 and se <= now then sv, se = live(KEYS[5], now, true) end
+if not ((crl < 0 or sr < crl) and (ctl < 0 or st + sv < ctl)) then
+  return {'-' .. struct.pack('<dddddd', r, t, v, n, e, 0),
+          '-' .. struct.pack('<dddddd', sr, st, sv, sn, se, 0)}
+end
+local answer = admit(KEYS[4], ARGV[1], ARGV[2])
+sr, sn = sr + 1, sn + 1
+local kept = tokens > 0 and expires > now
+if kept then
+  sv = sv + tokens
+  if se == 0 or expires < se then se = expires end
+end
+local state = struct.pack('<dddddd', sr, st, sv, sn, se, 0)
+if kept then
+  redis.call('HSET', KEYS[5], 's', state, string.format('%d', sn), string.sub(ARGV[1], 25, 40))
+else
+  redis.call('HSET', KEYS[5], 's', state)
+end
+if not ss then redis.call('PEXPIRE', KEYS[5], string.format('%d', ttl)) end
+return {answer, '+' .. state}
+";
+
+/// Settles or releases a reservation of a scope's own counter (no listing, no totals).
+/// KEYS: scope counter. ARGV: reservation field, its tokens, settled tokens, 1 to release.
+const SCOPE_SETTLE: &str = r"
+local s = redis.call('HGET', KEYS[1], 's')
+if not s then return 0 end
+local r, t, v, n, e, d = struct.unpack('<dddddd', s)
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then v = v - tonumber(ARGV[2]) end
+t = t + tonumber(ARGV[3])
+if ARGV[4] == '1' and r > 0 then r = r - 1 end
+redis.call('HSET', KEYS[1], 's', struct.pack('<dddddd', r, t, v, n, e, d) .. string.sub(s, 49))
+return 1
+";
+
 /// KEYS: counter, totals. ARGV: reservation field, its tokens, settled tokens.
 const SETTLE: &str = r"
 local s = redis.call('HGET', KEYS[1], 's')
@@ -233,6 +290,8 @@ pub(crate) struct Scripts {
     pub(crate) usage: Script,
     pub(crate) sync: Script,
     pub(crate) forget: Script,
+    pub(crate) admit_capped: Script,
+    pub(crate) scope_settle: Script,
 }
 
 impl Scripts {
@@ -240,7 +299,12 @@ impl Scripts {
         let admit = ADMIT
             .replace("-- {LIVE}", LIVE)
             .replace("-- {ENTER}", ENTER);
+        let admit_function = ADMIT[..ADMIT.find("local out = {}").unwrap_or(ADMIT.len())]
+            .replace("-- {LIVE}", LIVE)
+            .replace("-- {ENTER}", ENTER);
         Self {
+            admit_capped: Script::new(&format!("{LIVE}{admit_function}{ADMIT_CAPPED}")),
+            scope_settle: Script::new(SCOPE_SETTLE),
             admit: Script::new(&admit),
             settle: Script::new(SETTLE),
             release: Script::new(RELEASE),

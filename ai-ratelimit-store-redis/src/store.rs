@@ -1,4 +1,5 @@
-//! [`RedisStore`]: the [`UsageStore`] over one Redis connection manager.
+//! [`RedisStore`]: the [`UsageStore`] over one Redis server's connection manager or a Redis
+//! Cluster's connection.
 
 use std::fmt;
 use std::future::Future;
@@ -12,8 +13,8 @@ use ai_ratelimit_core::{
     Reservation, StoreError, Usage, UsagePage, UsageStore,
 };
 use chrono::{DateTime, Utc};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use crate::connection::RedisConnection;
 use crate::error::RedisStoreError;
 use crate::keys::{KeySpace, PeriodKeys};
 use crate::options::RedisStoreOptions;
@@ -32,7 +33,7 @@ const SYNC_CHUNK: usize = 500;
 /// connection fails (it is never retried, since an admission may already have counted).
 #[derive(Clone)]
 pub struct RedisStore {
-    conn: ConnectionManager,
+    conn: RedisConnection,
     keys: KeySpace,
     scripts: Arc<Scripts>,
     call_timeout: Duration,
@@ -100,15 +101,7 @@ impl RedisStore {
     /// A store that connects on its first call (so a process can start while Redis is down;
     /// calls fail with [`StoreError`] until it is reachable). Fails only on a bad URL.
     pub fn connect_lazy(url: &str, options: RedisStoreOptions) -> Result<Self, RedisStoreError> {
-        let client = redis::Client::open(url).map_err(RedisStoreError::InvalidUrl)?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(options.response_timeout))
-            .set_connection_timeout(Some(options.connection_timeout))
-            .set_number_of_retries(options.reconnect_retries)
-            .set_min_delay(Duration::from_millis(50))
-            .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(RedisStoreError::Connect)?;
+        let conn = RedisConnection::lazy(url, &options)?;
         Ok(Self {
             conn,
             keys: KeySpace::new(&options.key_prefix),
@@ -120,7 +113,7 @@ impl RedisStore {
     }
 
     /// The connection this store uses, e.g. to measure the same client's ceiling.
-    pub fn connection(&self) -> ConnectionManager {
+    pub fn connection(&self) -> RedisConnection {
         self.conn.clone()
     }
 
@@ -182,6 +175,97 @@ impl RedisStore {
                 _ => Err(StoreError::Data("admission answer without outcome".into())),
             })
             .collect())
+    }
+
+    /// An admission capped project-wide: one `admit_capped` script call.
+    async fn admit_capped(&self, request: &AdmitRequest) -> Result<AdmitOutcome, RedisStoreError> {
+        let keys = self.keys.period(&request.key.scope, &request.key.period);
+        let cap = request.scope_cap.unwrap_or_default();
+        let limit = |l: Option<u64>| l.map_or(-1.0, |l| exact(l) as f64);
+        let mut caps = Vec::with_capacity(16);
+        caps.extend_from_slice(&limit(cap.request_limit).to_le_bytes());
+        caps.extend_from_slice(&limit(cap.token_limit).to_le_bytes());
+        let mut invocation = self.scripts.admit_capped.prepare_invoke();
+        invocation
+            .key(keys.index())
+            .key(keys.totals())
+            .key(keys.changed())
+            .key(keys.counter(&request.key.identity))
+            .key(keys.counter(ai_ratelimit_core::SCOPE_IDENTITY))
+            .arg(admission_numbers(
+                request,
+                self.ttl_ms(&request.key.period, request.now),
+            ))
+            .arg(&*request.key.identity)
+            .arg(caps);
+        let mut conn = self.conn.clone();
+        let replies: Vec<Vec<u8>> = self.run(invocation.invoke_async(&mut conn)).await?;
+        let [identity, scope] = replies.as_slice() else {
+            return Err(RedisStoreError::Data(format!(
+                "a capped admission answered {} values",
+                replies.len()
+            )));
+        };
+        let (admitted, state) = match identity.split_first() {
+            Some((b'+', state)) => (true, CounterState::decode(state)?),
+            Some((b'-', state)) => (false, CounterState::decode(state)?),
+            _ => {
+                return Err(RedisStoreError::Data(
+                    "admission answer without outcome".into(),
+                ));
+            }
+        };
+        let usage = state.usage();
+        Ok(match (admitted, scope.split_first()) {
+            (true, Some((b'+', scope_state))) => {
+                let scope_state = CounterState::decode(scope_state)?;
+                AdmitOutcome::Admitted {
+                    reservation: Reservation {
+                        key: request.key.clone(),
+                        id: state.last_id,
+                        tokens: request.reserve_tokens,
+                        scope_id: Some(scope_state.last_id),
+                    },
+                    usage,
+                    scope_usage: Some(scope_state.usage()),
+                }
+            }
+            (false, Some((b'-', scope_state))) => AdmitOutcome::ScopeDenied {
+                usage,
+                scope_usage: CounterState::decode(scope_state)?.usage(),
+            },
+            (false, None) => AdmitOutcome::Denied { usage },
+            _ => {
+                return Err(RedisStoreError::Data(
+                    "a capped admission counted in only one counter".into(),
+                ));
+            }
+        })
+    }
+
+    /// Settles (or with `release`, releases) the scope's share of a capped reservation.
+    async fn on_scope_reservation(
+        &self,
+        reservation: &Reservation,
+        tokens: u64,
+        release: bool,
+    ) -> Result<(), RedisStoreError> {
+        let Some(scope_id) = reservation.scope_id else {
+            return Ok(());
+        };
+        let keys = self
+            .keys
+            .period(&reservation.key.scope, &reservation.key.period);
+        let mut invocation = self.scripts.scope_settle.prepare_invoke();
+        invocation
+            .key(keys.counter(ai_ratelimit_core::SCOPE_IDENTITY))
+            .arg(scope_id.to_string())
+            .arg(exact(reservation.tokens))
+            .arg(exact(tokens))
+            .arg(if release { "1" } else { "0" });
+        let mut conn = self.conn.clone();
+        self.run(invocation.invoke_async::<i64>(&mut conn)).await?;
+        Ok(())
     }
 
     /// Sends queued admissions of `lane` (one script call per scope and period: two share
@@ -453,6 +537,10 @@ impl UsageStore for RedisStore {
     ) -> Result<AdmitOutcome, StoreError> {
         // Kept beyond this call (a queued batch, the reservation): owned.
         let request = &request.to_owned_request();
+        if request.scope_cap.is_some() {
+            // One script on the scope's slot, not batched (see `Scripts::admit_capped`).
+            return Ok(self.admit_capped(request).await?);
+        }
         let lane = admission_lane(&request.key);
         let (admitted, state) = match self.admissions.enter(lane, || request.clone()) {
             Entry::Lead => {
@@ -475,8 +563,10 @@ impl UsageStore for RedisStore {
                     key: request.key.clone(),
                     id: state.last_id,
                     tokens: request.reserve_tokens,
+                    scope_id: None,
                 },
                 usage,
+                scope_usage: None,
             }
         } else {
             AdmitOutcome::Denied { usage }
@@ -495,6 +585,8 @@ impl UsageStore for RedisStore {
             .arg(exact(tokens));
         let mut conn = self.conn.clone();
         self.run(invocation.invoke_async::<i64>(&mut conn)).await?;
+        self.on_scope_reservation(reservation, tokens, false)
+            .await?;
         Ok(())
     }
 
@@ -510,6 +602,7 @@ impl UsageStore for RedisStore {
             .arg(&*reservation.key.identity);
         let mut conn = self.conn.clone();
         self.run(invocation.invoke_async::<i64>(&mut conn)).await?;
+        self.on_scope_reservation(reservation, 0, true).await?;
         Ok(())
     }
 
@@ -655,6 +748,7 @@ mod tests {
             reserve_tokens: 0,
             reservation_expires_at: now,
             now,
+            scope_cap: None,
         };
         let (reply, _) = oneshot::channel();
         Waiter { job, reply }

@@ -40,6 +40,7 @@ fn request(key: &UsageKey, request_limit: Option<u64>, reserve: u64) -> AdmitReq
         reserve_tokens: reserve,
         reservation_expires_at: start() + Duration::minutes(10),
         now: start(),
+        scope_cap: None,
     }
 }
 
@@ -55,12 +56,12 @@ async fn every_key_expires_after_its_period_and_shares_the_scope_slot() {
         let k = key(&s, identity);
         let r = match store.admit(&request(&k, Some(5), 10)).await.expect("admit") {
             AdmitOutcome::Admitted { reservation, .. } => reservation,
-            AdmitOutcome::Denied { usage } => panic!("denied at {usage:?}"),
+            other => panic!("denied: {other:?}"),
         };
         store.settle(&r, 3).await.expect("settle");
         let r = match store.admit(&request(&k, Some(5), 10)).await.expect("admit") {
             AdmitOutcome::Admitted { reservation, .. } => reservation,
-            AdmitOutcome::Denied { usage } => panic!("denied at {usage:?}"),
+            other => panic!("denied: {other:?}"),
         };
         store.release(&r).await.expect("release");
         // An unsettled reservation stays in the counter.
@@ -148,9 +149,7 @@ async fn reconnects_after_the_server_drops_the_connection_without_losing_counts(
                                 after_kill.fetch_add(1, Ordering::SeqCst);
                             }
                         }
-                        Ok(AdmitOutcome::Denied { usage }) => {
-                            panic!("denied without limit: {usage:?}")
-                        }
+                        Ok(other) => panic!("denied without limit: {other:?}"),
                         Err(_) => {
                             failed.fetch_add(1, Ordering::SeqCst);
                         }
@@ -461,6 +460,7 @@ async fn agrees_with_the_memory_store_on_random_operations() {
                     reservation_expires_at: now
                         + Duration::seconds(i64::try_from(steps.below(120)).expect("small")),
                     now,
+                    scope_cap: None,
                 };
                 let (m, r) = (
                     memory.admit(&req).await.expect("memory"),
@@ -471,10 +471,12 @@ async fn agrees_with_the_memory_store_on_random_operations() {
                         AdmitOutcome::Admitted {
                             reservation: mr,
                             usage: mu,
+                            ..
                         },
                         AdmitOutcome::Admitted {
                             reservation: rr,
                             usage: ru,
+                            ..
                         },
                     ) => {
                         assert_eq!(mu, ru, "step {step}: admitted usage");
@@ -656,7 +658,7 @@ async fn every_read_brings_listing_and_totals_up_to_date() {
                     .expect("admit")
                 {
                     AdmitOutcome::Admitted { reservation, .. } => pair.push(reservation),
-                    AdmitOutcome::Denied { .. } => {}
+                    AdmitOutcome::Denied { .. } | AdmitOutcome::ScopeDenied { .. } => {}
                 }
             }
             assert!(

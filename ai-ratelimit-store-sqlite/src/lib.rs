@@ -252,8 +252,17 @@ enum Write {
     Release(UsageKey, i64),
 }
 
-/// What a write is answered with: an admission's row, nothing for the others.
-type WriteResult = Result<Option<AdmitRow>, StoreError>;
+/// What a write is answered with: an admission's rows, nothing for the others.
+type WriteResult = Result<Option<AdmitRows>, StoreError>;
+
+/// An admission's answer: the identity's row and, when capped project-wide, the scope's.
+/// A capped admission the identity's limits deny has no scope row; one the cap denies has
+/// the scope's row with its admitted flag false (and so has the identity's).
+#[derive(Debug, Clone, Copy)]
+struct AdmitRows {
+    identity: AdmitRow,
+    scope: Option<AdmitRow>,
+}
 
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -297,22 +306,17 @@ fn reservation_id(reservation: &Reservation) -> Result<i64, StoreError> {
 async fn run_write(
     conn: &mut SqliteConnection,
     write: &Write,
-) -> Result<Option<AdmitRow>, sqlx::Error> {
+) -> Result<Option<AdmitRows>, sqlx::Error> {
     match write {
-        Write::Admit(request) => {
-            // The common case is one UPDATE; only the first admission of an identity in a
-            // period finds no row and goes on to the insertion.
-            let updated: Option<AdmitRow> = admit_query(statements::ADMIT_UPDATE, request)
-                .fetch_optional(&mut *conn)
-                .await?;
-            match updated {
-                Some(row) => Ok(Some(row)),
-                None => admit_query(statements::ADMIT_INSERT, request)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map(Some),
-            }
+        Write::Admit(request) if request.scope_cap.is_some() => {
+            admit_capped(conn, request).await.map(Some)
         }
+        Write::Admit(request) => admit_one(conn, request).await.map(|identity| {
+            Some(AdmitRows {
+                identity,
+                scope: None,
+            })
+        }),
         // Both take their statement's row with `fetch_optional`, which answers on it, where
         // `execute` would also wait for sqlx to close the result channel (see
         // `statements::remove_reservation`).
@@ -338,6 +342,100 @@ async fn run_write(
             Ok(None)
         }
     }
+}
+
+/// One counter's admission statement(s).
+async fn admit_one(
+    conn: &mut SqliteConnection,
+    request: &AdmitRequest,
+) -> Result<AdmitRow, sqlx::Error> {
+    // The common case is one UPDATE; only the first admission of an identity in a period
+    // finds no row and goes on to the insertion.
+    let updated: Option<AdmitRow> = admit_query(statements::ADMIT_UPDATE, request)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match updated {
+        Some(row) => Ok(row),
+        None => {
+            admit_query(statements::ADMIT_INSERT, request)
+                .fetch_one(&mut *conn)
+                .await
+        }
+    }
+}
+
+/// A live usage read on the writer, inside its transaction.
+async fn live_usage(
+    conn: &mut SqliteConnection,
+    key: &UsageKey,
+    now: DateTime<Utc>,
+) -> Result<Usage, sqlx::Error> {
+    let row: Option<(i64, i64, i64)> = sqlx::query_as(statements::USAGE)
+        .bind(&*key.scope)
+        .bind(key.period.id())
+        .bind(&*key.identity)
+        .bind(now.timestamp_micros())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row
+        .map(|(requests, tokens, reserved)| Usage {
+            requests: to_u64(requests),
+            tokens: to_u64(tokens),
+            reserved_tokens: to_u64(reserved),
+        })
+        .unwrap_or_default())
+}
+
+/// An admission capped project-wide. Runs inside a transaction holding SQLite's write lock
+/// (the batch's, or its own: see `SqliteStore::write`), so the reads that decide and the
+/// writes that count are one atomic step for every connection and process on the file.
+async fn admit_capped(
+    conn: &mut SqliteConnection,
+    request: &AdmitRequest,
+) -> Result<AdmitRows, sqlx::Error> {
+    let cap = request.scope_cap.unwrap_or_default();
+    let scope_request = AdmitRequest {
+        key: UsageKey::new(
+            request.key.scope.clone(),
+            ai_ratelimit_core::SCOPE_IDENTITY,
+            request.key.period,
+        ),
+        tier: None,
+        request_limit: cap.request_limit,
+        token_limit: cap.token_limit,
+        scope_cap: None,
+        ..request.clone()
+    };
+    let row = |admitted: bool, usage: Usage| {
+        (
+            admitted,
+            to_i64(usage.requests),
+            to_i64(usage.tokens),
+            0,
+            to_i64(usage.reserved_tokens),
+        )
+    };
+    let usage = live_usage(conn, &request.key, request.now).await?;
+    if !request.fits(&usage) {
+        return Ok(AdmitRows {
+            identity: row(false, usage),
+            scope: None,
+        });
+    }
+    let scope_usage = live_usage(conn, &scope_request.key, request.now).await?;
+    if !cap.fits(&scope_usage) {
+        return Ok(AdmitRows {
+            identity: row(false, usage),
+            scope: Some(row(false, scope_usage)),
+        });
+    }
+    // Both fit under the write lock: both statements admit.
+    let identity = admit_one(conn, request).await?;
+    let scope = admit_one(conn, &scope_request).await?;
+    Ok(AdmitRows {
+        identity,
+        scope: Some(scope),
+    })
 }
 
 /// The batches of writes (a marker: the store's one lane and its transaction).
@@ -415,6 +513,17 @@ impl SqliteStore {
         match self.writes.enter(WRITER_LANE, || write.clone()) {
             Entry::Lead => {
                 let _turn = Turn::<Writes>::new(self, WRITER_LANE);
+                if matches!(write, Write::Admit(r) if r.scope_cap.is_some()) {
+                    // Several statements: one transaction, write lock first.
+                    return async {
+                        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+                        let result = run_write(&mut tx, write).await?;
+                        tx.commit().await?;
+                        Ok(result)
+                    }
+                    .await
+                    .map_err(|e| self.store_error(e));
+                }
                 let mut conn = self
                     .writer
                     .acquire()
@@ -456,10 +565,13 @@ impl SqliteStore {
             // goes again on its own, for its own answer.
             Err(SqliteStoreError::Data(_)) => {
                 for waiter in batch {
-                    let result = match self.writer.acquire().await {
-                        Ok(mut conn) => run_write(&mut conn, &waiter.job).await,
-                        Err(e) => Err(e),
-                    };
+                    let result = async {
+                        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+                        let result = run_write(&mut tx, &waiter.job).await?;
+                        tx.commit().await?;
+                        Ok(result)
+                    }
+                    .await;
                     let _ = waiter.reply.send(result.map_err(|e| self.store_error(e)));
                 }
             }
@@ -503,23 +615,28 @@ impl UsageStore for SqliteStore {
             .await?
             .ok_or_else(|| StoreError::Data("an admission returned no row".into()))?;
         self.maybe_purge(request.now);
-        let (admitted, requests, tokens, seq, reserved) = row;
-        let usage = Usage {
+        let usage_of = |(_, requests, tokens, _, reserved): AdmitRow| Usage {
             requests: to_u64(requests),
             tokens: to_u64(tokens),
             reserved_tokens: to_u64(reserved),
         };
-        Ok(if admitted {
-            AdmitOutcome::Admitted {
+        let usage = usage_of(row.identity);
+        Ok(match (row.identity.0, row.scope) {
+            (true, scope) => AdmitOutcome::Admitted {
                 reservation: Reservation {
                     key: key.clone(),
-                    id: to_u64(seq),
+                    id: to_u64(row.identity.3),
                     tokens: request.reserve_tokens,
+                    scope_id: scope.map(|s| to_u64(s.3)),
                 },
                 usage,
-            }
-        } else {
-            AdmitOutcome::Denied { usage }
+                scope_usage: scope.map(usage_of),
+            },
+            (false, Some(scope)) => AdmitOutcome::ScopeDenied {
+                usage,
+                scope_usage: usage_of(scope),
+            },
+            (false, None) => AdmitOutcome::Denied { usage },
         })
     }
 
@@ -527,6 +644,16 @@ impl UsageStore for SqliteStore {
         let id = reservation_id(reservation)?;
         self.write(&Write::Settle(reservation.key.clone(), id, tokens))
             .await?;
+        if let Some(scope_id) = reservation.scope_id {
+            let id = i64::try_from(scope_id)
+                .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))?;
+            self.write(&Write::Settle(
+                reservation.scope_key().to_owned(),
+                id,
+                tokens,
+            ))
+            .await?;
+        }
         Ok(())
     }
 
@@ -534,6 +661,12 @@ impl UsageStore for SqliteStore {
         let id = reservation_id(reservation)?;
         self.write(&Write::Release(reservation.key.clone(), id))
             .await?;
+        if let Some(scope_id) = reservation.scope_id {
+            let id = i64::try_from(scope_id)
+                .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))?;
+            self.write(&Write::Release(reservation.scope_key().to_owned(), id))
+                .await?;
+        }
         Ok(())
     }
 
@@ -661,12 +794,13 @@ mod tests {
             reserve_tokens: 10,
             reservation_expires_at: now + chrono::Duration::minutes(5),
             now,
+            scope_cap: None,
         };
         let mut ids = Vec::new();
         for _ in 0..2 {
             match store.admit(&request).await.expect("admit") {
                 AdmitOutcome::Admitted { reservation, .. } => ids.push(to_i64(reservation.id)),
-                AdmitOutcome::Denied { .. } => panic!("no limit, no denial"),
+                other => panic!("no limit, no denial: {other:?}"),
             }
         }
         let mut conn = store.writer().acquire().await.expect("writer");

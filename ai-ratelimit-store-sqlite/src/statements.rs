@@ -172,22 +172,23 @@ SELECT requests, tokens, \
          WHERE r.value ->> 2 > ?4) END \
 FROM airl_usage_counters WHERE scope = ?1 AND period_id = ?2 AND identity = ?3";
 
-/// First page of a listing; ?3 rows.
+/// First page of a listing; ?3 rows. The scope's own counter (identity `''`, see
+/// `ai_ratelimit_core::SCOPE_IDENTITY`) is no identity: listings and totals leave it out.
 pub(crate) const LIST_FIRST: &str = "\
 SELECT identity, tier, requests, tokens FROM airl_usage_counters \
-WHERE scope = ?1 AND period_id = ?2 \
+WHERE scope = ?1 AND period_id = ?2 AND identity <> '' \
 ORDER BY requests DESC, identity ASC LIMIT ?3";
 
 /// A page after the cursor (?4 requests, ?5 identity); ?3 rows.
 pub(crate) const LIST_AFTER: &str = "\
 SELECT identity, tier, requests, tokens FROM airl_usage_counters \
-WHERE scope = ?1 AND period_id = ?2 AND (requests < ?4 OR (requests = ?4 AND identity > ?5)) \
+WHERE scope = ?1 AND period_id = ?2 AND identity <> '' AND (requests < ?4 OR (requests = ?4 AND identity > ?5)) \
 ORDER BY requests DESC, identity ASC LIMIT ?3";
 
 /// Totals of a scope in a period.
 pub(crate) const TOTALS: &str = "\
 SELECT coalesce(sum(requests), 0), coalesce(sum(tokens), 0), count(*) \
-FROM airl_usage_counters WHERE scope = ?1 AND period_id = ?2";
+FROM airl_usage_counters WHERE scope = ?1 AND period_id = ?2 AND identity <> ''";
 
 /// Deletes the counters of periods that ended at or before ?1.
 pub(crate) const PURGE: &str = "DELETE FROM airl_usage_counters WHERE period_end <= ?1";

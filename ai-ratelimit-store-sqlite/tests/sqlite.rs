@@ -94,6 +94,7 @@ fn admit_request(key: &UsageKey, request_limit: Option<u64>) -> AdmitRequest {
         reserve_tokens: 1,
         reservation_expires_at: now() + chrono::Duration::minutes(5),
         now: now(),
+        scope_cap: None,
     }
 }
 
@@ -366,6 +367,7 @@ async fn odd_input_is_an_error_not_a_panic() {
         // Beyond the ids the store issues (positive 64-bit SQL integers).
         id: u64::MAX,
         tokens: 1,
+        scope_id: None,
     };
     assert!(matches!(
         store.settle(&bogus, 1).await,
@@ -390,7 +392,7 @@ async fn settle_and_release_find_reservations_anywhere_in_the_array() {
         };
         match store.admit(&req).await.expect("admit") {
             AdmitOutcome::Admitted { reservation, .. } => held.push(reservation),
-            AdmitOutcome::Denied { .. } => panic!("no limit, no denial"),
+            other => panic!("no limit, no denial: {other:?}"),
         }
     }
     let (mut live, mut tokens) = (held.iter().map(|r| r.tokens).sum::<u64>(), 0);
@@ -462,15 +464,19 @@ async fn expiries_in_any_order_match_the_memory_store() {
                 reservation_expires_at: at
                     + chrono::Duration::seconds(lifetime + i64::try_from(next(3)).unwrap_or(0)),
                 now: at,
+                scope_cap: None,
             };
             let sqlite = store.admit(&req).await.expect("admit");
             let model = memory.admit(&req).await.expect("memory admit");
             match (sqlite, model) {
                 (
-                    AdmitOutcome::Admitted { reservation, usage },
+                    AdmitOutcome::Admitted {
+                        reservation, usage, ..
+                    },
                     AdmitOutcome::Admitted {
                         reservation: theirs,
                         usage: expected,
+                        ..
                     },
                 ) => {
                     assert_eq!(usage, expected, "step {step}");
@@ -591,6 +597,7 @@ fn mixed_request(scope: &str, identity: usize) -> AdmitRequest {
         reserve_tokens,
         reservation_expires_at: now() + chrono::Duration::minutes(5),
         now: now(),
+        scope_cap: None,
     }
 }
 
@@ -633,7 +640,9 @@ async fn concurrent_mixed_writes_match_the_memory_store() {
         let mut ids = Vec::new();
         for (_, outcome) in outcomes.iter().filter(|(i, _)| *i == identity) {
             match outcome {
-                AdmitOutcome::Admitted { reservation, usage } => {
+                AdmitOutcome::Admitted {
+                    reservation, usage, ..
+                } => {
                     assert_eq!(&*reservation.key.identity, MIXED[identity].0);
                     seen.push(usage.requests);
                     ids.push(reservation.id);
@@ -641,9 +650,11 @@ async fn concurrent_mixed_writes_match_the_memory_store() {
                         key: reservation.key.clone(),
                         id: reservation.id,
                         tokens: reservation.tokens,
+                        scope_id: None,
                     });
                 }
                 AdmitOutcome::Denied { usage } => assert_eq!(usage.requests, expected),
+                other => panic!("no cap was set: {other:?}"),
             }
         }
         seen.sort_unstable();

@@ -43,7 +43,8 @@
 //!   HTTP API and, for 429 and 503, `Retry-After`. A denial is a response, never an error.
 //! - **Invalid**: a missing or unknown project key gets `401 invalid_project_key`; a missing
 //!   or malformed identity `400 invalid_request` with `"field": "identity"` (see
-//!   [`Rejection`]).
+//!   [`Rejection`]); with the [`SignedIdentityExtractor`], a missing or invalid signed
+//!   identity token `401 invalid_identity_token`.
 //! - Both are rendered by an [error handler](RateLimitLayer::error_handler) when one is set,
 //!   so a surface answers in its own error shape.
 //! - **Admitted**: the inner service is called and its response gets the rate-limit headers
@@ -72,6 +73,7 @@
 //! and the request extensions named with [`RateLimitLayer::record_extension`]. Never a body.
 
 mod error;
+mod identity_token;
 mod observe;
 mod policy_source;
 mod rate_limit;
@@ -81,6 +83,10 @@ mod subject;
 mod tokens;
 
 pub use error::{BoxError, RateLimitError};
+pub use identity_token::{
+    CLOCK_LEEWAY_SECONDS, IDENTITY_TOKEN_HEADER, IdentityClaims, IdentityKeys, IdentityTokenError,
+    SignedIdentityExtractor,
+};
 pub use observe::{Outcome, RequestObserver, RequestRecord};
 pub use policy_source::{
     PROJECT_KEY_HEADER, PolicySource, ProjectKeyLookup, ProjectKeyPolicy, ScopedPolicy, project_key,

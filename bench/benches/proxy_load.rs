@@ -3,7 +3,7 @@
 //! Starts three kinds of processes — a fast mock OpenAI upstream, a bare relay (the same HTTP
 //! stack with no auth, parsing or limiting) and the real server (its own entry point, built
 //! in the bench profile) with counters in an SQLite file (the default), in memory
-//! (`sqlite::memory:`), in Redis and in PostgreSQL — and drives each from this process over
+//! (`sqlite::memory:`), in Redis, in a Redis Cluster and in PostgreSQL — and drives each from this process over
 //! keep-alive HTTP/1 connections at concurrency 1, 16 and 64: whole answers, and streamed
 //! answers timed to their first byte and to their end (`data: [DONE]`). Limits are never hit,
 //! except in the denial runs (a project allowing nothing). Prints requests/s, p50/p99, the CPU
@@ -331,6 +331,18 @@ async fn bench() {
         configs.push(("server, Redis", vec![("REDIS_URL", redis_url.clone())]));
     } else {
         println!("server, Redis: SKIPPED (Redis unreachable at {redis_url})");
+    }
+    // The same server with its counters in a Redis Cluster (`scripts/services.sh`'s local one).
+    let cluster_url = std::env::var("AIRL_TEST_REDIS_CLUSTER_URL").unwrap_or_else(|_| {
+        "redis+cluster://127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003".to_owned()
+    });
+    if ai_ratelimit_store_redis::RedisStore::connect(&cluster_url)
+        .await
+        .is_ok()
+    {
+        configs.push(("server, Redis Cluster", vec![("REDIS_URL", cluster_url)]));
+    } else {
+        println!("server, Redis Cluster: SKIPPED (unreachable at {cluster_url})");
     }
     match fresh_postgres(&postgres_url).await {
         Some(url) => configs.push((

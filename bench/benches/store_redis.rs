@@ -1,5 +1,5 @@
 //! Admissions per second on `RedisStore` next to the ceiling of the same Redis measured the
-//! same way: one `INCR` per request through the same `ConnectionManager`, with the same
+//! same way: one `INCR` per request through the same connection, with the same
 //! number of concurrent callers (1 and 32), in the same run. Prints the ratio store/ceiling.
 //!
 //! Each admission is the full store operation: it purges expired reservations, checks a
@@ -42,9 +42,8 @@ use std::time::{Duration, Instant};
 
 use ai_ratelimit_bench::store_load::{Identities, Lifecycle, run_cases};
 use ai_ratelimit_core::{AdmitOutcome, AdmitRequest, PageRequest, UsageKey, UsageStore, Window};
-use ai_ratelimit_store_redis::{RedisStore, RedisStoreOptions};
+use ai_ratelimit_store_redis::{RedisConnection, RedisStore, RedisStoreOptions};
 use chrono::Utc;
-use redis::aio::ConnectionManager;
 
 const IDENTITIES: u64 = 1000;
 const WARM_UP: Duration = Duration::from_millis(50);
@@ -116,6 +115,7 @@ async fn store_rate(store: Arc<RedisStore>, scope: Arc<String>, concurrency: u64
                 reserve_tokens: 100,
                 reservation_expires_at: now + chrono::Duration::minutes(10),
                 now,
+                scope_cap: None,
             };
             match store.admit(&request).await {
                 Ok(AdmitOutcome::Admitted { .. }) => {}
@@ -126,7 +126,7 @@ async fn store_rate(store: Arc<RedisStore>, scope: Arc<String>, concurrency: u64
     .await
 }
 
-async fn incr_rate(conn: ConnectionManager, prefix: Arc<String>, concurrency: u64) -> f64 {
+async fn incr_rate(conn: RedisConnection, prefix: Arc<String>, concurrency: u64) -> f64 {
     rate(concurrency, move |worker, i| {
         let (mut conn, prefix) = (conn.clone(), prefix.clone());
         async move {
@@ -144,7 +144,7 @@ async fn incr_rate(conn: ConnectionManager, prefix: Arc<String>, concurrency: u6
 /// The same Redis work as a common admission, without its decision or atomicity: the two
 /// commands the script runs (HGET and HSET of the counter's state, the HSET adding a
 /// reservation) sent as one plain pipeline, so one round trip like an unbatched script call.
-async fn same_commands_rate(conn: ConnectionManager, prefix: Arc<String>, concurrency: u64) -> f64 {
+async fn same_commands_rate(conn: RedisConnection, prefix: Arc<String>, concurrency: u64) -> f64 {
     rate(concurrency, move |worker, i| {
         let (mut conn, prefix) = (conn.clone(), prefix.clone());
         async move {
@@ -173,7 +173,7 @@ async fn same_commands_rate(conn: ConnectionManager, prefix: Arc<String>, concur
     .await
 }
 
-async fn trivial_script_rate(conn: ConnectionManager, concurrency: u64) -> f64 {
+async fn trivial_script_rate(conn: RedisConnection, concurrency: u64) -> f64 {
     let script = Arc::new(redis::Script::new("return 1"));
     rate(concurrency, move |_, _| {
         let (script, mut conn) = (script.clone(), conn.clone());
@@ -192,7 +192,7 @@ async fn trivial_script_rate(conn: ConnectionManager, concurrency: u64) -> f64 {
 /// arguments, of the same sizes): the floor of one script call per admission with this
 /// interface, since Redis turns every argument into a Lua string before the script runs.
 async fn trivial_script_with_admission_args_rate(
-    conn: ConnectionManager,
+    conn: RedisConnection,
     prefix: Arc<String>,
     concurrency: u64,
 ) -> f64 {
@@ -218,7 +218,7 @@ async fn trivial_script_with_admission_args_rate(
 }
 
 /// Deletes every key under the bench's prefix (bench hygiene only; the store never scans).
-async fn clean_up(conn: &mut ConnectionManager, prefix: &str) {
+async fn clean_up(conn: &mut RedisConnection, prefix: &str) {
     let mut cursor = 0u64;
     loop {
         let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")

@@ -223,6 +223,7 @@ pub mod store_load {
             reserve_tokens: 250,
             reservation_expires_at: now + lifetime,
             now,
+            scope_cap: None,
         }
     }
 

@@ -148,6 +148,10 @@ pub struct PolicyConfig {
     /// Output tokens reserved when a request names no `max_tokens`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_output_tokens: Option<u64>,
+    /// A ceiling per window on the whole scope (all identities together), for the metrics of
+    /// `limitType`; `None` (default) = no project-wide cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_limits: Option<TierLimits>,
 }
 
 /// A validation error: which value is wrong, and why.
@@ -182,6 +186,7 @@ pub struct Policy {
     rules: RuleSet,
     window: Window,
     default_output_tokens: u64,
+    project_limits: Option<Limits>,
 }
 
 impl Policy {
@@ -230,6 +235,12 @@ impl Policy {
         self.default_output_tokens
     }
 
+    /// The project-wide cap (all identities of a scope together), if any: checked in the same
+    /// atomic admission as the identity's own limits.
+    pub fn project_limits(&self) -> Option<Limits> {
+        self.project_limits
+    }
+
     /// The default limits (no tier, or an unknown tier).
     pub fn default_limits(&self) -> Limits {
         Limits {
@@ -261,6 +272,10 @@ impl Policy {
             window: (self.window != Window::Day).then_some(self.window),
             default_output_tokens: (self.default_output_tokens != DEFAULT_OUTPUT_TOKENS)
                 .then_some(self.default_output_tokens),
+            project_limits: self.project_limits.map(|l| TierLimits {
+                request_limit: l.requests,
+                token_limit: l.tokens,
+            }),
         }
     }
 }
@@ -301,6 +316,10 @@ impl TryFrom<PolicyConfig> for Policy {
             rules,
             window: c.window.unwrap_or_default(),
             default_output_tokens: c.default_output_tokens.unwrap_or(DEFAULT_OUTPUT_TOKENS),
+            project_limits: c.project_limits.map(|l| Limits {
+                requests: l.request_limit,
+                tokens: l.token_limit,
+            }),
         })
     }
 }
@@ -357,6 +376,12 @@ impl PolicyBuilder {
     /// Output tokens reserved when a request names no `max_tokens`.
     pub fn default_output_tokens(mut self, tokens: u64) -> Self {
         self.config.default_output_tokens = Some(tokens);
+        self
+    }
+
+    /// Sets the project-wide cap (see [`Policy::project_limits`]).
+    pub fn project_limits(mut self, limits: TierLimits) -> Self {
+        self.config.project_limits = Some(limits);
         self
     }
 

@@ -111,6 +111,15 @@ pub struct ProjectFields {
     #[serde(default)]
     #[schema(value_type = Option<Vec<Object>>)]
     pub rules: Patch<Value>,
+    /// A ceiling per window on the whole project, across all identities, for the metrics of
+    /// `limitType`: `{"requestLimit": n|null, "tokenLimit": n|null}`; `null` (default) = none.
+    #[serde(default)]
+    #[schema(value_type = Option<super::model::TierLimitsDoc>)]
+    pub project_limits: Patch<Value>,
+    /// Whether every proxied call must carry `x-identity-token` (default `false`).
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
+    pub require_signed_identity: Patch<bool>,
 }
 
 /// A validated project name (trimmed, 1–200 characters).
@@ -239,6 +248,8 @@ pub struct NewProject {
     pub provider_settings: ProviderSettings,
     /// The policy.
     pub policy: Policy,
+    /// Whether proxied calls must carry a signed identity token.
+    pub require_signed_identity: bool,
 }
 
 /// A validated partial update; `None` fields are left as stored.
@@ -256,6 +267,8 @@ pub struct ProjectPatch {
     pub provider_settings: Option<ProviderSettings>,
     /// Changed policy fields.
     pub policy: PolicyPatch,
+    /// New `requireSignedIdentity`.
+    pub require_signed_identity: Option<bool>,
 }
 
 impl TryFrom<ProjectFields> for NewProject {
@@ -276,6 +289,7 @@ impl TryFrom<ProjectFields> for NewProject {
             },
             provider_settings: parts.provider_settings.unwrap_or_default(),
             policy: parts.policy.into_policy()?,
+            require_signed_identity: parts.require_signed_identity.unwrap_or(false),
         })
     }
 }
@@ -317,6 +331,16 @@ impl TryFrom<ProjectFields> for ProjectPatch {
                 ProjectError::invalid(field, e.message)
             })?),
         };
+        let require_signed_identity = match f.require_signed_identity {
+            Patch::Absent => None,
+            Patch::Null => {
+                return Err(ProjectError::invalid(
+                    "requireSignedIdentity",
+                    "must be true or false",
+                ));
+            }
+            Patch::Value(required) => Some(required),
+        };
         let provider_key = key_change("providerApiKey", f.provider_api_key)?;
         let openai_key = key_change("openaiApiKey", f.openai_api_key)?;
         let key = match (provider_key, openai_key) {
@@ -340,11 +364,16 @@ impl TryFrom<ProjectFields> for ProjectPatch {
             ("limitExceededResponse", f.limit_exceeded_response),
             ("tiers", f.tiers),
             ("rules", f.rules),
+            ("projectLimits", f.project_limits),
         ] {
             match value {
                 Patch::Absent => {}
                 Patch::Null => {
                     policy.insert(name.to_owned(), Value::Null);
+                }
+                // serde would read a struct from an array of its field values.
+                Patch::Value(v) if name == "projectLimits" && !v.is_object() => {
+                    return Err(ProjectError::invalid(name, "must be an object or null"));
                 }
                 Patch::Value(v) => {
                     policy.insert(name.to_owned(), v);
@@ -358,6 +387,7 @@ impl TryFrom<ProjectFields> for ProjectPatch {
             key,
             provider_settings,
             policy: PolicyPatch(policy),
+            require_signed_identity,
         })
     }
 }

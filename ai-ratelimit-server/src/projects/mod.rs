@@ -18,7 +18,7 @@ use sqlx::AnyPool;
 
 pub use error::ProjectError;
 pub use input::{NewProject, ProjectFields, ProjectPatch};
-pub use model::{Owner, ProjectRecord, ProjectRow, ProjectView};
+pub use model::{IdentitySecretView, Owner, ProjectRecord, ProjectRow, ProjectView};
 pub use store::ProjectStore;
 
 use crate::crypto::KeyCipher;
@@ -96,6 +96,8 @@ impl ProjectDirectory {
             provider_api_key: self.store.provider_key(row)?,
             provider_settings: Arc::new(row.provider_settings.clone()),
             policy: Arc::new(row.policy.clone()),
+            require_signed_identity: row.require_signed_identity,
+            identity_keys: self.store.identity_keys(row)?,
         })
     }
 
@@ -166,6 +168,20 @@ impl ProjectDirectory {
         let (row, old_key) = self.store.rotate_key(id, owner, now).await?;
         self.by_key.invalidate(&old_key).await;
         Ok(row)
+    }
+
+    /// Creates or rotates the project's identity secret (see
+    /// [`ProjectStore::rotate_identity_secret`]); this instance uses it at once.
+    pub async fn rotate_identity_secret(
+        &self,
+        id: &str,
+        owner: Owner<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(String, Option<DateTime<Utc>>), ProjectError> {
+        let (row, secret, previous_valid_until) =
+            self.store.rotate_identity_secret(id, owner, now).await?;
+        self.by_key.invalidate(&row.project_key).await;
+        Ok((secret, previous_valid_until))
     }
 
     /// Deletes a project and its recorded data.

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use ai_ratelimit_core::Policy;
+use ai_ratelimit_tower::IdentityKeys;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -34,10 +35,23 @@ pub struct ProjectRow {
     pub provider_settings: ProviderSettings,
     /// The validated policy.
     pub policy: Policy,
+    /// Whether proxied calls must carry a signed identity token.
+    pub require_signed_identity: bool,
+    /// The encrypted identity-signing secret and the rotated-out one, if any.
+    pub identity_secret: IdentitySecretRow,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A project's identity-signing secrets as stored (encrypted).
+#[derive(Debug, Clone, Default)]
+pub struct IdentitySecretRow {
+    /// The current secret, sealed.
+    pub current: Option<String>,
+    /// The rotated-out secret, sealed, and until when it is still accepted.
+    pub previous: Option<(String, DateTime<Utc>)>,
 }
 
 /// What the proxy needs of a project, looked up by key and cached.
@@ -63,6 +77,10 @@ pub struct ProjectRecord {
     pub provider_settings: Arc<ProviderSettings>,
     /// The policy.
     pub policy: Arc<Policy>,
+    /// Whether calls must carry a signed identity token.
+    pub require_signed_identity: bool,
+    /// The decrypted identity-signing secrets, if one was created.
+    pub identity_keys: Option<IdentityKeys>,
 }
 
 /// Who may see a project.
@@ -159,6 +177,15 @@ pub struct ProjectView {
     /// Rules, evaluated in order.
     #[schema(value_type = Vec<Object>)]
     pub rules: Value,
+    /// The project-wide cap per window, across all identities (`null` = none).
+    pub project_limits: Option<TierLimitsDoc>,
+    /// Whether every proxied call must carry `x-identity-token`, an HS256 JWT signed with the
+    /// project's identity secret (identity and tier then come only from it).
+    pub require_signed_identity: bool,
+    /// Extension: whether an identity secret exists (`POST …/identity-secret` creates or
+    /// rotates it; the secret itself is shown only then), shown once one does.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub has_identity_secret: bool,
     /// Extension: provider-specific settings (Azure deployments and `apiVersion`, Gemini
     /// safety settings, Cohere options), shown when any is set.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -198,6 +225,12 @@ impl From<&ProjectRow> for ProjectView {
             limit_exceeded_response: config.limit_exceeded_response,
             tiers: serde_json::to_value(&config.tiers).unwrap_or(Value::Null),
             rules: serde_json::to_value(&config.rules).unwrap_or(Value::Null),
+            project_limits: config.project_limits.map(|l| TierLimitsDoc {
+                request_limit: l.request_limit,
+                token_limit: l.token_limit,
+            }),
+            require_signed_identity: p.require_signed_identity,
+            has_identity_secret: p.identity_secret.current.is_some(),
             provider_settings: (!p.provider_settings.is_empty())
                 .then(|| p.provider_settings.clone()),
             window: config.window.map(|w| w.as_str().to_owned()),
@@ -206,4 +239,15 @@ impl From<&ProjectRow> for ProjectView {
             updated_at: rfc3339(p.updated_at),
         }
     }
+}
+
+/// The answer of `POST /api/projects/:id/identity-secret`: the new secret, shown only here.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentitySecretView {
+    /// The new identity-signing secret (32 random bytes, base64url): sign tokens with this
+    /// string as the HS256 key. Not retrievable later.
+    pub identity_secret: String,
+    /// Until when the secret it replaced is still accepted (RFC 3339); `null` on creation.
+    pub previous_valid_until: Option<String>,
 }

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::input::{NewProject, ProjectFields, ProjectPatch};
-use super::model::{Owner, ProjectView};
+use super::model::{IdentitySecretView, Owner, ProjectView, rfc3339};
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ApiJson;
 use crate::session::AuthUser;
@@ -141,4 +141,36 @@ pub async fn rotate_project_key(
         .await?;
     tracing::info!(project_id = %id, "project key rotated");
     Ok(Json(ProjectView::from(&row)))
+}
+
+/// Creates the project's identity-signing secret, or rotates it (the replaced secret keeps
+/// verifying tokens for 24 hours). The secret is shown only in this response.
+#[utoipa::path(post, path = "/api/projects/{id}/identity-secret", tag = "projects", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Project id")),
+    responses(
+        (status = 201, description = "The new secret (shown once) and until when the replaced one is accepted", body = IdentitySecretView),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "No such project in the caller's organization", body = ErrorBody),
+    ))]
+pub async fn rotate_identity_secret(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<IdentitySecretView>), ApiError> {
+    let (secret, previous_valid_until) = state
+        .projects
+        .rotate_identity_secret(
+            &id,
+            Owner::Organization(&auth.organization_id),
+            state.clock.now(),
+        )
+        .await?;
+    tracing::info!(project_id = %id, rotated = previous_valid_until.is_some(), "identity secret created");
+    Ok((
+        StatusCode::CREATED,
+        Json(IdentitySecretView {
+            identity_secret: secret,
+            previous_valid_until: previous_valid_until.map(rfc3339),
+        }),
+    ))
 }

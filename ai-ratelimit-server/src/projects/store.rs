@@ -7,6 +7,7 @@
 //! different fields of one project never undo each other.
 
 use ai_ratelimit_core::Policy;
+use ai_ratelimit_tower::IdentityKeys;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{AnyPool, Row as _};
@@ -14,14 +15,15 @@ use uuid::Uuid;
 
 use super::error::ProjectError;
 use super::input::{KeyChange, NewProject, ProjectPatch};
-use super::model::{Owner, ProjectRow};
+use super::model::{IdentitySecretRow, Owner, ProjectRow};
 use crate::crypto::{self, KeyCipher};
 use crate::db::{Dialect, begin_write, from_millis, to_millis};
 use crate::provider::{ProviderApiKey, ProviderKind, ProviderSettings};
 
 const PROJECT_COLUMNS: &str = "id, organization_id, name, project_key, provider, base_url, \
      provider_api_key_encrypted, provider_api_key_preview, policy, created_at, updated_at, \
-     provider_settings";
+     provider_settings, require_signed_identity, identity_secret_encrypted, \
+     identity_secret_previous_encrypted, identity_secret_previous_valid_until";
 
 /// A transaction on the projects database.
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -111,11 +113,13 @@ impl ProjectStore {
             provider_api_key_preview: preview,
             provider_settings: input.provider_settings,
             policy: input.policy,
+            require_signed_identity: input.require_signed_identity,
+            identity_secret: IdentitySecretRow::default(),
             created_at: now,
             updated_at: now,
         };
         sqlx::query(&format!(
-            "INSERT INTO projects ({PROJECT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            "INSERT INTO projects ({PROJECT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ))
         .bind(&row.id)
         .bind(row.organization_id.as_deref())
@@ -129,6 +133,10 @@ impl ProjectStore {
         .bind(to_millis(row.created_at))
         .bind(to_millis(row.updated_at))
         .bind(settings_text(&row)?)
+        .bind(i64::from(row.require_signed_identity))
+        .bind(None::<String>)
+        .bind(None::<String>)
+        .bind(None::<i64>)
         .execute(&self.pool)
         .await?;
         Ok(row)
@@ -162,6 +170,9 @@ impl ProjectStore {
         if let Some(settings) = patch.provider_settings {
             row.provider_settings = settings;
         }
+        if let Some(required) = patch.require_signed_identity {
+            row.require_signed_identity = required;
+        }
         match patch.key {
             KeyChange::Keep => {}
             KeyChange::Remove => {
@@ -178,7 +189,7 @@ impl ProjectStore {
         sqlx::query(
             "UPDATE projects SET name = $1, provider = $2, base_url = $3, \
              provider_api_key_encrypted = $4, provider_api_key_preview = $5, policy = $6, \
-             updated_at = $7, provider_settings = $8 WHERE id = $9",
+             updated_at = $7, provider_settings = $8, require_signed_identity = $9 WHERE id = $10",
         )
         .bind(&row.name)
         .bind(row.provider.as_str())
@@ -188,6 +199,7 @@ impl ProjectStore {
         .bind(policy_text(&row)?)
         .bind(to_millis(row.updated_at))
         .bind(settings_text(&row)?)
+        .bind(i64::from(row.require_signed_identity))
         .bind(&row.id)
         .execute(&mut *tx)
         .await?;
@@ -214,6 +226,68 @@ impl ProjectStore {
             .await?;
         tx.commit().await?;
         Ok((row, old_key))
+    }
+
+    /// Creates the project's identity-signing secret, or replaces it: the replaced one stays
+    /// valid for [`IDENTITY_SECRET_GRACE`] (a secret rotated out earlier stops at once).
+    /// Returns the row, the new secret in clear (shown once) and the grace's end, if any.
+    pub async fn rotate_identity_secret(
+        &self,
+        id: &str,
+        owner: Owner<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(ProjectRow, String, Option<DateTime<Utc>>), ProjectError> {
+        let mut tx = begin_write(&self.pool).await?;
+        let mut row = self.locked(&mut tx, id, owner).await?;
+        let secret = crypto::identity_secret();
+        let sealed = self.cipher.encrypt(&secret, &identity_context(&row.id));
+        let previous = row
+            .identity_secret
+            .current
+            .replace(sealed)
+            .map(|old| (old, now + IDENTITY_SECRET_GRACE));
+        row.identity_secret.previous = previous;
+        row.updated_at = now;
+        let (previous_sealed, valid_until) = match &row.identity_secret.previous {
+            Some((sealed, until)) => (Some(sealed.as_str()), Some(to_millis(*until))),
+            None => (None, None),
+        };
+        sqlx::query(
+            "UPDATE projects SET identity_secret_encrypted = $1, \
+             identity_secret_previous_encrypted = $2, identity_secret_previous_valid_until = $3, \
+             updated_at = $4 WHERE id = $5",
+        )
+        .bind(row.identity_secret.current.as_deref())
+        .bind(previous_sealed)
+        .bind(valid_until)
+        .bind(to_millis(now))
+        .bind(&row.id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let until = row.identity_secret.previous.as_ref().map(|p| p.1);
+        Ok((row, secret, until))
+    }
+
+    /// The decrypted identity secrets of `row`, for the proxy only; `None` before the first
+    /// is created.
+    pub fn identity_keys(&self, row: &ProjectRow) -> Result<Option<IdentityKeys>, ProjectError> {
+        let open = |sealed: &str| {
+            self.cipher
+                .decrypt(sealed, &identity_context(&row.id))
+                .map_err(|e| ProjectError::Corrupt {
+                    id: row.id.clone(),
+                    reason: format!("identity secret: {e}"),
+                })
+        };
+        let Some(current) = row.identity_secret.current.as_deref() else {
+            return Ok(None);
+        };
+        let mut keys = IdentityKeys::new(open(current)?);
+        if let Some((previous, until)) = &row.identity_secret.previous {
+            keys = keys.with_previous(open(previous)?, *until);
+        }
+        Ok(Some(keys))
     }
 
     /// Deletes a project and everything recorded about it; returns the deleted row.
@@ -271,6 +345,15 @@ impl ProjectStore {
     }
 }
 
+/// How long a rotated-out identity secret keeps verifying tokens.
+pub const IDENTITY_SECRET_GRACE: chrono::Duration = chrono::Duration::hours(24);
+
+/// The associated data sealing a project's identity secrets: bound to the row and the
+/// column's purpose, so neither a provider key nor another project's secret passes for one.
+fn identity_context(id: &str) -> String {
+    format!("{id}/identity-secret")
+}
+
 /// Tables holding rows of a project (by `project_id`), emptied when it is deleted.
 const PROJECT_DATA_TABLES: &[&str] = &["request_log"];
 
@@ -304,6 +387,17 @@ fn row_to_project(row: &sqlx::any::AnyRow) -> Result<ProjectRow, ProjectError> {
         provider_api_key_preview: row.try_get("provider_api_key_preview")?,
         provider_settings,
         policy: Policy::from_json(&policy_json).map_err(|e| corrupt(format!("policy: {e}")))?,
+        require_signed_identity: row.try_get::<i64, _>("require_signed_identity")? != 0,
+        identity_secret: IdentitySecretRow {
+            current: row.try_get("identity_secret_encrypted")?,
+            previous: match (
+                row.try_get::<Option<String>, _>("identity_secret_previous_encrypted")?,
+                row.try_get::<Option<i64>, _>("identity_secret_previous_valid_until")?,
+            ) {
+                (Some(sealed), Some(until)) => Some((sealed, from_millis(until))),
+                _ => None,
+            },
+        },
         created_at: from_millis(row.try_get("created_at")?),
         updated_at: from_millis(row.try_get("updated_at")?),
         id,

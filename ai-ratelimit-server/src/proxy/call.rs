@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ai_ratelimit_tower::{
-    PROJECT_KEY_HEADER, PolicySource, Rejection, ScopedPolicy, Subject, SubjectExtractor,
-    project_key,
+    IDENTITY_TOKEN_HEADER, IdentityClaims, IdentityTokenError, PROJECT_KEY_HEADER, PolicySource,
+    Rejection, ScopedPolicy, Subject, SubjectExtractor, project_key,
 };
 use axum::body::Body;
 use axum::http::request::Parts;
@@ -118,10 +118,11 @@ impl UsageReport {
     }
 }
 
-/// Reads the subject of a proxied call from its JSON body (the proxy routes: `identity`,
-/// `tier`, removed before forwarding) or its headers (the drop-in: `x-identity`, else the
-/// body's `user`; `x-tier`), refuses an operation the project's provider does not serve, and
-/// estimates the call's tokens.
+/// Reads the subject of a proxied call: from a signed identity token (`x-identity-token`)
+/// when the project requires one or the call sends one, else from its JSON body (the proxy
+/// routes: `identity`, `tier`, removed before forwarding either way) or its headers (the
+/// drop-in: `x-identity`, else the body's `user`; `x-tier`); refuses an operation the
+/// project's provider does not serve, and estimates the call's tokens.
 pub struct CallExtractor {
     pub(super) state: AppState,
     pub(super) surface: Surface,
@@ -138,12 +139,20 @@ impl SubjectExtractor<Body> for CallExtractor {
         Box::pin(async move {
             let at = self.state.clock.now();
             let (mut parts, body) = request.into_parts();
+            let signed = signed_subject(&parts, at).map_err(rejection)?;
             let mut body = read_json(&parts.headers, body, self.state.config.max_body_bytes)
                 .await
                 .map_err(rejection)?;
-            let (identity, tier) = match self.surface {
-                Surface::Proxy => body_subject(&mut body),
-                Surface::OpenAi => header_subject(&parts.headers, &body),
+            let (identity, tier) = match (signed, self.surface) {
+                (Some(claims), Surface::Proxy) => {
+                    // The body's own fields are ignored, and never forwarded.
+                    body.remove("identity");
+                    body.remove("tier");
+                    Ok((claims.identity, claims.tier))
+                }
+                (Some(claims), Surface::OpenAi) => Ok((claims.identity, claims.tier)),
+                (None, Surface::Proxy) => body_subject(&mut body),
+                (None, Surface::OpenAi) => header_subject(&parts.headers, &body),
             }
             .map_err(rejection)?;
             // Refused before admission: nothing is counted for a call no provider could serve.
@@ -239,6 +248,30 @@ fn is_json(headers: &HeaderMap) -> bool {
         || essence
             .strip_prefix("application/")
             .is_some_and(|subtype| subtype.ends_with("+json"))
+}
+
+/// The identity and tier of a signed identity token (`x-identity-token`), when the project
+/// requires one or the call sends one; `None` when neither (the unsigned subject applies).
+/// A required but missing token, or any invalid one, is `401 invalid_identity_token`.
+fn signed_subject(parts: &Parts, now: DateTime<Utc>) -> Result<Option<IdentityClaims>, ApiError> {
+    let Some(project) = project_of(&parts.extensions) else {
+        return Ok(None);
+    };
+    let token = match parts.headers.get(IDENTITY_TOKEN_HEADER) {
+        None => None,
+        Some(value) => Some(value.to_str().map_err(|_| IdentityTokenError::Malformed)?),
+    }
+    .filter(|token| !token.is_empty());
+    let token = match token {
+        Some(token) => token,
+        None if project.require_signed_identity => return Err(IdentityTokenError::Missing.into()),
+        None => return Ok(None),
+    };
+    let keys = project
+        .identity_keys
+        .as_ref()
+        .ok_or(IdentityTokenError::NoSecret)?;
+    Ok(Some(keys.verify(token, now)?))
 }
 
 /// The proxy routes' `identity` and `tier`, taken out of the body.

@@ -116,11 +116,11 @@ fn limited(
             )
             .build(),
         )
-        .response("401", error(surface, "`invalid_project_key`").build())
+        .response("401", error(surface, "`invalid_project_key`, or `invalid_identity_token` (a required signed identity missing, or any identity token malformed, expired, not yet valid, wrongly signed or not HS256)").build())
         .response(
             "429",
             ResponseBuilder::new()
-                .description("Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted")
+                .description("Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted")
                 .content(
                     "application/json",
                     if surface == Surface::OpenAi { openai_error() } else { object() },
@@ -128,6 +128,14 @@ fn limited(
                 .build(),
         )
         .response("502", error(surface, "`upstream_error`: the provider failed or could not be reached; not counted").build());
+    operation = operation.parameter(
+        ParameterBuilder::new()
+            .name("x-identity-token")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .description(Some("A signed identity: an HS256 JWT (`sub` = identity, optional `tier`, `exp`) signed with the project's identity secret. Required when the project sets `requireSignedIdentity`; identity and tier then come only from it")),
+    );
     if surface == Surface::OpenAi {
         operation = operation.parameter(
             ParameterBuilder::new()

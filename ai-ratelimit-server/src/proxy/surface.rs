@@ -92,6 +92,7 @@ pub fn rejection(error: ApiError) -> Rejection {
 fn denial_code(reason: &DenialReason) -> &'static str {
     match reason {
         DenialReason::LimitExceeded { .. } => "limit_exceeded",
+        DenialReason::ProjectLimitExceeded { .. } => "project_limit_exceeded",
         DenialReason::RuleBlocked { .. } => "blocked",
         DenialReason::RuleResponse { .. } => "rate_limit_exceeded",
         DenialReason::StoreUnavailable => "store_unavailable",

@@ -119,6 +119,37 @@ pub async fn redis_reachable() -> bool {
     }
 }
 
+/// `AIRL_TEST_REDIS_CLUSTER_URL`, default the local cluster of `scripts/services.sh`.
+pub fn redis_cluster_url() -> String {
+    std::env::var("AIRL_TEST_REDIS_CLUSTER_URL").unwrap_or_else(|_| {
+        "redis+cluster://127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003".to_owned()
+    })
+}
+
+/// Whether the test cluster's first seed answers; `false` (with a note) when it does not,
+/// outside CI.
+pub async fn redis_cluster_reachable() -> bool {
+    let url = redis_cluster_url();
+    let seed = url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.rsplit('@').next())
+        .and_then(|hosts| hosts.split(',').next())
+        .map(|host| host.trim_end_matches('/').to_owned())
+        .expect("cluster URL");
+    match tokio::net::TcpStream::connect(&seed).await {
+        Ok(_) => true,
+        Err(e) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "the Redis Cluster at {url} is unreachable under CI=true: {e}"
+            );
+            eprintln!("SKIPPED: the Redis Cluster at {url} is unreachable ({e})");
+            false
+        }
+    }
+}
+
 pub fn postgres_url() -> String {
     std::env::var("AIRL_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())

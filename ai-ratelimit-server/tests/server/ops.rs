@@ -136,6 +136,7 @@ async fn openapi_lists_every_route(backend: Backend) {
         ("patch", "/api/projects/{id}"),
         ("delete", "/api/projects/{id}"),
         ("post", "/api/projects/{id}/rotate-key"),
+        ("post", "/api/projects/{id}/identity-secret"),
         ("get", "/api/projects/{id}/usage/summary"),
         ("get", "/api/projects/{id}/usage/by-identity"),
         ("get", "/api/projects/{id}/usage/history"),
@@ -211,6 +212,8 @@ async fn openapi_lists_every_route(backend: Backend) {
         "limitExceededResponse",
         "tiers",
         "rules",
+        "requireSignedIdentity",
+        "hasIdentitySecret",
     ] {
         assert!(project[field].is_object(), "Project.{field}");
     }

@@ -1,5 +1,5 @@
 //! Two server PROCESSES (the real binary, twice) sharing one store: a concurrent burst split
-//! across both admits exactly the limit — over PostgreSQL, and over Redis.
+//! across both admits exactly the limit — over PostgreSQL, over Redis, and over a Redis Cluster.
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -11,7 +11,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Connection as _;
 
-use crate::harness::{base64_key, postgres_schema, postgres_url, redis_reachable, redis_url};
+use crate::harness::{
+    base64_key, postgres_schema, postgres_url, redis_cluster_reachable, redis_cluster_url,
+    redis_reachable, redis_url,
+};
 use crate::proxy::{MockUpstream, chat};
 
 const ADMIN_KEY: &str = "admin-key-of-the-two-process-test";
@@ -229,6 +232,22 @@ async fn two_processes_share_redis() {
     burst_across_two_processes(vec![
         ("DATABASE_URL", database_url),
         ("REDIS_URL", redis_url()),
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_a_redis_cluster() {
+    if !redis_cluster_reachable().await {
+        return;
+    }
+    let Some((database_url, schema)) = postgres_schema().await else {
+        return;
+    };
+    let _cleanup = SchemaCleanup(vec![schema]);
+    burst_across_two_processes(vec![
+        ("DATABASE_URL", database_url),
+        ("REDIS_URL", redis_cluster_url()),
     ])
     .await;
 }

@@ -26,6 +26,8 @@ const PROJECT_FIELDS: &[&str] = &[
     "hasProviderApiKey",
     "providerApiKeyPreview",
     "limitType",
+    "requireSignedIdentity",
+    "projectLimits",
     "dailyRequestLimit",
     "dailyTokenLimit",
     "limitExceededResponse",

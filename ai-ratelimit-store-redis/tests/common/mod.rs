@@ -1,6 +1,8 @@
 //! Shared by the integration tests: the test Redis, its skip rule and a per-run key prefix.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod cluster;
+
 use std::sync::OnceLock;
 
 use ai_ratelimit_store_redis::{RedisStore, RedisStoreOptions};
@@ -8,6 +10,13 @@ use ai_ratelimit_store_redis::{RedisStore, RedisStoreOptions};
 /// `AIRL_TEST_REDIS_URL`, default `redis://127.0.0.1:6379`.
 pub fn redis_url() -> String {
     std::env::var("AIRL_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// `AIRL_TEST_REDIS_CLUSTER_URL`, default the local cluster of `scripts/services.sh`.
+pub fn cluster_url() -> String {
+    std::env::var("AIRL_TEST_REDIS_CLUSTER_URL").unwrap_or_else(|_| {
+        "redis+cluster://127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003".to_owned()
+    })
 }
 
 /// A key prefix unique to this test process, so runs never see each other's keys.

@@ -138,6 +138,17 @@ export function useRotateKey(id: string) {
   });
 }
 
+/** Creates or rotates the identity secret; the answer (the secret) is shown once. */
+export function useRotateIdentitySecret(id: string) {
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: () =>
+      unwrap(client.POST('/api/projects/{id}/identity-secret', { params: { path: { id } } })),
+    // The project now shows `hasIdentitySecret`.
+    onSuccess: () => void queries.invalidateQueries({ queryKey: keys.project(id) }),
+  });
+}
+
 export function useDeleteProject(id: string) {
   const queries = useQueryClient();
   return useMutation({

@@ -191,6 +191,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{id}/identity-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Creates the project's identity-signing secret, or rotates it (the replaced secret keeps
+         *     verifying tokens for 24 hours). The secret is shown only in this response.
+         */
+        post: operations["rotate_identity_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{id}/rotate-key": {
         parameters: {
             query?: never;
@@ -1078,6 +1098,16 @@ export interface components {
         };
         /** @description The history: per day (`{"days"}`) or per week or month (`{"interval", "periods"}`). */
         HistoryReport: components["schemas"]["UsageHistory"] | components["schemas"]["UsagePeriods"];
+        /** @description The answer of `POST /api/projects/:id/identity-secret`: the new secret, shown only here. */
+        IdentitySecretView: {
+            /**
+             * @description The new identity-signing secret (32 random bytes, base64url): sign tokens with this
+             *     string as the HS256 key. Not retrievable later.
+             */
+            identitySecret: string;
+            /** @description Until when the secret it replaced is still accepted (RFC 3339); `null` on creation. */
+            previousValidUntil?: string | null;
+        };
         /** @description A page of identities, most requests first. */
         IdentityUsagePage: {
             /** @description The identities. */
@@ -1182,6 +1212,7 @@ export interface components {
             name?: string;
             /** @description The original product's name of `providerApiKey` (send only one of them). */
             openaiApiKey?: string | null;
+            projectLimits?: null | components["schemas"]["TierLimits"];
             /** @description `openai` (default) | `anthropic` | `azure` | `gemini` | `cohere`. */
             provider?: components["schemas"]["Provider"];
             /**
@@ -1190,6 +1221,8 @@ export interface components {
              */
             providerApiKey?: string | null;
             providerSettings?: null | components["schemas"]["ProviderSettings"];
+            /** @description Whether every proxied call must carry `x-identity-token` (default `false`). */
+            requireSignedIdentity?: boolean;
             /** @description Rules, evaluated in order (`{"id", "name", "enabled", "condition", "action"}`). */
             rules?: components["schemas"]["Rule"][];
             /** @description Tiers by name: `{"requestLimit": n|null, "tokenLimit": n|null}`. */
@@ -1210,6 +1243,11 @@ export interface components {
             dailyTokenLimit?: number | null;
             /** @description Extension: output tokens reserved for requests without `max_tokens`, shown when not the default. */
             defaultOutputTokens?: number | null;
+            /**
+             * @description Extension: whether an identity secret exists (`POST …/identity-secret` creates or
+             *     rotates it; the secret itself is shown only then), shown once one does.
+             */
+            hasIdentitySecret?: boolean;
             /** @description Whether a provider API key is stored (the key itself is never returned). */
             hasProviderApiKey: boolean;
             /** @description Id (uuid). */
@@ -1222,11 +1260,17 @@ export interface components {
             name: string;
             /** @description Publishable key, `pk_` + base62. */
             projectKey: string;
+            projectLimits?: null | components["schemas"]["TierLimits"];
             /** @description `openai` | `anthropic` | `azure` | `gemini` | `cohere`. */
             provider: components["schemas"]["Provider"];
             /** @description A hint of the stored key, e.g. `sk-…AbCd`. */
             providerApiKeyPreview?: string | null;
             providerSettings?: null | components["schemas"]["ProviderSettings"];
+            /**
+             * @description Whether every proxied call must carry `x-identity-token`, an HS256 JWT signed with the
+             *     project's identity secret (identity and tier then come only from it).
+             */
+            requireSignedIdentity: boolean;
             /** @description Rules, evaluated in order. */
             rules: Record<string, unknown>[];
             /** @description Tiers by name: `{"requestLimit": n|null, "tokenLimit": n|null}`. */
@@ -1353,6 +1397,11 @@ export interface components {
             limitedRequests: number;
             /** @description First day of the period, `YYYY-MM-DD`. */
             periodStart: string;
+            projectLimits?: null | components["schemas"]["TierLimits"];
+            /** @description Project-wide requests counted against the cap in the period (when a cap is set). */
+            requestsUsed?: number | null;
+            /** @description Project-wide tokens counted against the cap in the period (when a cap is set). */
+            tokensUsed?: number | null;
             /** @description Admitted requests that count toward limits. */
             totalRequests: number;
             /** @description Tokens counted. */
@@ -2812,6 +2861,89 @@ export interface operations {
             };
         };
     };
+    rotate_identity_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret (shown once) and until when the replaced one is accepted */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentitySecretView"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unauthorized",
+                     *       "message": "authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such project in the caller's organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "not_found",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `method_not_allowed`: a method this path does not serve (see `Allow`) */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "method_not_allowed",
+                     *       "message": "this method is not allowed on this route"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unavailable`: the database or usage store did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "unavailable",
+                     *       "message": "service temporarily unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     rotate_project_key: {
         parameters: {
             query?: never;
@@ -4053,7 +4185,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_project_key` */
+            /** @description `invalid_project_key` or `invalid_identity_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4165,6 +4297,8 @@ export interface operations {
             header?: {
                 /** @description The end user (else the body's `user`) */
                 "x-identity"?: string;
+                /** @description A signed identity: an HS256 JWT (`sub` = identity, optional `tier`, `exp`) signed with the project's identity secret. Required when the project sets `requireSignedIdentity`; identity and tier then come only from it */
+                "x-identity-token"?: string;
                 /** @description The project key `pk_…` (or `Authorization: Bearer pk_…`, as OpenAI's SDKs send it) */
                 "x-project-key"?: string;
             };
@@ -4202,7 +4336,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_project_key` */
+            /** @description `invalid_project_key`, or `invalid_identity_token` (a required signed identity missing, or any identity token malformed, expired, not yet valid, wrongly signed or not HS256) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4265,7 +4399,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4321,6 +4455,8 @@ export interface operations {
             header?: {
                 /** @description The end user (else the body's `user`) */
                 "x-identity"?: string;
+                /** @description A signed identity: an HS256 JWT (`sub` = identity, optional `tier`, `exp`) signed with the project's identity secret. Required when the project sets `requireSignedIdentity`; identity and tier then come only from it */
+                "x-identity-token"?: string;
                 /** @description The project key `pk_…` (or `Authorization: Bearer pk_…`, as OpenAI's SDKs send it) */
                 "x-project-key"?: string;
             };
@@ -4358,7 +4494,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_project_key` */
+            /** @description `invalid_project_key`, or `invalid_identity_token` (a required signed identity missing, or any identity token malformed, expired, not yet valid, wrongly signed or not HS256) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4421,7 +4557,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4563,6 +4699,8 @@ export interface operations {
             header?: {
                 /** @description The end user (else the body's `user`) */
                 "x-identity"?: string;
+                /** @description A signed identity: an HS256 JWT (`sub` = identity, optional `tier`, `exp`) signed with the project's identity secret. Required when the project sets `requireSignedIdentity`; identity and tier then come only from it */
+                "x-identity-token"?: string;
                 /** @description The project key `pk_…` (or `Authorization: Bearer pk_…`, as OpenAI's SDKs send it) */
                 "x-project-key"?: string;
             };
@@ -4601,7 +4739,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_project_key` */
+            /** @description `invalid_project_key`, or `invalid_identity_token` (a required signed identity missing, or any identity token malformed, expired, not yet valid, wrongly signed or not HS256) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4664,7 +4802,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4755,7 +4893,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `invalid_project_key` */
+            /** @description `invalid_project_key` or `invalid_identity_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4897,7 +5035,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `invalid_project_key` */
+            /** @description `invalid_project_key` or `invalid_identity_token` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5002,6 +5140,8 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description A signed identity: an HS256 JWT (`sub` = identity, optional `tier`, `exp`) signed with the project's identity secret. Required when the project sets `requireSignedIdentity`; identity and tier then come only from it */
+                "x-identity-token"?: string;
                 /** @description The project key `pk_…` */
                 "x-project-key": string;
             };
@@ -5039,7 +5179,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `invalid_project_key` */
+            /** @description `invalid_project_key`, or `invalid_identity_token` (a required signed identity missing, or any identity token malformed, expired, not yet valid, wrongly signed or not HS256) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5099,7 +5239,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5144,6 +5284,8 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description A signed identity: an HS256 JWT (`sub` = identity, optional `tier`, `exp`) signed with the project's identity secret. Required when the project sets `requireSignedIdentity`; identity and tier then come only from it */
+                "x-identity-token"?: string;
                 /** @description The project key `pk_…` */
                 "x-project-key": string;
             };
@@ -5181,7 +5323,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `invalid_project_key` */
+            /** @description `invalid_project_key`, or `invalid_identity_token` (a required signed identity missing, or any identity token malformed, expired, not yet valid, wrongly signed or not HS256) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5241,7 +5383,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5369,6 +5511,8 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description A signed identity: an HS256 JWT (`sub` = identity, optional `tier`, `exp`) signed with the project's identity secret. Required when the project sets `requireSignedIdentity`; identity and tier then come only from it */
+                "x-identity-token"?: string;
                 /** @description The project key `pk_…` */
                 "x-project-key": string;
             };
@@ -5406,7 +5550,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `invalid_project_key` */
+            /** @description `invalid_project_key`, or `invalid_identity_token` (a required signed identity missing, or any identity token malformed, expired, not yet valid, wrongly signed or not HS256) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5466,7 +5610,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5511,6 +5655,8 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description A signed identity: an HS256 JWT (`sub` = identity, optional `tier`, `exp`) signed with the project's identity secret. Required when the project sets `requireSignedIdentity`; identity and tier then come only from it */
+                "x-identity-token"?: string;
                 /** @description The project key `pk_…` */
                 "x-project-key": string;
             };
@@ -5548,7 +5694,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `invalid_project_key` */
+            /** @description `invalid_project_key`, or `invalid_identity_token` (a required signed identity missing, or any identity token malformed, expired, not yet valid, wrongly signed or not HS256) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5608,7 +5754,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Limit reached or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
+            /** @description Limit reached (`limit_exceeded`, or `project_limit_exceeded` for the project-wide cap) or blocked by a rule (`Retry-After`, rate-limit headers; on the drop-in `x-should-retry: false` and every field of the denial inside OpenAI's error object) — or the provider's own 429, passed through, not counted */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -13,6 +13,9 @@ export interface ProviderDraft {
 export const PROVIDERS: { value: Provider; label: string; hint: string }[] = [
   { value: 'openai', label: 'OpenAI', hint: 'Chat Completions API' },
   { value: 'anthropic', label: 'Anthropic', hint: 'Messages API, translated' },
+  { value: 'azure', label: 'Azure OpenAI', hint: 'Your resource endpoint' },
+  { value: 'gemini', label: 'Google Gemini', hint: 'generateContent, translated' },
+  { value: 'cohere', label: 'Cohere', hint: 'Chat v2, translated' },
 ];
 
 // Providers the dashboard offers; the server's other providers (azure, gemini, cohere) have
@@ -20,6 +23,18 @@ export const PROVIDERS: { value: Provider; label: string; hint: string }[] = [
 const DEFAULT_URLS: Partial<Record<Provider, string>> = {
   openai: 'https://api.openai.com/v1/chat/completions',
   anthropic: 'https://api.anthropic.com/v1/messages',
+  // Azure has no public default: each resource has its own endpoint.
+  azure: 'https://my-resource.openai.azure.com',
+  gemini: 'https://generativelanguage.googleapis.com/v1beta',
+  cohere: 'https://api.cohere.com',
+};
+
+const KEY_PLACEHOLDERS: Record<Provider, string> = {
+  openai: 'sk-…',
+  anthropic: 'sk-ant-…',
+  azure: 'Azure api-key',
+  gemini: 'AIza…',
+  cohere: 'Cohere API key',
 };
 
 interface ProviderFieldsProps {
@@ -41,7 +56,7 @@ export function ProviderFields({ value, onChange, errors, storedKeyPreview }: Pr
         type="password"
         autoComplete="off"
         spellCheck={false}
-        placeholder={storedKeyPreview ? `Stored: ${storedKeyPreview}` : value.provider === 'openai' ? 'sk-…' : 'sk-ant-…'}
+        placeholder={storedKeyPreview ? `Stored: ${storedKeyPreview}` : KEY_PLACEHOLDERS[value.provider]}
         value={value.providerApiKey}
         onChange={(e) => set({ providerApiKey: e.target.value })}
         error={errors.providerApiKey ?? errors.openaiApiKey}
@@ -61,8 +76,12 @@ export function ProviderFields({ value, onChange, errors, storedKeyPreview }: Pr
         value={value.baseUrl}
         onChange={(e) => set({ baseUrl: e.target.value })}
         error={errors.baseUrl ? 'Enter a full http:// or https:// URL, or leave it empty for the default.' : undefined}
-        optional
-        hint="The full endpoint URL, for a proxy or a compatible provider. Empty = the server's default."
+        optional={value.provider !== 'azure'}
+        hint={
+          value.provider === 'azure'
+            ? 'Your Azure OpenAI resource endpoint (required unless the server sets AZURE_OPENAI_ENDPOINT). Deployments and the API version are project settings of the API (providerSettings.azure).'
+            : "The full endpoint URL, for a proxy or a compatible provider. Empty = the server's default."
+        }
       />
     </div>
   );

@@ -1,5 +1,5 @@
 // Projects beyond the first walk: form errors on their fields, settings (limits, tiers, the
-// limit-exceeded response), key rotation, paging through users, deletion.
+// limit-exceeded response), signed identities, key rotation, paging through users, deletion.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -74,6 +74,20 @@ describe('creating a project', () => {
     const project = await api<ProjectJson & { provider: string }>(env, token, 'GET', `/api/projects/${id}`);
     expect(project).toMatchObject({ name: 'Errors', provider: 'anthropic', limitType: 'both', window: 'hour', dailyRequestLimit: null, dailyTokenLimit: 50000 });
     await page.getByText('Unlimited requests and 50k tokens per user per hour').waitFor();
+  });
+
+  it('creates an Azure OpenAI project with its resource endpoint', async () => {
+    await page.goto(`${env.server.url}/projects/new`);
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Azure app');
+    await page.getByRole('radio', { name: /Azure OpenAI/ }).check();
+    // Azure has no public default endpoint, so the field is no longer marked optional.
+    await expect.poll(() => page.getByText('(optional)').count()).toBe(0);
+    await page.getByRole('textbox', { name: /^Base URL/ }).fill('https://my-resource.openai.azure.com');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.waitForURL(/\/connect$/);
+    const id = page.url().split('/').at(-2) ?? '';
+    const project = await api<ProjectJson & { provider: string; baseUrl: string }>(env, token, 'GET', `/api/projects/${id}`);
+    expect(project).toMatchObject({ name: 'Azure app', provider: 'azure', baseUrl: 'https://my-resource.openai.azure.com' });
   });
 });
 
@@ -152,6 +166,33 @@ describe('settings', () => {
     await card.getByRole('button', { name: 'Save changes' }).click();
     // (The first save's toast may still show: wait for the stored value itself.)
     await expect.poll(async () => (await api<ProjectJson>(env, token, 'GET', `/api/projects/${p.id}`)).limitExceededResponse).toBeNull();
+  });
+});
+
+describe('signed identities', () => {
+  it('creates the identity secret once, rotates it, and requires signed calls', async () => {
+    const p = await createProject({ name: 'Signed', dailyRequestLimit: 10 });
+    await page.goto(`${env.server.url}/projects/${p.id}/settings`);
+    const card = page.locator('#signed-identities');
+    await card.getByRole('button', { name: 'Create identity secret' }).click();
+    const secret = page.getByTestId('identity-secret');
+    await expect.poll(async () => ((await secret.textContent()) ?? '').length).toBeGreaterThanOrEqual(43);
+    const first = (await secret.textContent()) ?? '';
+    await card.getByRole('button', { name: 'Rotate identity secret' }).click();
+    await expect.poll(() => secret.textContent()).not.toBe(first);
+    await card.getByText(/The previous secret works until/).waitFor();
+    await expectAccessible(page, 'signed identities card');
+
+    expect((await proxyChat(env, p.projectKey, 'u')).status).toBe(200);
+    await card.getByRole('switch', { name: 'Require signed identities' }).click();
+    await page.getByText('Signed identities required').first().waitFor();
+    const unsigned = await proxyChat(env, p.projectKey, 'u');
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.body.error).toBe('invalid_identity_token');
+    const shown = await api<{ requireSignedIdentity: boolean; hasIdentitySecret?: boolean }>(env, token, 'GET', `/api/projects/${p.id}`);
+    expect(shown.requireSignedIdentity).toBe(true);
+    expect(shown.hasIdentitySecret).toBe(true);
+    expect(JSON.stringify(shown)).not.toContain(first);
   });
 });
 
