@@ -51,22 +51,33 @@ impl LimitEvent {
     pub fn of(record: &RequestRecord) -> Option<Self> {
         let event_type = match (record.outcome, &record.denial) {
             (Outcome::Limited, Some(DenialReason::StoreUnavailable)) => return None,
+            (Outcome::Limited, Some(DenialReason::ProjectLimitExceeded { .. })) => {
+                "project_limit.exceeded"
+            }
             (Outcome::Limited, _) => "limit.exceeded",
             (Outcome::Allowed, _) if record.warned => "limit.warning",
             _ => return None,
         };
         let state = record.limits.as_ref()?;
         let metric = match &record.denial {
-            Some(DenialReason::LimitExceeded { metric }) => *metric,
+            Some(
+                DenialReason::LimitExceeded { metric }
+                | DenialReason::ProjectLimitExceeded { metric },
+            ) => *metric,
             _ if state.limits.requests.is_none() && state.limits.tokens.is_some() => Metric::Tokens,
             _ => Metric::Requests,
         };
-        let (used, limit) = match metric {
-            Metric::Requests => (state.usage.requests, state.limits.requests),
-            Metric::Tokens => (state.usage.tokens, state.limits.tokens),
+        // The cap's numbers are the whole project's.
+        let (usage, limits) = match (&record.denial, state.project) {
+            (Some(DenialReason::ProjectLimitExceeded { .. }), Some(project)) => {
+                (project.usage, project.limits)
+            }
+            _ => (state.usage, state.limits),
         };
-        // A future project cap hooks in here: `DenialReason::ProjectLimit` →
-        // `project_limit.exceeded`, deduplicated per project instead of per identity.
+        let (used, limit) = match metric {
+            Metric::Requests => (usage.requests, limits.requests),
+            Metric::Tokens => (usage.tokens, limits.tokens),
+        };
         Some(Self {
             event_type,
             project_id: record.scope.as_deref()?.to_owned(),
@@ -83,13 +94,18 @@ impl LimitEvent {
         })
     }
 
-    /// Once per identity, event type and period.
+    /// Once per identity (per project for the cap), event type and period.
     fn key(&self) -> String {
+        let who = if self.event_type == "project_limit.exceeded" {
+            ""
+        } else {
+            self.identity.as_str()
+        };
         format!(
             "{}|{}|{}|{}",
             self.project_id,
             self.event_type,
-            self.identity,
+            who,
             self.period_start.timestamp()
         )
     }

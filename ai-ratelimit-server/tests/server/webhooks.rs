@@ -638,3 +638,49 @@ async fn warnings_fire_limit_warning_once_per_period() {
     assert_eq!(body["data"]["limit"], 3);
     s.stop().await;
 }
+
+/// The project cap fires `project_limit.exceeded` once per project and period, whoever hits it.
+#[tokio::test]
+async fn project_cap_fires_once_per_project_and_period() {
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    let jwt = s
+        .sign_in_new(&unique_email("cap"), &unique_org("Cap"))
+        .await;
+    let p = s
+        .post(
+            "/api/projects",
+            Some(&jwt),
+            &json!({"name": "c", "dailyRequestLimit": 10, "projectLimits": {"requestLimit": 0, "tokenLimit": null}}),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.text);
+    let id = p.body["id"].as_str().expect("id").to_owned();
+    let key = p.body["projectKey"].as_str().expect("key").to_owned();
+    let w = s
+        .post(
+            &format!("/api/projects/{id}/webhooks"),
+            Some(&jwt),
+            &json!({"url": receiver.url, "events": ["project_limit.exceeded", "limit.exceeded"]}),
+        )
+        .await;
+    assert_eq!(w.status, StatusCode::CREATED);
+    for who in ["a", "b", "c"] {
+        deny(&s, &key, who).await;
+    }
+    until(&s, "the cap's event", || !receiver.received().is_empty()).await;
+    s.state
+        .webhooks
+        .deliverer
+        .deliver_due()
+        .await
+        .expect("deliver");
+    let got = receiver.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let body: Value = serde_json::from_str(&got[0].body).expect("json");
+    assert_eq!(body["type"], "project_limit.exceeded");
+    assert_eq!(body["data"]["limit"], 0);
+    s.stop().await;
+}
