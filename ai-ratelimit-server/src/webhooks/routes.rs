@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::store::{self, WebhookRow};
 use super::{address, sign};
 use crate::error::{ApiError, ErrorBody};
-use crate::json::ApiJson;
+use crate::json::{ApiJson, ApiQuery};
 use crate::projects::Owner;
 use crate::session::AuthUser;
 use crate::state::AppState;
@@ -141,9 +141,9 @@ pub struct Delivery {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryPage {
-    /// The latest 100 deliveries.
+    /// Up to `limit` deliveries.
     pub items: Vec<Delivery>,
-    /// Always null (the log holds the latest 100).
+    /// Pass as `cursor` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
@@ -372,18 +372,83 @@ pub async fn test(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// The endpoint's delivery log.
+/// Deliveries per page by default, and at most.
+const DELIVERY_PAGE_SIZE: usize = 100;
+
+/// The delivery log's query: `limit` (1 to 100) and the previous page's `nextCursor`.
+struct DeliveryQuery<'a>(&'a ApiQuery);
+
+impl DeliveryQuery<'_> {
+    fn limit(&self) -> Result<usize, ApiError> {
+        self.0.0.get("limit").map_or(Ok(DELIVERY_PAGE_SIZE), |v| {
+            v.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=DELIVERY_PAGE_SIZE).contains(n))
+                .ok_or_else(|| {
+                    ApiError::invalid_field("limit", format!("must be 1 to {DELIVERY_PAGE_SIZE}"))
+                })
+        })
+    }
+
+    fn cursor(&self) -> Result<Option<store::DeliveryCursor>, ApiError> {
+        let Some(cursor) = self.0.0.get("cursor").filter(|c| !c.is_empty()) else {
+            return Ok(None);
+        };
+        decode_cursor(cursor)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid_field("cursor", "is not a cursor of this listing"))
+    }
+}
+
+/// A cursor is the last listed delivery's `<queue time in ms>:<id>`, base64url: opaque to
+/// clients, stable while deliveries are added (newer ones land on the first page).
+fn encode_cursor(c: &store::DeliveryCursor) -> String {
+    use base64::Engine as _;
+    let raw = format!("{}:{}", c.created_at.timestamp_millis(), c.id);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn decode_cursor(cursor: &str) -> Option<store::DeliveryCursor> {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    let (ms, id) = std::str::from_utf8(&raw).ok()?.split_once(':')?;
+    let created_at = chrono::DateTime::from_timestamp_millis(ms.parse().ok()?)?;
+    Some(store::DeliveryCursor {
+        created_at,
+        id: id.to_owned(),
+    })
+}
+
+/// The endpoint's delivery log, newest first, a page at a time.
 #[utoipa::path(get, path = "/api/projects/{id}/webhooks/{wid}/deliveries", tag = "webhooks", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Project id"), ("wid" = String, Path, description = "Webhook id")),
-    responses((status = 200, description = "Deliveries, newest first", body = DeliveryPage)))]
+    params(("id" = String, Path, description = "Project id"), ("wid" = String, Path, description = "Webhook id"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Deliveries per page (default 100)"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the previous page")),
+    responses((status = 200, description = "Deliveries, newest first", body = DeliveryPage),
+        (status = 400, description = "Bad limit or cursor", body = ErrorBody)))]
 pub async fn deliveries(
     State(state): State<AppState>,
     auth: AuthUser,
     Path((id, wid)): Path<(String, String)>,
+    query: ApiQuery,
 ) -> Result<Json<DeliveryPage>, ApiError> {
+    let query = DeliveryQuery(&query);
+    let (limit, after) = (query.limit()?, query.cursor()?);
     let project = project_id(&state, &auth, &id).await?;
     let row = endpoint(&state, &project, &wid).await?;
-    let rows = store::deliveries(state.db.pool(), &row.id, 100).await?;
+    // One more than asked tells whether there is a next page.
+    let mut rows =
+        store::deliveries(state.db.pool(), &row.id, after.as_ref(), limit as i64 + 1).await?;
+    let next_cursor = (rows.len() > limit).then(|| {
+        rows.truncate(limit);
+        let last = &rows[limit - 1];
+        encode_cursor(&store::DeliveryCursor {
+            created_at: last.created_at,
+            id: last.id.clone(),
+        })
+    });
     let time =
         |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     Ok(Json(DeliveryPage {
@@ -399,6 +464,6 @@ pub async fn deliveries(
                 created_at: time(d.created_at),
             })
             .collect(),
-        next_cursor: None,
+        next_cursor,
     }))
 }

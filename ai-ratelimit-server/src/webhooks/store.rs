@@ -319,17 +319,35 @@ pub struct DeliveryRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// An endpoint's latest `limit` deliveries, newest first.
+/// Where a page of the delivery log starts: after the delivery queued at `created_at` with
+/// `id` (ties on the time broken by the id, newest first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryCursor {
+    /// The last listed delivery's queue time.
+    pub created_at: DateTime<Utc>,
+    /// The last listed delivery's id.
+    pub id: String,
+}
+
+/// Up to `limit` of an endpoint's deliveries, newest first, after `after` when given.
 pub async fn deliveries(
     pool: &AnyPool,
     webhook_id: &str,
+    after: Option<&DeliveryCursor>,
     limit: i64,
 ) -> Result<Vec<DeliveryRow>, sqlx::Error> {
+    // Keyset paging: the first page compares against a time no delivery can have.
+    let (before_ms, before_id) =
+        after.map_or((i64::MAX, ""), |c| (to_millis(c.created_at), c.id.as_str()));
     let rows = sqlx::query(
         "SELECT id, event_type, status, attempts, last_response_status, next_attempt_at, created_at \
-         FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+         FROM webhook_deliveries WHERE webhook_id = $1 \
+           AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
+         ORDER BY created_at DESC, id DESC LIMIT $4",
     )
     .bind(webhook_id)
+    .bind(before_ms)
+    .bind(before_id)
     .bind(limit)
     .fetch_all(pool)
     .await?;

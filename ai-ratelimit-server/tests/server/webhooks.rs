@@ -22,7 +22,8 @@ use crate::on_every_backend;
 
 on_every_backend!(
     signed_once_per_identity_and_period,
-    endpoints_and_their_errors
+    endpoints_and_their_errors,
+    the_delivery_log_pages_with_a_cursor
 );
 
 /// One request the receiver got: its headers of interest and body.
@@ -335,6 +336,66 @@ async fn endpoints_and_their_errors(backend: Backend) {
         s.get(&format!("{base}/{wid}"), Some(&jwt)).await.status,
         StatusCode::NOT_FOUND
     );
+    s.stop().await;
+}
+
+/// Five test events listed two at a time: every delivery once, newest first, the last page
+/// without a cursor; a made-up cursor or limit is a 400 naming its field.
+async fn the_delivery_log_pages_with_a_cursor(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    let (jwt, id, _, wid, _) = setup(&s, &receiver).await;
+    let base = format!("/api/projects/{id}/webhooks/{wid}");
+    for _ in 0..5 {
+        let test = s
+            .post(&format!("{base}/test"), Some(&jwt), &json!({}))
+            .await;
+        assert_eq!(test.status, StatusCode::ACCEPTED);
+    }
+    let whole = s.get(&format!("{base}/deliveries"), Some(&jwt)).await.body;
+    let all: Vec<Value> = whole["items"].as_array().expect("items").clone();
+    assert_eq!(all.len(), 5, "{whole}");
+    assert_eq!(whole["nextCursor"], Value::Null);
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    for page in 0.. {
+        let r = s
+            .get(
+                &format!("{base}/deliveries?limit=2&cursor={cursor}"),
+                Some(&jwt),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let items = r.body["items"].as_array().expect("items").clone();
+        assert!(items.len() <= 2);
+        paged.extend(items);
+        match r.body["nextCursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => {
+                assert_eq!(page, 2, "pages of 2, 2 and 1");
+                break;
+            }
+        }
+    }
+    let ids = |items: &[Value]| items.iter().map(|d| d["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&paged),
+        ids(&all),
+        "every delivery once, in the same order"
+    );
+    for (query, field) in [
+        ("cursor=bm9wZQ", "cursor"),
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+    ] {
+        let r = s
+            .get(&format!("{base}/deliveries?{query}"), Some(&jwt))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}: {}", r.text);
+        assert_eq!(r.body["field"], field, "{query}");
+    }
     s.stop().await;
 }
 

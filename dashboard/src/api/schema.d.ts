@@ -330,7 +330,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The endpoint's delivery log. */
+        /** The endpoint's delivery log, newest first, a page at a time. */
         get: operations["deliveries"];
         put?: never;
         post?: never;
@@ -1023,9 +1023,9 @@ export interface components {
         };
         /** @description The delivery log, newest first. */
         DeliveryPage: {
-            /** @description The latest 100 deliveries. */
+            /** @description Up to `limit` deliveries. */
             items: components["schemas"]["Delivery"][];
-            /** @description Always null (the log holds the latest 100). */
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
             nextCursor?: string | null;
         };
         /** @description The JSON body of every error response. */
@@ -3893,7 +3893,12 @@ export interface operations {
     };
     deliveries: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Deliveries per page (default 100) */
+                limit?: number;
+            };
             header?: never;
             path: {
                 /** @description Project id */
@@ -3912,6 +3917,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            /** @description Bad limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "invalid_request",
+                     *       "field": "from",
+                     *       "message": "must be a date YYYY-MM-DD"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `unauthorized`: missing, invalid or expired session */
