@@ -51,11 +51,16 @@ export function useProject(id: string) {
   });
 }
 
+/** The overview refreshes while open: the server writes its report rollups about once a
+ * second, so numbers of requests just made arrive on a later fetch. */
+const USAGE_REFRESH_MS = 5_000;
+
 export function useSummary(id: string) {
   return useQuery({
     queryKey: keys.summary(id),
     queryFn: () =>
       unwrap(client.GET('/api/projects/{id}/usage/summary', { params: { path: { id } } })) as Promise<UsageSummary>,
+    refetchInterval: USAGE_REFRESH_MS,
   });
 }
 
@@ -78,6 +83,7 @@ export function useHistory(id: string, interval: Interval) {
       if (answer.periods) return answer.periods.map(({ start, requests, tokens, limited }) => ({ start, requests, tokens, limited }));
       return aggregate(answer.days ?? [], interval);
     },
+    refetchInterval: USAGE_REFRESH_MS,
   });
 }
 
