@@ -6,6 +6,7 @@
 //! to write is merged back and retried on the next flush: nothing is lost short of a crash
 //! of the process between flushes (at most one flush interval of increments).
 
+use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::mem;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -63,10 +64,12 @@ impl Counts {
     }
 }
 
+// The day stays a `NaiveDate` (no string per request on the proxy's path); it is formatted
+// once per row when a batch is written.
 /// `(project, day)`.
-type DayKey = (String, String);
+type DayKey = (String, NaiveDate);
 /// `(project, day, identity)`.
-type IdentityKey = (String, String, String);
+type IdentityKey = (String, NaiveDate, String);
 
 #[derive(Debug, Default)]
 struct Pending {
@@ -170,7 +173,7 @@ impl Rollups {
     /// Counts one request's outcome (never waits on the database).
     pub fn add(&self, entry: &RequestLogEntry) {
         let counts = Counts::of(entry);
-        let day = entry.at.date_naive().format("%Y-%m-%d").to_string();
+        let day = entry.at.date_naive();
         let mut pending = self
             .inner
             .pending
@@ -178,7 +181,7 @@ impl Rollups {
             .unwrap_or_else(PoisonError::into_inner);
         pending
             .days
-            .entry((entry.project_id.clone(), day.clone()))
+            .entry((entry.project_id.clone(), day))
             .or_default()
             .add(&counts);
         let slot = pending
@@ -290,7 +293,7 @@ async fn write(pool: &AnyPool, batch: &Pending) -> Result<(), sqlx::Error> {
         for ((project, day), c) in chunk {
             query = query
                 .bind(project.as_str())
-                .bind(day.as_str())
+                .bind(day.format("%Y-%m-%d").to_string())
                 .bind(to_i64(c.requests))
                 .bind(to_i64(c.tokens))
                 .bind(to_i64(c.limited))
@@ -313,7 +316,7 @@ async fn write(pool: &AnyPool, batch: &Pending) -> Result<(), sqlx::Error> {
         for ((project, day, identity), (c, tier)) in chunk {
             query = query
                 .bind(project.as_str())
-                .bind(day.as_str())
+                .bind(day.format("%Y-%m-%d").to_string())
                 .bind(identity.as_str())
                 .bind(tier.as_deref())
                 .bind(to_i64(c.requests))
