@@ -73,6 +73,7 @@ macro_rules! usage_store_conformance {
             month_window_rolls_over,
             concurrent_admissions_are_exact,
             concurrent_settles_and_releases_add_up,
+            concurrent_settles_of_many_identities_add_up_everywhere,
             reservations_expire_in_any_order,
             concurrent_answers_reach_their_own_callers,
             dropped_callers_block_no_one,
@@ -858,6 +859,76 @@ pub async fn concurrent_settles_and_releases_add_up(store: SharedStore) {
     assert_eq!(
         (usage.requests, usage.tokens, usage.reserved_tokens),
         (40, 280, 0)
+    );
+}
+
+/// Concurrent settlements and releases across many identities of one scope (stores that
+/// batch them send several identities' in one call): each identity's counter, the listing
+/// and the period's totals all add up.
+pub async fn concurrent_settles_of_many_identities_add_up_everywhere(store: SharedStore) {
+    let now = start();
+    let s = scope();
+    let day = Window::Day.period_at(now);
+    let identities = 12u64;
+    let k = |n: u64| key(&s, &format!("user-{n}"), day);
+    // Four admissions per identity, and one more per even identity, to be released.
+    let admissions = futures::future::join_all(
+        (0..identities * 4)
+            .map(|i| i % identities)
+            .chain((0..identities).filter(|n| n.is_multiple_of(2)))
+            .map(|n| {
+                let (store, req) = (store.clone(), request(&k(n), None, None, 5, now));
+                tokio::spawn(async move { (n, admit(&store, &req).await) })
+            }),
+    )
+    .await;
+    let mut to_release: HashSet<u64> = (0..identities).filter(|n| n.is_multiple_of(2)).collect();
+    // All at once: identity n settles with n + 1 tokens each, the extra ones are released.
+    let done = futures::future::join_all(admissions.into_iter().map(|a| {
+        let (n, reservation) = a.expect("task");
+        let reservation = reservation.expect("admitted");
+        let release = to_release.remove(&n);
+        let store = store.clone();
+        tokio::spawn(async move {
+            if release {
+                store.release(&reservation).await
+            } else {
+                store.settle(&reservation, n + 1).await
+            }
+        })
+    }))
+    .await;
+    for d in done {
+        d.expect("task").expect("settle or release");
+    }
+    let mut tokens = 0;
+    for n in 0..identities {
+        let usage = store.usage(&k(n), now).await.expect("usage");
+        assert_eq!(
+            (usage.requests, usage.tokens, usage.reserved_tokens),
+            (4, 4 * (n + 1), 0),
+            "user-{n}"
+        );
+        tokens += 4 * (n + 1);
+    }
+    let listed = store
+        .list_usage(&s, &day, &PageRequest::first(100))
+        .await
+        .expect("list");
+    assert_eq!(listed.items.len(), 12);
+    assert!(
+        listed.items.iter().all(|item| (item.requests, item.tokens)
+            == (
+                4,
+                4 * (item.identity[5..].parse::<u64>().expect("index") + 1)
+            )),
+        "{:?}",
+        listed.items
+    );
+    let totals = store.totals(&s, &day).await.expect("totals");
+    assert_eq!(
+        (totals.requests, totals.tokens, totals.identities),
+        (4 * identities, tokens, identities)
     );
 }
 

@@ -189,35 +189,37 @@ redis.call('HSET', KEYS[1], 's', struct.pack('<dddddd', r, t, v, n, e, d) .. str
 return 1
 ";
 
-/// KEYS: counter, totals. ARGV: reservation field, its tokens, settled tokens.
+/// Settles and releases reservations of one scope's period, in order: one call per batch.
+/// KEYS: totals, changed, then each reservation's counter. ARGV: five per reservation — its
+/// field, its tokens, the tokens used, `1` to release it (`0` to settle), the identity.
+/// A settlement counts the tokens used in the counter (and in the totals, when the listing
+/// has them); a release takes the request back out, which is a change of the listing: the
+/// identity is marked as in `ADMIT`. A counter already expired is left alone.
 const SETTLE: &str = r"
-local s = redis.call('HGET', KEYS[1], 's')
-if not s then return 0 end
-local r, t, v, n, e, d = struct.unpack('<dddddd', s)
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then v = v - tonumber(ARGV[2]) end
-local settled = tonumber(ARGV[3])
-t = t + settled
-redis.call('HSET', KEYS[1], 's', struct.pack('<dddddd', r, t, v, n, e, d) .. string.sub(s, 49))
-if settled > 0 and redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('HINCRBY', KEYS[2], 't', ARGV[3])
+local used = 0
+for i = 3, #KEYS do
+  local counter, a = KEYS[i], (i - 3) * 5
+  local s = redis.call('HGET', counter, 's')
+  if s then
+    local r, t, v, n, e, d = struct.unpack('<dddddd', s)
+    if redis.call('HDEL', counter, ARGV[a + 1]) == 1 then v = v - tonumber(ARGV[a + 2]) end
+    local tokens = tonumber(ARGV[a + 3])
+    t, used = t + tokens, used + tokens
+    local mark = false
+    if ARGV[a + 4] == '1' then
+      mark = r > 0 and d ~= 1
+      if r > 0 then r, d = r - 1, 1 end
+    end
+    redis.call('HSET', counter, 's', struct.pack('<dddddd', r, t, v, n, e, d) .. string.sub(s, 49))
+    if mark then
+      redis.call('SADD', KEYS[2], ARGV[a + 5])
+      local ttl = redis.call('PTTL', counter)
+      if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+    end
+  end
 end
-return 1
-";
-
-/// KEYS: counter, changed. ARGV: reservation field, its tokens, identity.
-/// One request less is a change of the listing: the identity is marked as in `ADMIT`.
-const RELEASE: &str = r"
-local s = redis.call('HGET', KEYS[1], 's')
-if not s then return 0 end
-local r, t, v, n, e, d = struct.unpack('<dddddd', s)
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then v = v - tonumber(ARGV[2]) end
-local mark = r > 0 and d ~= 1
-if r > 0 then r, d = r - 1, 1 end
-redis.call('HSET', KEYS[1], 's', struct.pack('<dddddd', r, t, v, n, e, d) .. string.sub(s, 49))
-if mark then
-  redis.call('SADD', KEYS[2], ARGV[3])
-  local ttl = redis.call('PTTL', KEYS[1])
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+if used > 0 and redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 't', string.format('%d', used))
 end
 return 1
 ";
@@ -286,7 +288,6 @@ return 1
 pub(crate) struct Scripts {
     pub(crate) admit: Script,
     pub(crate) settle: Script,
-    pub(crate) release: Script,
     pub(crate) usage: Script,
     pub(crate) sync: Script,
     pub(crate) forget: Script,
@@ -307,7 +308,6 @@ impl Scripts {
             scope_settle: Script::new(SCOPE_SETTLE),
             admit: Script::new(&admit),
             settle: Script::new(SETTLE),
-            release: Script::new(RELEASE),
             usage: Script::new(&format!("{LIVE}{USAGE}")),
             sync: Script::new(&format!("{ENTER}{SYNC}")),
             forget: Script::new(FORGET),
