@@ -237,7 +237,9 @@ async fn write_batch(pool: &AnyPool, batch: &[RequestLogEntry]) -> Result<(), sq
     let mut insert = sqlx::query(&sql);
     for e in batch {
         insert = insert
-            .bind(Uuid::new_v4().to_string())
+            // Time-ordered (v7): each insert lands at the end of the primary-key index instead
+            // of on a random page of it (bench `request_log_write`).
+            .bind(Uuid::now_v7().to_string())
             .bind(e.project_id.as_str())
             .bind(e.identity.as_str())
             .bind(e.tier.as_deref())
