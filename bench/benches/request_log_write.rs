@@ -75,7 +75,7 @@ async fn write_batch(pool: &AnyPool, ids: Ids, first: u64) {
     );
     for row in 0..BATCH {
         sql.push_str(if row == 0 { "(" } else { ", (" });
-        sql.push_str(&vec!["?"; COLUMNS].join(", "));
+        sql.push_str(&["?"; COLUMNS].join(", "));
         sql.push(')');
     }
     let mut insert = sqlx::query(&sql);
