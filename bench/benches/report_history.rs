@@ -15,6 +15,7 @@
 
 use std::time::{Duration, Instant};
 
+use ai_ratelimit_bench::env_u64;
 use chrono::NaiveDate;
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
@@ -25,13 +26,6 @@ const DAYS: u64 = 30;
 const FIRST_DAY: &str = "2026-02-09";
 /// Rows of the baseline log.
 const BASE_ROWS: u64 = 10_000;
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Adds log rows `from + 1 ..= to` in one statement.
 async fn grow_log(pool: &AnyPool, from: u64, to: u64) {

@@ -12,6 +12,7 @@
 
 use std::time::{Duration, Instant};
 
+use ai_ratelimit_bench::env_u64;
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use uuid::Uuid;
@@ -19,13 +20,6 @@ use uuid::Uuid;
 const BATCH: usize = 256;
 const COLUMNS: usize = 11;
 const IDENTITIES: u64 = 1000;
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// How a log's row ids are made.
 #[derive(Clone, Copy)]

@@ -2,6 +2,14 @@
 
 pub mod proxy_load;
 
+/// A count from the environment variable `name`, or `default` when unset or not a number.
+pub fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// The load of the store benches (`store_postgres`, `store_sqlite`, and the second part of
 /// `store_redis`): the same loop and the same admissions on both sides of each comparison, so
 /// that their ratios mean the same.
