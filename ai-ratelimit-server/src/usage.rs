@@ -296,7 +296,7 @@ fn date_range(
 #[utoipa::path(get, path = "/api/projects/{id}/usage/by-identity", tag = "usage", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Project id"),
-        ("date" = Option<String>, Query, description = "A day of the period, YYYY-MM-DD (default today); ignored with `from`/`to`", format = Date),
+        ("date" = Option<String>, Query, description = "A day of the period, YYYY-MM-DD (default today); unused (but still checked) with `from`/`to`", format = Date),
         ("from" = Option<String>, Query, description = "First day of a range to total, YYYY-MM-DD (default `to`)", format = Date),
         ("to" = Option<String>, Query, description = "Last day of a range to total, YYYY-MM-DD (default today when `from` is given); at most 366 days after `from`", format = Date),
         ("limit" = Option<usize>, Query, description = "Items per page, 1–1000 (default 100)", minimum = 1, maximum = 1000),
@@ -347,6 +347,8 @@ pub async fn by_identity(
         .transpose()?;
     let ranged = query.contains_key("from") || query.contains_key("to");
     let page = if ranged {
+        // Unused beside a range, but a bad one is still the client's mistake to hear about.
+        parse_date(&query, "date")?;
         let (from, to) = date_range(&state, &query, |to| to)?;
         let after = cursor
             .as_deref()

@@ -3032,7 +3032,7 @@ export interface operations {
             query?: {
                 /** @description `nextCursor` of the previous page */
                 cursor?: string;
-                /** @description A day of the period, YYYY-MM-DD (default today); ignored with `from`/`to` */
+                /** @description A day of the period, YYYY-MM-DD (default today); unused (but still checked) with `from`/`to` */
                 date?: string;
                 /** @description First day of a range to total, YYYY-MM-DD (default `to`) */
                 from?: string;
