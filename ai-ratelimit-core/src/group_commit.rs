@@ -216,6 +216,18 @@ impl<J, R> Lanes<J, R> {
     }
 }
 
+impl<J, T, E: Clone> Lanes<J, Result<T, E>> {
+    /// Answers `batch` and every job queued in `lane` meanwhile with `error`: when the store
+    /// is unreachable or too slow, the queued jobs hear it now instead of each batch of them
+    /// waiting out its own timeout.
+    pub fn fail(&self, lane: u64, batch: Vec<Waiter<J, Result<T, E>>>, error: E) {
+        for waiter in batch.into_iter().chain(self.take_queue(lane)) {
+            // A caller that went away meanwhile needs no answer.
+            let _ = waiter.reply.send(Err(error.clone()));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

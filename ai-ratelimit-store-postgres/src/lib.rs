@@ -546,15 +546,7 @@ impl PostgresStore {
                     let _ = waiter.reply.send(Err(error.clone()));
                 }
             }
-            // The store is unreachable or too slow: the admissions queued meanwhile get the
-            // same answer now, instead of each batch of them waiting out its own timeout.
-            Err(e) => {
-                let error = StoreError::from(e);
-                let queued = self.admissions.take_queue(lane);
-                for waiter in batch.into_iter().chain(queued) {
-                    let _ = waiter.reply.send(Err(error.clone()));
-                }
-            }
+            Err(e) => self.admissions.fail(lane, batch, StoreError::from(e)),
         }
     }
 

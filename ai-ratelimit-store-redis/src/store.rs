@@ -319,15 +319,7 @@ impl RedisStore {
                         let _ = waiter.reply.send(answer);
                     }
                 }
-                // Redis is unreachable or too slow: the admissions queued meanwhile get the
-                // same answer now, instead of each batch of them waiting out its own timeout.
-                Err(e) => {
-                    let error = StoreError::from(e);
-                    let queued = self.admissions.take_queue(lane);
-                    for waiter in group.into_iter().chain(queued) {
-                        let _ = waiter.reply.send(Err(error.clone()));
-                    }
-                }
+                Err(e) => self.admissions.fail(lane, group, StoreError::from(e)),
             }
         }
     }
@@ -343,14 +335,7 @@ impl RedisStore {
                         let _ = waiter.reply.send(Ok(()));
                     }
                 }
-                // As for admissions: the ones queued meanwhile get the same answer now.
-                Err(e) => {
-                    let error = StoreError::from(e);
-                    let queued = self.settlements.take_queue(lane);
-                    for waiter in group.into_iter().chain(queued) {
-                        let _ = waiter.reply.send(Err(error.clone()));
-                    }
-                }
+                Err(e) => self.settlements.fail(lane, group, StoreError::from(e)),
             }
         }
     }

@@ -575,15 +575,8 @@ impl SqliteStore {
                     let _ = waiter.reply.send(result.map_err(|e| self.store_error(e)));
                 }
             }
-            // The file is locked or unusable: the writes queued meanwhile get the same answer
-            // now, instead of each batch of them waiting out its own timeout.
-            Err(e) => {
-                let error = StoreError::from(e);
-                let queued = self.writes.take_queue(WRITER_LANE);
-                for waiter in batch.into_iter().chain(queued) {
-                    let _ = waiter.reply.send(Err(error.clone()));
-                }
-            }
+            // The file is locked or unusable.
+            Err(e) => self.writes.fail(WRITER_LANE, batch, StoreError::from(e)),
         }
     }
 

@@ -257,11 +257,13 @@ fn signed_subject(parts: &Parts, now: DateTime<Utc>) -> Result<Option<IdentityCl
     let Some(project) = project_of(&parts.extensions) else {
         return Ok(None);
     };
-    let token = match parts.headers.get(IDENTITY_TOKEN_HEADER) {
-        None => None,
-        Some(value) => Some(value.to_str().map_err(|_| IdentityTokenError::Malformed)?),
-    }
-    .filter(|token| !token.is_empty());
+    let token = parts
+        .headers
+        .get(IDENTITY_TOKEN_HEADER)
+        .map(|value| value.to_str())
+        .transpose()
+        .map_err(|_| IdentityTokenError::Malformed)?
+        .filter(|token| !token.is_empty());
     let token = match token {
         Some(token) => token,
         None if project.require_signed_identity => return Err(IdentityTokenError::Missing.into()),

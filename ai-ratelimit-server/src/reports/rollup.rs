@@ -6,12 +6,12 @@
 //! to write is merged back and retried on the next flush: nothing is lost short of a crash
 //! of the process between flushes (at most one flush interval of increments).
 
-use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::mem;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use sqlx::AnyPool;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -64,9 +64,8 @@ impl Counts {
     }
 }
 
-// The day stays a `NaiveDate` (no string per request on the proxy's path); it is formatted
-// once per row when a batch is written.
-/// `(project, day)`.
+/// `(project, day)`. The day stays a `NaiveDate` (no string per request on the proxy's
+/// path); it is formatted once per row when a batch is written.
 type DayKey = (String, NaiveDate);
 /// `(project, day, identity)`.
 type IdentityKey = (String, NaiveDate, String);
