@@ -1,6 +1,7 @@
 //! Choice of the usage store (where the limiter keeps its counters), and a decorator that
 //! measures every store call for `/metrics`.
 
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ai_ratelimit_core::{
@@ -19,9 +20,10 @@ use crate::error::ServerError;
 /// The usage store for this configuration, measured for `/metrics`.
 ///
 /// The one place that maps configuration to a store: `REDIS_URL` → Redis (shared by every
-/// instance); else the store of `DATABASE_URL`'s database: the SQLite file itself, or
-/// PostgreSQL (schema `USAGE_STORE_SCHEMA`). An in-memory SQLite database cannot be shared
-/// between two pools, so `sqlite::memory:` keeps its counters in memory.
+/// instance); else the store of `DATABASE_URL`'s database: for an SQLite file, a file of its
+/// own beside it ([`usage_file`]), or PostgreSQL (schema `USAGE_STORE_SCHEMA`). An in-memory
+/// SQLite database cannot be shared between two pools, so `sqlite::memory:` keeps its
+/// counters in memory.
 pub async fn usage_store(config: &Config) -> Result<SharedStore, ServerError> {
     let failed = |e: &dyn std::fmt::Display| ServerError::UsageStore(e.to_string());
     Ok(if let Some(redis) = &config.redis_url {
@@ -32,11 +34,14 @@ pub async fn usage_store(config: &Config) -> Result<SharedStore, ServerError> {
         )
     } else {
         match &config.database_kind {
-            DatabaseKind::Sqlite { path: Some(_) } => metered(
-                SqliteStore::connect(&config.database_url)
+            DatabaseKind::Sqlite { path: Some(path) } => {
+                let usage = usage_file(path);
+                let store = SqliteStore::connect(&sqlite_url(&usage))
                     .await
-                    .map_err(|e| failed(&e))?,
-            ),
+                    .map_err(|e| failed(&e))?;
+                move_counters(path, &usage).await.map_err(|e| failed(&e))?;
+                metered(store)
+            }
             DatabaseKind::Sqlite { path: None } => metered(MemoryStore::new()),
             DatabaseKind::Postgres => metered(
                 PostgresStore::options()
@@ -48,6 +53,74 @@ pub async fn usage_store(config: &Config) -> Result<SharedStore, ServerError> {
             ),
         }
     })
+}
+
+/// The usage counters' SQLite file beside the main one: `data.db` → `data.usage.db`.
+///
+/// SQLite has one write lock per file. In the main file the counters' writes (two per
+/// request, on the request's path) waited behind the request log's and the rollups' batches,
+/// and their waits are the busy handler's sleeps (a millisecond and up); in a file of their
+/// own they wait for nothing but each other (issue "Proxy overhead", `bench/RESULTS.md`).
+pub fn usage_file(main: &Path) -> PathBuf {
+    let stem = main.file_stem().unwrap_or_default().to_string_lossy();
+    main.with_file_name(format!("{stem}.usage.db"))
+}
+
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// Moves the counters a server before the usage file kept in the main file into the usage
+/// file, once (later starts find none to move). Idempotent if interrupted: a counter copied
+/// already is not copied twice, and the main file's rows go only after the copy.
+async fn move_counters(main: &Path, usage: &Path) -> Result<(), ServerError> {
+    use sqlx::{Connection, SqliteConnection};
+    let failed = |e: sqlx::Error| ServerError::UsageStore(e.to_string());
+    let mut connection = SqliteConnection::connect(&sqlite_url(usage))
+        .await
+        .map_err(failed)?;
+    sqlx::query("ATTACH DATABASE ?1 AS main_file")
+        .bind(main.to_string_lossy())
+        .execute(&mut connection)
+        .await
+        .map_err(failed)?;
+    let table: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM main_file.sqlite_master WHERE type = 'table' AND name = 'airl_usage_counters'",
+    )
+    .fetch_one(&mut connection)
+    .await
+    .map_err(failed)?;
+    let waiting = table > 0
+        && sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM main_file.airl_usage_counters)",
+        )
+        .fetch_one(&mut connection)
+        .await
+        .map_err(failed)?;
+    if waiting {
+        // The main file's table at the store's latest schema (a server before the usage
+        // file may have left it at an older one), so that its columns are the usage file's.
+        SqliteStore::options()
+            .read_connections(0)
+            .connect(&sqlite_url(main))
+            .await
+            .map_err(|e| ServerError::UsageStore(e.to_string()))?;
+        let moved = sqlx::query(
+            "INSERT OR IGNORE INTO main.airl_usage_counters SELECT * FROM main_file.airl_usage_counters",
+        )
+        .execute(&mut connection)
+        .await
+        .map_err(failed)?
+        .rows_affected();
+        sqlx::query("DELETE FROM main_file.airl_usage_counters")
+            .execute(&mut connection)
+            .await
+            .map_err(failed)?;
+        if moved > 0 {
+            tracing::info!(counters = moved, file = %usage.display(), "moved the usage counters to their own file");
+        }
+    }
+    connection.close().await.map_err(failed)
 }
 
 /// `store`, measured, erased once.

@@ -18,13 +18,17 @@ pub enum SqliteStoreError {
         /// Why it is invalid.
         message: String,
     },
-    /// The database file could not be opened.
+    /// The database file could not be opened for its migrations.
     #[error("cannot open the SQLite database: {0}")]
     Connect(#[source] sqlx::Error),
+    /// The store's own connections could not be opened or set up.
+    #[error("cannot open the SQLite database: {0}")]
+    Open(#[source] rusqlite::Error),
     /// The embedded migrations failed.
     #[error("usage store migrations failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    /// No connection was free in time, or the database stayed locked past the busy timeout.
+    /// The migrations' connection was not free in time, or the database stayed locked past
+    /// the busy timeout.
     #[error("SQLite did not answer within {0:?}")]
     Timeout(Duration),
     /// A stored value or a caller-supplied value (cursor, reservation id) could not be read.
@@ -32,7 +36,10 @@ pub enum SqliteStoreError {
     Data(String),
     /// A statement failed.
     #[error("SQLite query failed: {0}")]
-    Query(#[source] sqlx::Error),
+    Query(#[source] rusqlite::Error),
+    /// A write waiting for another process's lock was cancelled (the runtime shut down).
+    #[error("SQLite write interrupted: {0}")]
+    Interrupted(String),
 }
 
 impl From<SqliteStoreError> for StoreError {
@@ -46,26 +53,16 @@ impl From<SqliteStoreError> for StoreError {
 }
 
 /// Sorts a driver error into timeouts, bad data and unavailability.
-pub(crate) fn classify(
-    e: sqlx::Error,
-    acquire_timeout: Duration,
-    busy_timeout: Duration,
-) -> SqliteStoreError {
+pub(crate) fn classify(e: rusqlite::Error, busy_timeout: Duration) -> SqliteStoreError {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
     match &e {
-        sqlx::Error::PoolTimedOut => SqliteStoreError::Timeout(acquire_timeout),
-        // SQLITE_BUSY and SQLITE_LOCKED (and their extended codes): the lock outlived the
-        // busy timeout.
-        sqlx::Error::Database(db)
-            if db
-                .code()
-                .and_then(|c| c.parse::<i32>().ok())
-                .is_some_and(|c| matches!(c & 0xff, 5 | 6)) =>
-        {
+        // The lock outlived the busy timeout.
+        _ if matches!(e.sqlite_error_code(), Some(DatabaseBusy | DatabaseLocked)) => {
             SqliteStoreError::Timeout(busy_timeout)
         }
-        sqlx::Error::Decode(_) | sqlx::Error::ColumnDecode { .. } => {
-            SqliteStoreError::Data(e.to_string())
-        }
+        rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::InvalidColumnType(..) => SqliteStoreError::Data(e.to_string()),
         _ => SqliteStoreError::Query(e),
     }
 }

@@ -13,22 +13,31 @@
 //! ignores versions it does not know, and every object it creates is prefixed `airl_`.
 //!
 //! # Atomicity
-//! The database runs in WAL mode with a busy timeout. Each admission is one atomic statement:
-//! an `UPDATE … RETURNING` of the counter; only the first admission of an identity in a
-//! period, finding no row, follows it with an `INSERT … ON CONFLICT DO UPDATE … RETURNING`
-//! that decides the same way. A writing statement holds SQLite's
-//! single write lock from before it reads until it commits, so with limit L exactly L
-//! requests are admitted across connections and across processes sharing the file. In one
-//! process, writes go through a one-connection pool (no lock contention in-process) and reads
-//! through a separate pool. Time comes only from the arguments (`now`).
+//! The database runs in WAL mode. Each admission is one atomic statement: an `UPDATE …
+//! RETURNING` of the counter; only the first admission of an identity in a period, finding
+//! no row, follows it with an `INSERT … ON CONFLICT DO UPDATE … RETURNING` that decides the
+//! same way. A writing statement holds SQLite's single write lock from before it reads until
+//! it commits, so with limit L exactly L requests are admitted across connections and across
+//! processes sharing the file. In one process, writes go through one connection behind a
+//! mutex and reads through separate connections. Time comes only from the arguments (`now`).
 //!
-//! # Group commit
-//! Writes (admissions, settlements, releases) that arrive while another write of this store
-//! is in flight queue, and the next round trip of the writer runs them in order in one
-//! transaction (`BEGIN IMMEDIATE`, so the write lock is taken first): one commit for the
-//! batch instead of one per write. A write to an idle writer runs alone, as above. Batches
-//! run from a task of their own (not from a caller's future), at most 64 at
-//! a time; a failed batch answers each of its callers with the typed error.
+//! # Threads and group commit
+//! Statements run on the calling thread (see `connection.rs` for why not through sqlx's
+//! worker thread): a write takes the writer's mutex for the few tens of microseconds of its
+//! statements and never waits for SQLite's lock there. When another connection or process
+//! holds the lock, the write goes again on a blocking thread that waits for it, up to the
+//! busy timeout. Reads (usage, listings, totals) also run on the calling thread. The WAL is
+//! checkpointed on a blocking thread, and purges of ended periods run there too.
+//!
+//! Writes that arrive while another is running queue behind it, and the first of them
+//! yields once before it runs, so that the tasks ready on its thread queue theirs too; it
+//! then runs them all, in order, in one transaction (`BEGIN IMMEDIATE`): one commit for the
+//! batch instead of one per write. A write alone runs as it is. A batch that fails on one
+//! write's data goes again write by write, each for its own answer.
+//!
+//! Another writer on the same file (an application's own tables) makes the store's writes
+//! wait for the lock in SQLite's busy handler, which sleeps a millisecond and more; give the
+//! counters a file of their own where that matters (the server does).
 //!
 //! # Durability
 //! Connections opened by the store use `synchronous = NORMAL`, which in WAL mode never
@@ -47,10 +56,10 @@
 //! # Ok(()) }
 //! ```
 
+mod connection;
 mod error;
 mod statements;
 
-use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,30 +70,27 @@ use ai_ratelimit_core::{
     Reservation, StoreError, Usage, UsageKey, UsagePage, UsageStore,
 };
 use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use crate::error::SqliteStoreError;
-use crate::error::classify;
 use ai_ratelimit_core::group_commit::{BatchSender, Entry, Lanes, Turn, Waiter};
+
+use crate::connection::{Connections, Location};
+pub use crate::error::SqliteStoreError;
 
 /// Reader connections unless configured otherwise.
 pub const DEFAULT_READ_CONNECTIONS: u32 = 4;
-/// Bound on waiting for a pooled connection unless configured otherwise.
+/// Bound on waiting for the connection that runs the migrations unless configured otherwise.
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long a statement waits for another process's write lock unless configured otherwise.
+/// How long a write waits for another process's write lock unless configured otherwise.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a period's counters are kept after it ends, unless configured otherwise.
 pub const DEFAULT_RETENTION: chrono::Duration = chrono::Duration::days(2);
 
 /// How often (in the callers' time) admissions trigger a purge of ended periods.
 const PURGE_INTERVAL_SECS: i64 = 3600;
-
-/// The one group-commit lane of writes (see [`group_commit`](ai_ratelimit_core::group_commit)): there is one writer, and the
-/// commits it saves are the point.
-const WRITER_LANE: u64 = 0;
 
 /// Settings of a [`SqliteStore`]; every setter has a sensible default.
 #[derive(Debug, Clone)]
@@ -115,20 +121,21 @@ impl SqliteStoreOptions {
         }
     }
 
-    /// Connections of the separate read pool; 0 sends reads through the single writer
-    /// (always the case for in-memory databases).
+    /// Reader connections; 0 sends reads through the writer (always the case for in-memory
+    /// databases).
     pub fn read_connections(mut self, n: u32) -> Self {
         self.read_connections = n;
         self
     }
 
-    /// Bound on waiting for a pooled connection (non-zero).
+    /// Bound on waiting for the connection that runs the migrations (non-zero).
     pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
         self.acquire_timeout = timeout;
         self
     }
 
-    /// How long a statement waits for the write lock held by another process (non-zero).
+    /// How long a write waits for the write lock held by another connection or process
+    /// (non-zero).
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.busy_timeout = timeout;
         self
@@ -146,103 +153,113 @@ impl SqliteStoreOptions {
         self
     }
 
-    /// Opens the database at `url` (`sqlite://path?mode=rwc` creates the file).
-    pub async fn connect(mut self, url: &str) -> Result<SqliteStore, SqliteStoreError> {
-        let options = SqliteConnectOptions::from_str(url).map_err(SqliteStoreError::InvalidUrl)?;
-        // Every connection to an in-memory database must be the one writer.
-        if url.contains(":memory:") || url.contains("mode=memory") {
-            self.read_connections = 0;
-        }
-        self.connect_with(options).await
-    }
-
-    /// Opens the database with explicit connection options (WAL mode, the busy timeout and
-    /// `synchronous = NORMAL` are applied on top).
-    pub async fn connect_with(
-        self,
-        options: SqliteConnectOptions,
-    ) -> Result<SqliteStore, SqliteStoreError> {
-        self.validate()?;
-        let options = options
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(self.busy_timeout);
-        let open = |max: u32| {
-            SqlitePoolOptions::new()
-                .max_connections(max)
-                .acquire_timeout(self.acquire_timeout)
-                .connect_with(options.clone())
-        };
-        let connect_error = |e| match e {
-            sqlx::Error::PoolTimedOut => SqliteStoreError::Timeout(self.acquire_timeout),
-            e => SqliteStoreError::Connect(e),
-        };
-        // One writer: admissions queue in the pool instead of spinning on SQLITE_BUSY.
-        let writer = open(1).await.map_err(connect_error)?;
-        let reader = match self.read_connections {
-            0 => None,
-            n => Some(open(n).await.map_err(connect_error)?),
-        };
-        self.build(writer, reader).await
-    }
-
-    /// Builds the store on an existing pool (e.g. the server's), used for reads and writes.
-    /// The pool's own settings apply; open it in WAL mode with a busy timeout.
-    pub async fn with_pool(self, pool: SqlitePool) -> Result<SqliteStore, SqliteStoreError> {
-        self.validate()?;
-        self.build(pool, None).await
-    }
-
-    async fn build(
-        self,
-        writer: SqlitePool,
-        reader: Option<SqlitePool>,
-    ) -> Result<SqliteStore, SqliteStoreError> {
-        if self.run_migrations {
-            let migrator = SqliteStore::migrator();
-            // Two processes creating the same new file race on the first migration; the
-            // loser finds it applied on a second attempt.
-            if migrator.run(&writer).await.is_err() {
-                migrator.run(&writer).await?;
-            }
-        }
-        Ok(SqliteStore {
-            acquire_timeout: writer.options().get_acquire_timeout(),
-            busy_timeout: self.busy_timeout,
-            reader: reader.unwrap_or_else(|| writer.clone()),
-            writer,
-            retention: self.retention,
-            purge_schedule: Arc::new(PurgeSchedule::every(PURGE_INTERVAL_SECS)),
-            writes: Arc::new(Lanes::new()),
-        })
-    }
-
-    fn validate(&self) -> Result<(), SqliteStoreError> {
+    /// Opens the database at `url` (`sqlite://path?mode=rwc` creates the file;
+    /// `sqlite::memory:` is a private in-memory database).
+    pub async fn connect(self, url: &str) -> Result<SqliteStore, SqliteStoreError> {
         if self.acquire_timeout.is_zero() || self.busy_timeout.is_zero() {
             return Err(SqliteStoreError::InvalidOption {
                 name: "timeout",
                 message: "must be positive".into(),
             });
         }
+        let options = SqliteConnectOptions::from_str(url).map_err(SqliteStoreError::InvalidUrl)?;
+        let location = if url.contains(":memory:") || url.contains("mode=memory") {
+            Location::Memory
+        } else {
+            // sqlx opens (and creates, as the URL says) the file, puts it in WAL mode and
+            // keeps the migrations in its `_sqlx_migrations` table beside an application's.
+            self.migrate_file(options.clone()).await?;
+            Location::File(options.get_filename().to_owned())
+        };
+        let connections = Connections::open(&location, self.read_connections, self.busy_timeout)?;
+        if self.run_migrations && matches!(location, Location::Memory) {
+            connections
+                .write_in_background(|connection| {
+                    SqliteStore::migrator()
+                        .iter()
+                        .filter(|m| !m.migration_type.is_down_migration())
+                        .try_for_each(|m| connection.execute_batch(&m.sql))
+                })
+                .await?;
+        }
+        Ok(SqliteStore {
+            connections: Arc::new(connections),
+            retention: self.retention,
+            purge_schedule: Arc::new(PurgeSchedule::every(PURGE_INTERVAL_SECS)),
+            writes: Arc::new(Lanes::new()),
+        })
+    }
+
+    async fn migrate_file(&self, options: SqliteConnectOptions) -> Result<(), SqliteStoreError> {
+        let pool: SqlitePool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(self.acquire_timeout)
+            .connect_with(
+                options
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(self.busy_timeout),
+            )
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::PoolTimedOut => SqliteStoreError::Timeout(self.acquire_timeout),
+                e => SqliteStoreError::Connect(e),
+            })?;
+        if self.run_migrations {
+            let migrator = SqliteStore::migrator();
+            // Two processes creating the same new file race on the first migration; the
+            // loser finds it applied on a second attempt.
+            if migrator.run(&pool).await.is_err() {
+                migrator.run(&pool).await?;
+            }
+        }
+        pool.close().await;
         Ok(())
     }
 }
 
-/// A [`UsageStore`] in a SQLite file. Cheap to clone (shares the pools).
+/// A [`UsageStore`] in a SQLite file. Cheap to clone (shares the connections).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    writer: SqlitePool,
-    reader: SqlitePool,
-    acquire_timeout: Duration,
-    busy_timeout: Duration,
+    connections: Arc<Connections>,
     retention: chrono::Duration,
     /// When to purge ended periods next (callers' time).
     purge_schedule: Arc<PurgeSchedule>,
-    /// Writes (admissions, settlements, releases) waiting for the writer's next transaction.
+    /// Writes queued behind the one running (group commit).
     writes: Arc<Lanes<Write, WriteResult>>,
 }
 
-/// A write of the store, as it waits for group commit.
+/// The one group-commit lane of writes (see [`group_commit`](ai_ratelimit_core::group_commit)):
+/// there is one writer, and the commits it saves are the point.
+const WRITER_LANE: u64 = 0;
+
+/// What a write is answered with: an admission's rows, nothing for the others.
+type WriteResult = Result<Option<AdmitRows>, StoreError>;
+
+/// The batches of writes (a marker: the store's one lane and its transaction).
+struct Writes;
+
+impl BatchSender for Writes {
+    type Store = SqliteStore;
+    type Job = Write;
+    type Answer = WriteResult;
+
+    fn lanes(store: &SqliteStore) -> &Lanes<Write, WriteResult> {
+        &store.writes
+    }
+
+    async fn send(store: &SqliteStore, _lane: u64, batch: Vec<Waiter<Write, WriteResult>>) {
+        let (jobs, replies): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .map(|waiter| (waiter.job, waiter.reply))
+            .unzip();
+        for (reply, result) in replies.into_iter().zip(store.run_batch(jobs).await) {
+            let _ = reply.send(result);
+        }
+    }
+}
+
+/// A write of the store.
 #[derive(Debug, Clone)]
 enum Write {
     Admit(AdmitRequest),
@@ -251,9 +268,6 @@ enum Write {
     /// The reservation's key and id.
     Release(UsageKey, i64),
 }
-
-/// What a write is answered with: an admission's rows, nothing for the others.
-type WriteResult = Result<Option<AdmitRows>, StoreError>;
 
 /// An admission's answer: the identity's row and, when capped project-wide, the scope's.
 /// A capped admission the identity's limits deny has no scope row; one the cap denies has
@@ -275,108 +289,138 @@ fn to_u64(n: i64) -> u64 {
 /// The row an admission returns: admitted, requests, tokens, reservation id, reserved tokens.
 type AdmitRow = (bool, i64, i64, i64, i64);
 
-/// An admission statement with its parameters (both admission statements take the same).
-fn admit_query<'q>(
-    sql: &'q str,
-    request: &'q AdmitRequest,
-) -> sqlx::query::QueryAs<'q, sqlx::Sqlite, AdmitRow, sqlx::sqlite::SqliteArguments<'q>> {
+/// Runs one of the two admission statements (they take the same parameters).
+fn admit_statement(
+    connection: &Connection,
+    sql: &str,
+    request: &AdmitRequest,
+) -> rusqlite::Result<Option<AdmitRow>> {
     let key = &request.key;
-    sqlx::query_as(sql)
-        .bind(&*key.scope)
-        .bind(key.period.id())
-        .bind(&*key.identity)
-        .bind(key.period.end().timestamp_micros())
-        .bind(request.tier.as_deref())
-        .bind(to_i64(request.reserve_tokens))
-        .bind(request.reservation_expires_at.timestamp_micros())
-        .bind(request.now.timestamp_micros())
-        .bind(request.request_limit.map(to_i64))
-        .bind(request.token_limit.map(to_i64))
-        .bind(request.fits(&Usage::default()))
-        // A reservation without tokens, or expired already, would never count: not stored.
-        .bind(request.reserve_tokens > 0 && request.reservation_expires_at > request.now)
+    connection
+        .prepare_cached(sql)?
+        .query_row(
+            params![
+                &*key.scope,
+                key.period.id(),
+                &*key.identity,
+                key.period.end().timestamp_micros(),
+                request.tier.as_deref(),
+                to_i64(request.reserve_tokens),
+                request.reservation_expires_at.timestamp_micros(),
+                request.now.timestamp_micros(),
+                request.request_limit.map(to_i64),
+                request.token_limit.map(to_i64),
+                request.fits(&Usage::default()),
+                // A reservation without tokens, or expired already, would never count: not
+                // stored.
+                request.reserve_tokens > 0 && request.reservation_expires_at > request.now,
+            ],
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
+        )
+        .optional()
 }
 
-fn reservation_id(reservation: &Reservation) -> Result<i64, StoreError> {
-    i64::try_from(reservation.id)
+fn reservation_id(id: u64) -> Result<i64, StoreError> {
+    i64::try_from(id)
         .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))
 }
 
-/// One write's statements on the writer (two for the first admission of a counter).
-async fn run_write(
-    conn: &mut SqliteConnection,
-    write: &Write,
-) -> Result<Option<AdmitRows>, sqlx::Error> {
+/// Runs `writes` in order: one alone as it is (an admission's statements decide the same way
+/// whatever runs between them), several, or a capped admission, in one transaction that
+/// takes the write lock first. Either way nothing is left done when it fails, so that it
+/// can go again.
+fn run_writes(
+    connection: &mut Connection,
+    writes: &[Write],
+) -> rusqlite::Result<Vec<Option<AdmitRows>>> {
+    match writes {
+        [write] if !matches!(write, Write::Admit(r) if r.scope_cap.is_some()) => {
+            Ok(vec![run_write(connection, write)?])
+        }
+        writes => {
+            let transaction =
+                connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let results = writes
+                .iter()
+                .map(|write| run_write(&transaction, write))
+                .collect::<rusqlite::Result<_>>()?;
+            transaction.commit()?;
+            Ok(results)
+        }
+    }
+}
+
+/// One write's statements (a capped admission's must run inside a transaction).
+fn run_write(connection: &Connection, write: &Write) -> rusqlite::Result<Option<AdmitRows>> {
     match write {
         Write::Admit(request) if request.scope_cap.is_some() => {
-            admit_capped(conn, request).await.map(Some)
+            admit_capped(connection, request).map(Some)
         }
-        Write::Admit(request) => admit_one(conn, request).await.map(|identity| {
+        Write::Admit(request) => admit_one(connection, request).map(|identity| {
             Some(AdmitRows {
                 identity,
                 scope: None,
             })
         }),
-        // Both take their statement's row with `fetch_optional`, which answers on it, where
-        // `execute` would also wait for sqlx to close the result channel (see
-        // `statements::remove_reservation`).
         Write::Settle(key, id, tokens) => {
-            sqlx::query(statements::SETTLE)
-                .bind(&*key.scope)
-                .bind(key.period.id())
-                .bind(&*key.identity)
-                .bind(*id)
-                .bind(to_i64(*tokens))
-                .fetch_optional(&mut *conn)
-                .await?;
+            connection
+                .prepare_cached(statements::SETTLE)?
+                .execute(params![
+                    &*key.scope,
+                    key.period.id(),
+                    &*key.identity,
+                    id,
+                    to_i64(*tokens)
+                ])?;
             Ok(None)
         }
         Write::Release(key, id) => {
-            sqlx::query(statements::RELEASE)
-                .bind(&*key.scope)
-                .bind(key.period.id())
-                .bind(&*key.identity)
-                .bind(*id)
-                .fetch_optional(&mut *conn)
-                .await?;
+            connection
+                .prepare_cached(statements::RELEASE)?
+                .execute(params![&*key.scope, key.period.id(), &*key.identity, id])?;
             Ok(None)
         }
     }
 }
 
-/// One counter's admission statement(s).
-async fn admit_one(
-    conn: &mut SqliteConnection,
-    request: &AdmitRequest,
-) -> Result<AdmitRow, sqlx::Error> {
+/// One counter's admission statement(s). Two statements need no transaction: the insertion
+/// decides the same way as the update would have, whatever happened in between.
+fn admit_one(connection: &Connection, request: &AdmitRequest) -> rusqlite::Result<AdmitRow> {
     // The common case is one UPDATE; only the first admission of an identity in a period
     // finds no row and goes on to the insertion.
-    let updated: Option<AdmitRow> = admit_query(statements::ADMIT_UPDATE, request)
-        .fetch_optional(&mut *conn)
-        .await?;
-    match updated {
+    match admit_statement(connection, statements::ADMIT_UPDATE, request)? {
         Some(row) => Ok(row),
-        None => {
-            admit_query(statements::ADMIT_INSERT, request)
-                .fetch_one(&mut *conn)
-                .await
-        }
+        None => admit_statement(connection, statements::ADMIT_INSERT, request)?
+            .ok_or(rusqlite::Error::QueryReturnedNoRows),
     }
 }
 
-/// A live usage read on the writer, inside its transaction.
-async fn live_usage(
-    conn: &mut SqliteConnection,
+/// One identity's usage, reservations live at `now` only.
+fn usage_of(
+    connection: &Connection,
     key: &UsageKey,
     now: DateTime<Utc>,
-) -> Result<Usage, sqlx::Error> {
-    let row: Option<(i64, i64, i64)> = sqlx::query_as(statements::USAGE)
-        .bind(&*key.scope)
-        .bind(key.period.id())
-        .bind(&*key.identity)
-        .bind(now.timestamp_micros())
-        .fetch_optional(&mut *conn)
-        .await?;
+) -> rusqlite::Result<Usage> {
+    let row: Option<(i64, i64, i64)> = connection
+        .prepare_cached(statements::USAGE)?
+        .query_row(
+            params![
+                &*key.scope,
+                key.period.id(),
+                &*key.identity,
+                now.timestamp_micros()
+            ],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
     Ok(row
         .map(|(requests, tokens, reserved)| Usage {
             requests: to_u64(requests),
@@ -386,13 +430,10 @@ async fn live_usage(
         .unwrap_or_default())
 }
 
-/// An admission capped project-wide. Runs inside a transaction holding SQLite's write lock
-/// (the batch's, or its own: see `SqliteStore::write`), so the reads that decide and the
-/// writes that count are one atomic step for every connection and process on the file.
-async fn admit_capped(
-    conn: &mut SqliteConnection,
-    request: &AdmitRequest,
-) -> Result<AdmitRows, sqlx::Error> {
+/// An admission capped project-wide. Runs inside a transaction holding SQLite's write lock,
+/// so the reads that decide and the writes that count are one atomic step for every
+/// connection and process on the file.
+fn admit_capped(connection: &Connection, request: &AdmitRequest) -> rusqlite::Result<AdmitRows> {
     let cap = request.scope_cap.unwrap_or_default();
     let scope_request = AdmitRequest {
         key: UsageKey::new(
@@ -415,14 +456,14 @@ async fn admit_capped(
             to_i64(usage.reserved_tokens),
         )
     };
-    let usage = live_usage(conn, &request.key, request.now).await?;
+    let usage = usage_of(connection, &request.key, request.now)?;
     if !request.fits(&usage) {
         return Ok(AdmitRows {
             identity: row(false, usage),
             scope: None,
         });
     }
-    let scope_usage = live_usage(conn, &scope_request.key, request.now).await?;
+    let scope_usage = usage_of(connection, &scope_request.key, request.now)?;
     if !cap.fits(&scope_usage) {
         return Ok(AdmitRows {
             identity: row(false, usage),
@@ -430,44 +471,18 @@ async fn admit_capped(
         });
     }
     // Both fit under the write lock: both statements admit.
-    let identity = admit_one(conn, request).await?;
-    let scope = admit_one(conn, &scope_request).await?;
+    let identity = admit_one(connection, request)?;
+    let scope = admit_one(connection, &scope_request)?;
     Ok(AdmitRows {
         identity,
         scope: Some(scope),
     })
 }
 
-/// The batches of writes (a marker: the store's one lane and its transaction).
-struct Writes;
-
-impl BatchSender for Writes {
-    type Store = SqliteStore;
-    type Job = Write;
-    type Answer = WriteResult;
-
-    fn lanes(store: &SqliteStore) -> &Lanes<Write, WriteResult> {
-        &store.writes
-    }
-
-    fn send(
-        store: &SqliteStore,
-        _lane: u64,
-        batch: Vec<Waiter<Write, WriteResult>>,
-    ) -> impl Future<Output = ()> + Send {
-        store.write_batch(batch)
-    }
-}
-
 impl SqliteStore {
     /// Opens the database at `url` with default [`SqliteStoreOptions`] and runs the migrations.
     pub async fn connect(url: &str) -> Result<Self, SqliteStoreError> {
         SqliteStoreOptions::new().connect(url).await
-    }
-
-    /// Builds the store on an existing pool with default options (runs the migrations).
-    pub async fn from_pool(pool: SqlitePool) -> Result<Self, SqliteStoreError> {
-        SqliteStoreOptions::new().with_pool(pool).await
     }
 
     /// Options to build a store with.
@@ -483,55 +498,49 @@ impl SqliteStore {
         migrator
     }
 
-    /// The pool admissions, settles and releases run on (one connection).
-    pub fn writer(&self) -> &SqlitePool {
-        &self.writer
-    }
-
     /// Deletes the counters of every period that ended at or before `cutoff`; returns how
     /// many rows were deleted. Admissions call it by themselves about once an hour with
-    /// `now - retention`.
+    /// `now - retention`. Runs on a blocking thread.
     pub async fn purge_before(&self, cutoff: DateTime<Utc>) -> Result<u64, SqliteStoreError> {
-        sqlx::query(statements::PURGE)
-            .bind(cutoff.timestamp_micros())
-            .execute(&self.writer)
+        let cutoff = cutoff.timestamp_micros();
+        self.connections
+            .write_in_background(move |connection| {
+                connection
+                    .execute(statements::PURGE, [cutoff])
+                    .map(|n| n as u64)
+            })
             .await
-            .map(|r| r.rows_affected())
-            .map_err(|e| self.error(e))
     }
 
-    fn error(&self, e: sqlx::Error) -> SqliteStoreError {
-        classify(e, self.acquire_timeout, self.busy_timeout)
-    }
-
-    fn store_error(&self, e: sqlx::Error) -> StoreError {
-        self.error(e).into()
-    }
-
-    /// Runs a write: straight away on an idle writer, else in the writer's next batch.
-    async fn write(&self, write: &Write) -> WriteResult {
+    /// Runs a write: with the writes queued behind it, as their leader, or queued behind
+    /// another's.
+    async fn write(&self, write: Write) -> WriteResult {
         match self.writes.enter(WRITER_LANE, || write.clone()) {
             Entry::Lead => {
                 let _turn = Turn::<Writes>::new(self, WRITER_LANE);
-                if matches!(write, Write::Admit(r) if r.scope_cap.is_some()) {
-                    // Several statements: one transaction, write lock first.
-                    return async {
-                        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-                        let result = run_write(&mut tx, write).await?;
-                        tx.commit().await?;
-                        Ok(result)
-                    }
+                // Let the tasks ready on this thread reach their writes first: they queue
+                // behind this one and go in its transaction (one commit for them all).
+                tokio::task::yield_now().await;
+                let (jobs, replies): (Vec<_>, Vec<_>) = self
+                    .writes
+                    .take_queue(WRITER_LANE)
+                    .into_iter()
+                    .map(|waiter| (waiter.job, waiter.reply))
+                    .unzip();
+                let mut results = self
+                    .run_batch(std::iter::once(write).chain(jobs).collect())
                     .await
-                    .map_err(|e| self.store_error(e));
+                    .into_iter();
+                let own = results.next().unwrap_or_else(|| {
+                    Err(StoreError::Data(
+                        "a write of the batch had no result".into(),
+                    ))
+                });
+                for (reply, result) in replies.into_iter().zip(results) {
+                    // A caller that went away meanwhile needs no answer.
+                    let _ = reply.send(result);
                 }
-                let mut conn = self
-                    .writer
-                    .acquire()
-                    .await
-                    .map_err(|e| self.store_error(e))?;
-                run_write(&mut conn, write)
-                    .await
-                    .map_err(|e| self.store_error(e))
+                own
             }
             Entry::Queued(result) => result.await.unwrap_or_else(|_| {
                 Err(StoreError::Unavailable(
@@ -541,42 +550,38 @@ impl SqliteStore {
         }
     }
 
-    /// Runs queued writes in order in one transaction (one commit) and answers each caller.
-    async fn write_batch(&self, batch: Vec<Waiter<Write, WriteResult>>) {
-        let results = async {
-            let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-            let mut results = Vec::with_capacity(batch.len());
-            for waiter in &batch {
-                results.push(run_write(&mut tx, &waiter.job).await?);
-            }
-            tx.commit().await?;
-            Ok(results)
-        }
-        .await
-        .map_err(|e| self.error(e));
-        match results {
-            Ok(results) => {
-                for (waiter, result) in batch.into_iter().zip(results) {
-                    // A caller that went away meanwhile needs no answer.
-                    let _ = waiter.reply.send(Ok(result));
-                }
-            }
+    /// Runs writes in order in one transaction; a result for each.
+    async fn run_batch(&self, writes: Vec<Write>) -> Vec<WriteResult> {
+        let count = writes.len();
+        let writes = Arc::new(writes);
+        let batch = writes.clone();
+        match self
+            .connections
+            .write(move |connection| run_writes(connection, &batch))
+            .await
+        {
+            Ok(results) => results.into_iter().map(Ok).collect(),
             // One write's bad data failed the transaction, which was rolled back: each write
             // goes again on its own, for its own answer.
-            Err(SqliteStoreError::Data(_)) => {
-                for waiter in batch {
-                    let result = async {
-                        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-                        let result = run_write(&mut tx, &waiter.job).await?;
-                        tx.commit().await?;
-                        Ok(result)
-                    }
-                    .await;
-                    let _ = waiter.reply.send(result.map_err(|e| self.store_error(e)));
+            Err(SqliteStoreError::Data(_) | SqliteStoreError::Query(_)) if count > 1 => {
+                let mut results = Vec::with_capacity(count);
+                // The batch's own reference went with its closure.
+                let writes = Arc::try_unwrap(writes).unwrap_or_else(|shared| (*shared).clone());
+                for write in writes {
+                    let result = self
+                        .connections
+                        .write(move |connection| {
+                            run_writes(connection, std::slice::from_ref(&write))
+                        })
+                        .await;
+                    results.push(match result {
+                        Ok(mut rows) => Ok(rows.pop().flatten()),
+                        Err(e) => Err(e.into()),
+                    });
                 }
+                results
             }
-            // The file is locked or unusable.
-            Err(e) => self.writes.fail(WRITER_LANE, batch, StoreError::from(e)),
+            Err(e) => vec![Err(StoreError::from(e)); count],
         }
     }
 
@@ -593,6 +598,26 @@ impl SqliteStore {
             }
         });
     }
+
+    /// Settles or releases a reservation and its project-wide share.
+    async fn finish(
+        &self,
+        reservation: &Reservation,
+        tokens: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let write = |key: UsageKey, id: i64| match tokens {
+            Some(tokens) => Write::Settle(key, id, tokens),
+            None => Write::Release(key, id),
+        };
+        let id = reservation_id(reservation.id)?;
+        self.write(write(reservation.key.clone(), id)).await?;
+        if let Some(scope_id) = reservation.scope_id {
+            let id = reservation_id(scope_id)?;
+            self.write(write(reservation.scope_key().to_owned(), id))
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 impl UsageStore for SqliteStore {
@@ -600,14 +625,15 @@ impl UsageStore for SqliteStore {
         &self,
         request: &AdmitRequest<K>,
     ) -> Result<AdmitOutcome, StoreError> {
-        // Kept beyond this call (a queued batch, the reservation): owned.
-        let request = &request.to_owned_request();
-        let key = &request.key;
+        // Kept beyond this call (a write that waits for another process's lock goes to a
+        // blocking thread, the reservation): owned.
+        let request = request.to_owned_request();
+        let (key, reserve_tokens, now) = (request.key.clone(), request.reserve_tokens, request.now);
         let row = self
-            .write(&Write::Admit(request.clone()))
+            .write(Write::Admit(request))
             .await?
             .ok_or_else(|| StoreError::Data("an admission returned no row".into()))?;
-        self.maybe_purge(request.now);
+        self.maybe_purge(now);
         let usage_of = |(_, requests, tokens, _, reserved): AdmitRow| Usage {
             requests: to_u64(requests),
             tokens: to_u64(tokens),
@@ -617,9 +643,9 @@ impl UsageStore for SqliteStore {
         Ok(match (row.identity.0, row.scope) {
             (true, scope) => AdmitOutcome::Admitted {
                 reservation: Reservation {
-                    key: key.clone(),
+                    key,
                     id: to_u64(row.identity.3),
-                    tokens: request.reserve_tokens,
+                    tokens: reserve_tokens,
                     scope_id: scope.map(|s| to_u64(s.3)),
                 },
                 usage,
@@ -634,52 +660,18 @@ impl UsageStore for SqliteStore {
     }
 
     async fn settle(&self, reservation: &Reservation, tokens: u64) -> Result<(), StoreError> {
-        let id = reservation_id(reservation)?;
-        self.write(&Write::Settle(reservation.key.clone(), id, tokens))
-            .await?;
-        if let Some(scope_id) = reservation.scope_id {
-            let id = i64::try_from(scope_id)
-                .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))?;
-            self.write(&Write::Settle(
-                reservation.scope_key().to_owned(),
-                id,
-                tokens,
-            ))
-            .await?;
-        }
-        Ok(())
+        self.finish(reservation, Some(tokens)).await
     }
 
     async fn release(&self, reservation: &Reservation) -> Result<(), StoreError> {
-        let id = reservation_id(reservation)?;
-        self.write(&Write::Release(reservation.key.clone(), id))
-            .await?;
-        if let Some(scope_id) = reservation.scope_id {
-            let id = i64::try_from(scope_id)
-                .map_err(|_| StoreError::Data("reservation id not issued by this store".into()))?;
-            self.write(&Write::Release(reservation.scope_key().to_owned(), id))
-                .await?;
-        }
-        Ok(())
+        self.finish(reservation, None).await
     }
 
     async fn usage<K: AsUsageKey>(&self, key: &K, now: DateTime<Utc>) -> Result<Usage, StoreError> {
-        let key = key.key();
-        let row: Option<(i64, i64, i64)> = sqlx::query_as(statements::USAGE)
-            .bind(key.scope)
-            .bind(key.period.id())
-            .bind(key.identity)
-            .bind(now.timestamp_micros())
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(|e| self.store_error(e))?;
-        Ok(row
-            .map(|(requests, tokens, reserved)| Usage {
-                requests: to_u64(requests),
-                tokens: to_u64(tokens),
-                reserved_tokens: to_u64(reserved),
-            })
-            .unwrap_or_default())
+        let key = key.key().to_owned();
+        Ok(self
+            .connections
+            .read(|connection| usage_of(connection, &key, now))?)
     }
 
     async fn list_usage(
@@ -696,30 +688,30 @@ impl UsageStore for SqliteStore {
         let limit = page.clamped_limit();
         // One row more than the page tells whether another page follows.
         let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
-        let query = match &cursor {
-            None => sqlx::query_as(statements::LIST_FIRST),
-            Some(_) => sqlx::query_as(statements::LIST_AFTER),
-        }
-        .bind(scope)
-        .bind(period.id())
-        .bind(fetch);
-        let query = match &cursor {
-            None => query,
-            Some(c) => query.bind(to_i64(c.requests)).bind(c.identity.as_str()),
-        };
-        let rows: Vec<(String, Option<String>, i64, i64)> = query
-            .fetch_all(&self.reader)
-            .await
-            .map_err(|e| self.store_error(e))?;
-        let mut items: Vec<IdentityUsage> = rows
-            .into_iter()
-            .map(|(identity, tier, requests, tokens)| IdentityUsage {
-                identity,
-                tier,
-                requests: to_u64(requests),
-                tokens: to_u64(tokens),
-            })
-            .collect();
+        let period_id = period.id();
+        let mut items: Vec<IdentityUsage> = self.connections.read(|connection| {
+            let item = |row: &rusqlite::Row<'_>| {
+                Ok(IdentityUsage {
+                    identity: row.get(0)?,
+                    tier: row.get(1)?,
+                    requests: to_u64(row.get(2)?),
+                    tokens: to_u64(row.get(3)?),
+                })
+            };
+            match &cursor {
+                None => connection
+                    .prepare_cached(statements::LIST_FIRST)?
+                    .query_map(params![scope, period_id, fetch], item)?
+                    .collect(),
+                Some(c) => connection
+                    .prepare_cached(statements::LIST_AFTER)?
+                    .query_map(
+                        params![scope, period_id, fetch, to_i64(c.requests), c.identity],
+                        item,
+                    )?
+                    .collect(),
+            }
+        })?;
         let next_cursor = (items.len() > limit).then(|| {
             let last = &items[limit - 1];
             ListingCursor {
@@ -733,12 +725,14 @@ impl UsageStore for SqliteStore {
     }
 
     async fn totals(&self, scope: &str, period: &Period) -> Result<PeriodTotals, StoreError> {
-        let (requests, tokens, identities): (i64, i64, i64) = sqlx::query_as(statements::TOTALS)
-            .bind(scope)
-            .bind(period.id())
-            .fetch_one(&self.reader)
-            .await
-            .map_err(|e| self.store_error(e))?;
+        let (requests, tokens, identities): (i64, i64, i64) =
+            self.connections.read(|connection| {
+                connection
+                    .prepare_cached(statements::TOTALS)?
+                    .query_row(params![scope, period.id()], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })
+            })?;
         Ok(PeriodTotals {
             requests: to_u64(requests),
             tokens: to_u64(tokens),
@@ -747,79 +741,14 @@ impl UsageStore for SqliteStore {
     }
 
     async fn forget<K: AsUsageKey>(&self, key: &K) -> Result<(), StoreError> {
-        let key = key.key();
-        // On the writer pool, as every write: it holds the file's only write connection.
-        sqlx::query(statements::FORGET)
-            .bind(key.scope)
-            .bind(key.period.id())
-            .bind(key.identity)
-            .execute(&self.writer)
-            .await
-            .map(|_| ())
-            .map_err(|e| self.store_error(e))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ai_ratelimit_core::Window;
-
-    /// Settlement and release answer with a row of their own, which `run_write` takes with
-    /// `fetch_optional` so as not to wait for sqlx's result channel to close (see
-    /// `statements::remove_reservation`); a statement without one would answer `None` here.
-    #[tokio::test]
-    async fn settle_and_release_return_a_row() {
-        let store = SqliteStore::connect("sqlite::memory:")
-            .await
-            .expect("in-memory store");
-        let now: DateTime<Utc> = "2030-06-01T12:00:00Z".parse().expect("timestamp");
-        let key = UsageKey {
-            scope: "s".into(),
-            identity: "someone".into(),
-            period: Window::Day.period_at(now),
-        };
-        let request = AdmitRequest {
-            key: key.clone(),
-            tier: None,
-            request_limit: None,
-            token_limit: None,
-            reserve_tokens: 10,
-            reservation_expires_at: now + chrono::Duration::minutes(5),
-            now,
-            scope_cap: None,
-        };
-        let mut ids = Vec::new();
-        for _ in 0..2 {
-            match store.admit(&request).await.expect("admit") {
-                AdmitOutcome::Admitted { reservation, .. } => ids.push(to_i64(reservation.id)),
-                other => panic!("no limit, no denial: {other:?}"),
-            }
-        }
-        let mut conn = store.writer().acquire().await.expect("writer");
-        let settled = sqlx::query(statements::SETTLE)
-            .bind(&*key.scope)
-            .bind(key.period.id())
-            .bind(&*key.identity)
-            .bind(ids[0])
-            .bind(3i64)
-            .fetch_optional(&mut *conn)
-            .await
-            .expect("settle runs");
-        let released = sqlx::query(statements::RELEASE)
-            .bind(&*key.scope)
-            .bind(key.period.id())
-            .bind(&*key.identity)
-            .bind(ids[1])
-            .fetch_optional(&mut *conn)
-            .await
-            .expect("release runs");
-        assert!(settled.is_some() && released.is_some());
-        drop(conn);
-        let usage = store.usage(&key, now).await.expect("usage");
-        assert_eq!(
-            (usage.requests, usage.tokens, usage.reserved_tokens),
-            (1, 3, 0)
-        );
+        let key = key.key().to_owned();
+        self.connections
+            .write(move |connection| {
+                connection
+                    .prepare_cached(statements::FORGET)?
+                    .execute(params![&*key.scope, key.period.id(), &*key.identity])
+            })
+            .await?;
+        Ok(())
     }
 }

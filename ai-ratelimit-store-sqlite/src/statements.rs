@@ -126,11 +126,6 @@ ON CONFLICT (scope, period_id, identity) DO UPDATE SET ",
 /// The end of `SETTLE` and `RELEASE`: drops reservation ?4 of key (?1, ?2, ?3), if the row
 /// still holds it, from the text of the array and its tokens from `res_live`.
 ///
-/// It returns a row (unused) so that the caller, taking it with `fetch_optional`, is answered
-/// as soon as the statement is done: sqlx's `execute` on SQLite also waits for its worker
-/// thread to close the result channel, a second wake-up per write, which made a settlement
-/// slower than an admission.
-///
 /// `pos` is where its `[<id>,` starts (0: not held), `len` the length of its `[…]`. Its
 /// tokens are the integer after `[<id>,`. Cutting it out takes the comma before it, or
 /// after it when it comes first.
@@ -145,8 +140,7 @@ macro_rules! remove_reservation {
     FROM (SELECT r.pos, CASE WHEN r.pos = 0 THEN 0 ELSE instr(substr(reservations, r.pos), ']') END AS len \
           FROM (SELECT instr(reservations, '[' || ?4 || ',') AS pos LIMIT -1 OFFSET 0) AS r \
           LIMIT -1 OFFSET 0) AS s) \
-WHERE scope = ?1 AND period_id = ?2 AND identity = ?3 \
-RETURNING 1"
+WHERE scope = ?1 AND period_id = ?2 AND identity = ?3"
     };
 }
 

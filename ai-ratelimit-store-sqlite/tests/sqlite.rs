@@ -250,6 +250,47 @@ async fn a_locked_database_is_a_typed_timeout() {
     assert_eq!(store.usage(&k, now()).await.expect("usage").requests, 2);
 }
 
+/// A write that finds the file locked waits for the lock without holding up the runtime:
+/// on a single-threaded runtime, the task holding the lock still runs, releases it, and the
+/// waiting admission then succeeds (waiting on the runtime's thread, it would time out
+/// first).
+#[tokio::test(flavor = "current_thread")]
+async fn a_write_waits_for_the_lock_off_the_runtime_thread() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::options()
+        .busy_timeout(Duration::from_secs(30))
+        .connect(&url(&dir))
+        .await
+        .expect("store");
+    let k = key("locked", "u");
+    let mut locker = SqliteConnection::connect(&url(&dir))
+        .await
+        .expect("connection");
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut locker)
+        .await
+        .expect("take the write lock");
+    let admission = {
+        let (store, request) = (store.clone(), admit_request(&k, Some(1)));
+        tokio::spawn(async move { store.admit(&request).await })
+    };
+    // Let the admission start and find the lock taken.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!admission.is_finished(), "the admission waits for the lock");
+    sqlx::query("ROLLBACK")
+        .execute(&mut locker)
+        .await
+        .expect("release the lock");
+    let outcome = admission
+        .await
+        .expect("task")
+        .expect("admitted once the lock is free");
+    assert!(
+        matches!(outcome, AdmitOutcome::Admitted { .. }),
+        "{outcome:?}"
+    );
+}
+
 /// A file that cannot be opened is a typed error.
 #[tokio::test]
 async fn unopenable_file_is_a_typed_error() {
@@ -540,14 +581,18 @@ async fn the_migration_puts_older_rows_in_order_of_expiry() {
         .await
         .expect("forget the migration");
     conn.close().await.expect("close");
-    drop(store.store);
+    let TestStore { store, dir } = store;
+    drop(store);
 
-    let store = SqliteStore::connect(&url(&store.dir))
+    let store = SqliteStore::connect(&url(&dir))
         .await
         .expect("store reopens and migrates");
+    let mut conn = SqliteConnection::connect(&url(&dir))
+        .await
+        .expect("connection");
     let (text, next, last): (String, i64, i64) =
         sqlx::query_as("SELECT reservations, res_next, res_last FROM airl_usage_counters")
-            .fetch_one(store.writer())
+            .fetch_one(&mut conn)
             .await
             .expect("row");
     let sorted = format!("[[2,2,{}],[3,4,{}],[1,1,{}]]", at(60), at(180), at(300));
@@ -745,11 +790,10 @@ async fn concurrent_mixed_writes_match_the_memory_store() {
     }
 }
 
-/// A batch that fails gives every caller in it the store's typed error: writes queued
-/// while another connection holds the write lock all time out, and the store works once it
-/// is released.
+/// Writes that find the file locked by another connection wait for it off the runtime's
+/// threads, then get the store's typed error; the store works once the lock is released.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_failed_batch_answers_every_caller_with_the_typed_error() {
+async fn writes_waiting_for_a_locked_file_time_out_with_the_typed_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = SqliteStore::options()
         .busy_timeout(Duration::from_millis(200))

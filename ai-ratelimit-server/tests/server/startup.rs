@@ -375,3 +375,50 @@ async fn shutdown_writes_the_queued_request_log() {
     assert_eq!(row.try_get::<i64, _>("n").expect("n"), 600);
     reopened.stop().await;
 }
+
+/// Usage counters live in a file of their own beside an SQLite main file (so that their
+/// writes never wait behind the request log's); counters a server before that kept in the
+/// main file move there at start-up, once, and nothing is counted twice on later starts.
+#[tokio::test]
+async fn usage_counters_move_from_the_main_file_to_their_own() {
+    use ai_ratelimit_core::{AdmitRequest, UsageKey, UsageStore, Window};
+    use ai_ratelimit_server::usage_store::{usage_file, usage_store};
+    use ai_ratelimit_store_sqlite::SqliteStore;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let main = dir.path().join("server.db");
+    let url = format!("sqlite://{}?mode=rwc", main.display());
+    let now = chrono::Utc::now();
+    let key = UsageKey::new("project", "someone", Window::Day.period_at(now));
+    let request = AdmitRequest {
+        key: key.clone(),
+        tier: None,
+        request_limit: None,
+        token_limit: None,
+        reserve_tokens: 0,
+        reservation_expires_at: now,
+        now,
+        scope_cap: None,
+    };
+    // Where servers before the usage file kept the counters: the main file.
+    let old = SqliteStore::connect(&url).await.expect("old store");
+    for _ in 0..3 {
+        old.admit(&request).await.expect("admit");
+    }
+    drop(old);
+
+    let config = Config::development(url.clone()).expect("config");
+    for start in 0..2 {
+        let store = usage_store(&config).await.expect("usage store");
+        let usage = store.usage(&key, now).await.expect("usage");
+        assert_eq!(usage.requests, 3 + start, "start {start}");
+        store.admit(&request).await.expect("admit");
+    }
+    assert!(usage_file(&main).exists());
+    assert_eq!(usage_file(&main), dir.path().join("server.usage.db"));
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM airl_usage_counters")
+        .fetch_one(&sqlx::SqlitePool::connect(&url).await.expect("main file"))
+        .await
+        .expect("count");
+    assert_eq!(left, 0, "the main file keeps no counters");
+}
