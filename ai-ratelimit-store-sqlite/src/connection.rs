@@ -9,11 +9,13 @@
 //! finds the file locked by another connection or process goes again on a blocking thread
 //! ([`tokio::task::spawn_blocking`]) on a second connection that waits up to the busy
 //! timeout. The writer never checkpoints the WAL on its commits either (a checkpoint copies
-//! pages and syncs the file): every [`CHECKPOINT_EVERY`] writes a passive checkpoint runs on
-//! a blocking thread.
+//! pages and syncs the files, milliseconds here): every [`CHECKPOINT_EVERY`] commits the
+//! store runs one on a blocking thread while its writes wait in their queue (see the crate
+//! docs), so that it copies every frame and the next write starts the WAL over, as SQLite's
+//! own checkpoint after a commit would.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -21,8 +23,8 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{SqliteStoreError, classify};
 
-/// Writes between two background checkpoints of the WAL (SQLite's own automatic
-/// checkpoint runs at 1000 pages; a write commits a few).
+/// Commits between two checkpoints of the WAL (SQLite's own automatic checkpoint runs at
+/// 1000 pages; a commit writes one or a few).
 const CHECKPOINT_EVERY: u64 = 256;
 
 /// Where the database is.
@@ -44,8 +46,8 @@ pub(crate) struct Connections {
     /// Reads (files only; an in-memory database reads on the writer).
     readers: Vec<Mutex<Connection>>,
     busy_timeout: Duration,
-    writes: AtomicU64,
-    checkpointing: Arc<AtomicBool>,
+    /// Commits since the last checkpoint.
+    commits: AtomicU64,
 }
 
 impl std::fmt::Debug for Connections {
@@ -109,8 +111,7 @@ impl Connections {
             patient,
             readers,
             busy_timeout,
-            writes: AtomicU64::new(0),
-            checkpointing: Arc::new(AtomicBool::new(false)),
+            commits: AtomicU64::new(0),
         })
     }
 
@@ -147,7 +148,7 @@ impl Connections {
             }
             (result, _) => result.map_err(|e| self.error(e))?,
         };
-        self.wrote();
+        self.commits.fetch_add(1, Ordering::Relaxed);
         Ok(result)
     }
 
@@ -189,26 +190,28 @@ impl Connections {
         classify(e, self.busy_timeout)
     }
 
-    /// Counts a write; every [`CHECKPOINT_EVERY`] starts a checkpoint unless one runs.
-    fn wrote(&self) {
+    /// Whether the WAL is due for a checkpoint (a file's, after [`CHECKPOINT_EVERY`]
+    /// commits).
+    pub(crate) fn checkpoint_due(&self) -> bool {
+        self.patient.is_some() && self.commits.load(Ordering::Relaxed) >= CHECKPOINT_EVERY
+    }
+
+    /// Copies the WAL's frames into the database on a blocking thread. Run while no write of
+    /// this store runs, it copies them all, and the next write starts the WAL over.
+    pub(crate) async fn checkpoint(&self) {
         let Some(patient) = &self.patient else {
             return;
         };
-        let writes = self.writes.fetch_add(1, Ordering::Relaxed) + 1;
-        if !writes.is_multiple_of(CHECKPOINT_EVERY)
-            || self.checkpointing.swap(true, Ordering::AcqRel)
-        {
-            return;
+        self.commits.store(0, Ordering::Relaxed);
+        let patient = patient.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            // PASSIVE: waits for no one (another process's readers keep their frames).
+            lock(&patient).query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        })
+        .await;
+        if let Ok(Err(e)) = done {
+            tracing::warn!(error = %e, "checkpointing the usage store's WAL failed");
         }
-        let (patient, checkpointing) = (patient.clone(), self.checkpointing.clone());
-        tokio::task::spawn_blocking(move || {
-            // PASSIVE: copies what no reader still needs, never waits for anyone.
-            let result = lock(&patient).query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-            if let Err(e) = result {
-                tracing::warn!(error = %e, "checkpointing the usage store's WAL failed");
-            }
-            checkpointing.store(false, Ordering::Release);
-        });
     }
 }
 

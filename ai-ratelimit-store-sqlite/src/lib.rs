@@ -26,8 +26,10 @@
 //! worker thread): a write takes the writer's mutex for the few tens of microseconds of its
 //! statements and never waits for SQLite's lock there. When another connection or process
 //! holds the lock, the write goes again on a blocking thread that waits for it, up to the
-//! busy timeout. Reads (usage, listings, totals) also run on the calling thread. The WAL is
-//! checkpointed on a blocking thread, and purges of ended periods run there too.
+//! busy timeout. Reads (usage, listings, totals) also run on the calling thread. Purges of
+//! ended periods run on a blocking thread, and so do the WAL's checkpoints, every few
+//! hundred commits, in a turn of the write queue (below) so that no write of the store runs
+//! meanwhile: the checkpoint copies every frame and the WAL starts over.
 //!
 //! Writes that arrive while another is running queue behind it, and the first of them
 //! yields once before it runs, so that the tasks ready on its thread queue theirs too; it
@@ -260,6 +262,10 @@ impl BatchSender for Writes {
         for (reply, result) in replies.into_iter().zip(store.run_batch(jobs).await) {
             let _ = reply.send(result);
         }
+        // Still this batch's turn: the writes that come meanwhile wait in the queue.
+        if store.connections.checkpoint_due() {
+            store.connections.checkpoint().await;
+        }
     }
 }
 
@@ -301,7 +307,7 @@ impl SqliteStore {
     async fn write(&self, write: Write) -> WriteResult {
         match self.writes.enter(WRITER_LANE, || write.clone()) {
             Entry::Lead => {
-                let _turn = Turn::<Writes>::new(self, WRITER_LANE);
+                let turn = Turn::<Writes>::new(self, WRITER_LANE);
                 // Let the tasks ready on this thread reach their writes first: they queue
                 // behind this one and go in its transaction (one commit for them all).
                 tokio::task::yield_now().await;
@@ -323,6 +329,16 @@ impl SqliteStore {
                 for (reply, result) in replies.into_iter().zip(results) {
                     // A caller that went away meanwhile needs no answer.
                     let _ = reply.send(result);
+                }
+                if self.connections.checkpoint_due() {
+                    // The turn goes to a task that checkpoints: the writes that come meanwhile
+                    // wait in the queue, not this caller.
+                    std::mem::forget(turn);
+                    let store = self.clone();
+                    tokio::spawn(async move {
+                        let _turn = Turn::<Writes>::new(&store, WRITER_LANE);
+                        store.connections.checkpoint().await;
+                    });
                 }
                 own
             }
