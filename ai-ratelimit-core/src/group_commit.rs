@@ -1,9 +1,9 @@
 //! Group commit: while one round trip of a lane is in flight, the jobs of that lane that
 //! arrive queue, and the next round trip takes them all at once.
 //!
-//! For stores whose round trips are the cost (the PostgreSQL and SQLite stores use it): the
-//! store decides what a lane is and how a batch runs; this module only decides who runs
-//! what, and when.
+//! For stores whose round trips or commits are the cost (the PostgreSQL and Redis stores'
+//! round trips, the SQLite store's commits): the store decides what a lane is and how a
+//! batch runs; this module only decides who runs what, and when.
 //!
 //! The first caller of an idle lane runs its own job straight away (no queue, no task).
 //! Whoever ends a turn (that caller, or the task of the previous batch) takes the queue and
