@@ -25,13 +25,22 @@ case "$1" in
 esac
 "#;
 
+/// One test at a time: a test writing its fake npm while another test's `npm` child is
+/// between fork and exec (holding a copy of the write handle) makes that exec fail with
+/// ETXTBSY, which the build script reports as npm not found.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 struct Sources {
+    _serial: std::sync::MutexGuard<'static, ()>,
     _dir: tempfile::TempDir,
     dashboard: PathBuf,
     npm: String,
 }
 
 fn sources() -> Sources {
+    let serial = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = tempfile::tempdir().expect("temp dir");
     let dashboard = dir.path().join("dashboard");
     fs::create_dir_all(dashboard.join("src")).expect("src");
@@ -45,6 +54,7 @@ fn sources() -> Sources {
         npm: npm.display().to_string(),
         dashboard,
         _dir: dir,
+        _serial: serial,
     }
 }
 

@@ -107,6 +107,20 @@ async fn stalls() -> Response {
         .into_response()
 }
 
+/// An upstream error object after the first two events; then the upstream closes, without
+/// `[DONE]` (as OpenAI does).
+const STREAM_ERROR: &str =
+    r#"data: {"error":{"message":"the model is overloaded","type":"server_error","code":null}}"#;
+
+async fn error_midway() -> Response {
+    let body: String = EVENTS[..2]
+        .iter()
+        .chain([&STREAM_ERROR])
+        .map(|e| format!("{e}\n\n"))
+        .collect();
+    ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
+}
+
 async fn mock() -> (SocketAddr, Seen) {
     let seen = Seen::default();
     let app = Router::new()
@@ -114,6 +128,7 @@ async fn mock() -> (SocketAddr, Seen) {
         .route("/fail", post(failing))
         .route("/hang", post(never_answers))
         .route("/stall", post(stalls))
+        .route("/error-midway", post(error_midway))
         .with_state(seen.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind mock");
     let addr = listener.local_addr().expect("mock address");
@@ -317,6 +332,35 @@ async fn missing_response_headers_hit_the_first_byte_timeout() {
             "got {err:?}"
         );
     }
+}
+
+/// An error object inside the stream is passed on and ends the stream cleanly as the
+/// upstream's error, not with a transport error that could cost the client the frame.
+#[tokio::test]
+async fn an_error_object_midway_ends_the_stream_as_an_upstream_error() {
+    let (addr, _) = mock().await;
+    let router = router(ProviderOptionsConfig::default());
+    let req = request(
+        &router,
+        format!("http://{addr}/error-midway"),
+        chat_body(json!({"stream": true})),
+    );
+    let stream = router
+        .stream(ProviderKind::OpenAi, req)
+        .await
+        .expect("stream starts");
+    let usage = stream.usage();
+    let (bytes, error) = drain(stream).await;
+
+    assert!(error.is_none(), "stream failed: {error:?}");
+    let expected: String = EVENTS[..2]
+        .iter()
+        .chain([&STREAM_ERROR])
+        .map(|e| format!("{e}\n\n"))
+        .collect();
+    assert_eq!(String::from_utf8_lossy(&bytes), expected);
+    let progress = usage.finished().await;
+    assert_eq!(progress.end, Some(StreamEnd::UpstreamError));
 }
 
 #[tokio::test]

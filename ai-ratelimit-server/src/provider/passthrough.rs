@@ -23,6 +23,13 @@ pub(crate) struct UsageProbe {
     pub(crate) usage: Option<WireUsage>,
 }
 
+/// An upstream error object inside a stream (`{"error": {...}}`).
+#[derive(Deserialize)]
+struct ErrorProbe {
+    #[serde(default)]
+    error: Option<IgnoredAny>,
+}
+
 /// OpenAI's `usage` in each operation's spelling: chat (`prompt_tokens`, `completion_tokens`),
 /// responses and images (`input_tokens`, `output_tokens`), embeddings (`prompt_tokens` only);
 /// all with `total_tokens`.
@@ -73,7 +80,16 @@ impl EventTranslator for ChatChunks {
             out.push_back(Bytes::from_static(DONE_FRAME));
             return Ok(Flow::End(StreamEnd::Completed));
         }
-        // A payload that is not a chunk (e.g. an upstream error object) still passes through.
+        // An upstream error object passes through and ends the stream as the upstream's
+        // error: OpenAI closes the stream after it, without `[DONE]`, and the client has its
+        // answer; ending the body with a transport error instead would let the client's
+        // HTTP stack drop the error frame it had not read yet.
+        if event.data.contains("\"error\"")
+            && serde_json::from_str::<ErrorProbe>(&event.data).is_ok_and(|p| p.error.is_some())
+        {
+            out.push_back(stream::data_frame(event.data.as_bytes()));
+            return Ok(Flow::End(StreamEnd::UpstreamError));
+        }
         // Only a chunk naming `usage` is parsed (the last one): the others pass untouched.
         if event.data.contains("\"usage\"")
             && let Ok(probe) = serde_json::from_str::<UsageProbe>(&event.data)
