@@ -189,25 +189,37 @@ async fn two_processes_admit_exactly_the_limit() {
     );
 }
 
-/// A write lock held elsewhere past the busy timeout is a typed timeout; the store works
-/// once the lock is gone. Through the engine, fail-closed and fail-open apply.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_locked_database_is_a_typed_timeout() {
+/// A store on a new file whose writes wait `busy_timeout` for a lock held elsewhere.
+async fn store_with_busy_timeout(busy_timeout: Duration) -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = SqliteStore::options()
-        .busy_timeout(Duration::from_millis(200))
+        .busy_timeout(busy_timeout)
         .connect(&url(&dir))
         .await
         .expect("store");
-    let k = key("locked", "u");
-    store.admit(&admit_request(&k, None)).await.expect("admit");
-    let mut locker = SqliteConnection::connect(&url(&dir))
+    (dir, store)
+}
+
+/// A connection of its own to the store's file, holding its write lock until `ROLLBACK`.
+async fn write_lock(dir: &tempfile::TempDir) -> SqliteConnection {
+    let mut locker = SqliteConnection::connect(&url(dir))
         .await
         .expect("connection");
     sqlx::query("BEGIN IMMEDIATE")
         .execute(&mut locker)
         .await
         .expect("take the write lock");
+    locker
+}
+
+/// A write lock held elsewhere past the busy timeout is a typed timeout; the store works
+/// once the lock is gone. Through the engine, fail-closed and fail-open apply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_database_is_a_typed_timeout() {
+    let (dir, store) = store_with_busy_timeout(Duration::from_millis(200)).await;
+    let k = key("locked", "u");
+    store.admit(&admit_request(&k, None)).await.expect("admit");
+    let mut locker = write_lock(&dir).await;
     let err = store
         .admit(&admit_request(&k, None))
         .await
@@ -256,20 +268,9 @@ async fn a_locked_database_is_a_typed_timeout() {
 /// first).
 #[tokio::test(flavor = "current_thread")]
 async fn a_write_waits_for_the_lock_off_the_runtime_thread() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::options()
-        .busy_timeout(Duration::from_secs(30))
-        .connect(&url(&dir))
-        .await
-        .expect("store");
+    let (dir, store) = store_with_busy_timeout(Duration::from_secs(30)).await;
     let k = key("locked", "u");
-    let mut locker = SqliteConnection::connect(&url(&dir))
-        .await
-        .expect("connection");
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut locker)
-        .await
-        .expect("take the write lock");
+    let mut locker = write_lock(&dir).await;
     let admission = {
         let (store, request) = (store.clone(), admit_request(&k, Some(1)));
         tokio::spawn(async move { store.admit(&request).await })
@@ -794,25 +795,14 @@ async fn concurrent_mixed_writes_match_the_memory_store() {
 /// threads, then get the store's typed error; the store works once the lock is released.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn writes_waiting_for_a_locked_file_time_out_with_the_typed_error() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::options()
-        .busy_timeout(Duration::from_millis(200))
-        .connect(&url(&dir))
-        .await
-        .expect("store");
+    let (dir, store) = store_with_busy_timeout(Duration::from_millis(200)).await;
     let k = key("locked", "u");
     let AdmitOutcome::Admitted { reservation, .. } =
         store.admit(&admit_request(&k, None)).await.expect("admit")
     else {
         panic!("no limit, no denial");
     };
-    let mut locker = SqliteConnection::connect(&url(&dir))
-        .await
-        .expect("connection");
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut locker)
-        .await
-        .expect("take the write lock");
+    let mut locker = write_lock(&dir).await;
     let admissions: Vec<_> = (0..20)
         .map(|_| {
             let (store, req) = (store.clone(), admit_request(&k, None));
