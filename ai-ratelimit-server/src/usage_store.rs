@@ -39,7 +39,7 @@ pub async fn usage_store(config: &Config) -> Result<SharedStore, ServerError> {
                 let store = SqliteStore::connect(&sqlite_url(&usage))
                     .await
                     .map_err(|e| failed(&e))?;
-                move_counters(path, &usage).await.map_err(|e| failed(&e))?;
+                move_counters(path, &usage).await?;
                 metered(store)
             }
             DatabaseKind::Sqlite { path: None } => metered(MemoryStore::new()),

@@ -51,7 +51,12 @@ impl Seen {
 }
 
 fn sse_bytes() -> String {
-    EVENTS.iter().map(|e| format!("{e}\n\n")).collect()
+    sse(&EVENTS)
+}
+
+/// Events as an SSE body.
+fn sse(events: &[&str]) -> String {
+    events.iter().map(|e| format!("{e}\n\n")).collect()
 }
 
 /// Serves the events split at odd byte positions, so frames straddle network chunks.
@@ -97,7 +102,7 @@ async fn never_answers() -> Response {
 
 /// Sends the first two events, then stalls without closing.
 async fn stalls() -> Response {
-    let first: String = EVENTS[..2].iter().map(|e| format!("{e}\n\n")).collect();
+    let first = sse(&EVENTS[..2]);
     let body = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from(first))])
         .chain(futures::stream::pending());
     (
@@ -112,13 +117,15 @@ async fn stalls() -> Response {
 const STREAM_ERROR: &str =
     r#"data: {"error":{"message":"the model is overloaded","type":"server_error","code":null}}"#;
 
+/// What `/error-midway` sends.
+const ERROR_MIDWAY: [&str; 3] = [EVENTS[0], EVENTS[1], STREAM_ERROR];
+
 async fn error_midway() -> Response {
-    let body: String = EVENTS[..2]
-        .iter()
-        .chain([&STREAM_ERROR])
-        .map(|e| format!("{e}\n\n"))
-        .collect();
-    ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/event-stream")],
+        sse(&ERROR_MIDWAY),
+    )
+        .into_response()
 }
 
 async fn mock() -> (SocketAddr, Seen) {
@@ -163,6 +170,28 @@ fn chat_body(extra: Value) -> Value {
         b.extend(e);
     }
     body
+}
+
+/// Streams a chat from the mock's `path` and reads it to its end: the bytes, the error it
+/// stopped on, and its usage.
+async fn stream_from(
+    path: &str,
+    config: ProviderOptionsConfig,
+) -> (Vec<u8>, Option<StreamError>, StreamUsage) {
+    let (addr, _) = mock().await;
+    let router = router(config);
+    let req = request(
+        &router,
+        format!("http://{addr}{path}"),
+        chat_body(json!({"stream": true})),
+    );
+    let stream = router
+        .stream(ProviderKind::OpenAi, req)
+        .await
+        .expect("stream starts");
+    let usage = stream.usage();
+    let (bytes, error) = drain(stream).await;
+    (bytes, error, usage)
 }
 
 /// Reads a stream to its end: the bytes and the error it stopped on, if any.
@@ -232,10 +261,7 @@ async fn stream_is_byte_for_byte_and_hides_the_usage_chunk_by_default() {
     let (bytes, error) = drain(stream).await;
 
     assert!(error.is_none(), "stream failed: {error:?}");
-    let expected: String = [EVENTS[0], EVENTS[1], EVENTS[2], EVENTS[4]]
-        .iter()
-        .map(|e| format!("{e}\n\n"))
-        .collect();
+    let expected = sse(&[EVENTS[0], EVENTS[1], EVENTS[2], EVENTS[4]]);
     assert_eq!(String::from_utf8_lossy(&bytes), expected);
     assert!(bytes.ends_with(b"data: [DONE]\n\n"));
 
@@ -338,51 +364,27 @@ async fn missing_response_headers_hit_the_first_byte_timeout() {
 /// upstream's error, not with a transport error that could cost the client the frame.
 #[tokio::test]
 async fn an_error_object_midway_ends_the_stream_as_an_upstream_error() {
-    let (addr, _) = mock().await;
-    let router = router(ProviderOptionsConfig::default());
-    let req = request(
-        &router,
-        format!("http://{addr}/error-midway"),
-        chat_body(json!({"stream": true})),
-    );
-    let stream = router
-        .stream(ProviderKind::OpenAi, req)
-        .await
-        .expect("stream starts");
-    let usage = stream.usage();
-    let (bytes, error) = drain(stream).await;
+    let (bytes, error, usage) =
+        stream_from("/error-midway", ProviderOptionsConfig::default()).await;
 
     assert!(error.is_none(), "stream failed: {error:?}");
-    let expected: String = EVENTS[..2]
-        .iter()
-        .chain([&STREAM_ERROR])
-        .map(|e| format!("{e}\n\n"))
-        .collect();
-    assert_eq!(String::from_utf8_lossy(&bytes), expected);
+    assert_eq!(String::from_utf8_lossy(&bytes), sse(&ERROR_MIDWAY));
     let progress = usage.finished().await;
     assert_eq!(progress.end, Some(StreamEnd::UpstreamError));
 }
 
 #[tokio::test]
 async fn stalled_stream_hits_the_idle_timeout_after_passing_what_came() {
-    let (addr, _) = mock().await;
-    let router = router(ProviderOptionsConfig {
-        idle_timeout_ms: Some(200),
-        ..Default::default()
-    });
-    let req = request(
-        &router,
-        format!("http://{addr}/stall"),
-        chat_body(json!({"stream": true})),
-    );
-    let stream = router
-        .stream(ProviderKind::OpenAi, req)
-        .await
-        .expect("stream starts");
-    let usage = stream.usage();
-    let (bytes, error) = drain(stream).await;
+    let (bytes, error, usage) = stream_from(
+        "/stall",
+        ProviderOptionsConfig {
+            idle_timeout_ms: Some(200),
+            ..Default::default()
+        },
+    )
+    .await;
 
-    let first_two: String = EVENTS[..2].iter().map(|e| format!("{e}\n\n")).collect();
+    let first_two = sse(&EVENTS[..2]);
     assert_eq!(String::from_utf8_lossy(&bytes), first_two);
     assert!(
         matches!(error, Some(StreamError::IdleTimeout(_))),

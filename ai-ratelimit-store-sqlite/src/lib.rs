@@ -255,13 +255,7 @@ impl BatchSender for Writes {
     }
 
     async fn send(store: &SqliteStore, _lane: u64, batch: Vec<Waiter<Write, WriteResult>>) {
-        let (jobs, replies): (Vec<_>, Vec<_>) = batch
-            .into_iter()
-            .map(|waiter| (waiter.job, waiter.reply))
-            .unzip();
-        for (reply, result) in replies.into_iter().zip(store.run_batch(jobs).await) {
-            let _ = reply.send(result);
-        }
+        store.run_and_answer(None, batch).await;
         // Still this batch's turn: the writes that come meanwhile wait in the queue.
         if store.connections.checkpoint_due() {
             store.connections.checkpoint().await;
@@ -311,25 +305,15 @@ impl SqliteStore {
                 // Let the tasks ready on this thread reach their writes first: they queue
                 // behind this one and go in its transaction (one commit for them all).
                 tokio::task::yield_now().await;
-                let (jobs, replies): (Vec<_>, Vec<_>) = self
-                    .writes
-                    .take_queue(WRITER_LANE)
-                    .into_iter()
-                    .map(|waiter| (waiter.job, waiter.reply))
-                    .unzip();
-                let mut results = self
-                    .run_batch(std::iter::once(write).chain(jobs).collect())
+                let queued = self.writes.take_queue(WRITER_LANE);
+                let own = self
+                    .run_and_answer(Some(write), queued)
                     .await
-                    .into_iter();
-                let own = results.next().unwrap_or_else(|| {
-                    Err(StoreError::Data(
-                        "a write of the batch had no result".into(),
-                    ))
-                });
-                for (reply, result) in replies.into_iter().zip(results) {
-                    // A caller that went away meanwhile needs no answer.
-                    let _ = reply.send(result);
-                }
+                    .unwrap_or_else(|| {
+                        Err(StoreError::Data(
+                            "a write of the batch had no result".into(),
+                        ))
+                    });
                 if self.connections.checkpoint_due() {
                     // The turn goes to a task that checkpoints: the writes that come meanwhile
                     // wait in the queue, not this caller.
@@ -348,6 +332,30 @@ impl SqliteStore {
                 ))
             }),
         }
+    }
+
+    /// Runs `own` (the leader's write, not queued) then the queued writes in one batch,
+    /// answers each queued one, and returns `own`'s result.
+    async fn run_and_answer(
+        &self,
+        own: Option<Write>,
+        queued: Vec<Waiter<Write, WriteResult>>,
+    ) -> Option<WriteResult> {
+        let leads = own.is_some();
+        let (jobs, replies): (Vec<_>, Vec<_>) = queued
+            .into_iter()
+            .map(|waiter| (waiter.job, waiter.reply))
+            .unzip();
+        let mut results = self
+            .run_batch(own.into_iter().chain(jobs).collect())
+            .await
+            .into_iter();
+        let own = if leads { results.next() } else { None };
+        for (reply, result) in replies.into_iter().zip(results) {
+            // A caller that went away meanwhile needs no answer.
+            let _ = reply.send(result);
+        }
+        own
     }
 
     /// Runs writes in order in one transaction; a result for each.
