@@ -9,13 +9,16 @@
 //! finds the file locked by another connection or process goes again on a blocking thread
 //! ([`tokio::task::spawn_blocking`]) on a second connection that waits up to the busy
 //! timeout. The writer never checkpoints the WAL on its commits either (a checkpoint copies
-//! pages and syncs the files, milliseconds here): every [`CHECKPOINT_EVERY`] commits the
-//! store runs one on a blocking thread while its writes wait in their queue (see the crate
-//! docs), so that it copies every frame and the next write starts the WAL over, as SQLite's
-//! own checkpoint after a commit would.
+//! pages and syncs the files, milliseconds here). Every [`CHECKPOINT_EVERY`] commits the
+//! store checkpoints on a blocking thread in two steps: first beside the writes, which syncs
+//! and copies the bulk of the frames, then once more while its writes wait in their queue
+//! (see the crate docs), which syncs and copies only the frames written meanwhile, so that
+//! every frame is copied and the next write starts the WAL over, as SQLite's own checkpoint
+//! after a commit would. (A sync's cost grows with the frames it flushes: with one step in
+//! the queue, writes waited for the whole WAL's.)
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -26,6 +29,12 @@ use crate::error::{SqliteStoreError, classify};
 /// Commits between two checkpoints of the WAL (SQLite's own automatic checkpoint runs at
 /// 1000 pages; a commit writes one or a few).
 const CHECKPOINT_EVERY: u64 = 256;
+
+/// Where the WAL's checkpoint stands: not started, its first step running beside the
+/// writes, or that step done and the last one due in the write queue.
+const CHECKPOINT_IDLE: u8 = 0;
+const CHECKPOINT_COPYING: u8 = 1;
+const CHECKPOINT_COPIED: u8 = 2;
 
 /// Where the database is.
 #[derive(Debug, Clone)]
@@ -48,6 +57,8 @@ pub(crate) struct Connections {
     busy_timeout: Duration,
     /// Commits since the last checkpoint.
     commits: AtomicU64,
+    /// The checkpoint's step (`CHECKPOINT_*`), shared with its first step's thread.
+    checkpoint: Arc<AtomicU8>,
 }
 
 impl std::fmt::Debug for Connections {
@@ -112,6 +123,7 @@ impl Connections {
             readers,
             busy_timeout,
             commits: AtomicU64::new(0),
+            checkpoint: Arc::new(AtomicU8::new(CHECKPOINT_IDLE)),
         })
     }
 
@@ -149,6 +161,7 @@ impl Connections {
             (result, _) => result.map_err(|e| self.error(e))?,
         };
         self.commits.fetch_add(1, Ordering::Relaxed);
+        self.start_checkpoint_if_due();
         Ok(result)
     }
 
@@ -190,28 +203,55 @@ impl Connections {
         classify(e, self.busy_timeout)
     }
 
-    /// Whether the WAL is due for a checkpoint (a file's, after [`CHECKPOINT_EVERY`]
-    /// commits).
-    pub(crate) fn checkpoint_due(&self) -> bool {
-        self.patient.is_some() && self.commits.load(Ordering::Relaxed) >= CHECKPOINT_EVERY
+    /// After [`CHECKPOINT_EVERY`] commits (a file's), starts the checkpoint's first step on
+    /// a blocking thread, beside the writes: it syncs and copies the frames written so far.
+    pub(crate) fn start_checkpoint_if_due(&self) {
+        let Some(patient) = &self.patient else {
+            return;
+        };
+        if self.commits.load(Ordering::Relaxed) < CHECKPOINT_EVERY
+            || self
+                .checkpoint
+                .compare_exchange(
+                    CHECKPOINT_IDLE,
+                    CHECKPOINT_COPYING,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .is_err()
+        {
+            return;
+        }
+        let (patient, step) = (patient.clone(), self.checkpoint.clone());
+        // Not awaited: the step tells the writes it is done through `step`.
+        drop(tokio::task::spawn_blocking(move || {
+            passive_checkpoint(&patient);
+            step.store(CHECKPOINT_COPIED, Ordering::Release);
+        }));
     }
 
-    /// Copies the WAL's frames into the database on a blocking thread. Run while no write of
-    /// this store runs, it copies them all, and the next write starts the WAL over.
+    /// Whether the checkpoint's last step is due: to run while no write of this store runs.
+    pub(crate) fn checkpoint_due(&self) -> bool {
+        self.checkpoint.load(Ordering::Acquire) == CHECKPOINT_COPIED
+    }
+
+    /// The checkpoint's last step, on a blocking thread: run while no write of this store
+    /// runs, it copies the frames left, and the next write starts the WAL over.
     pub(crate) async fn checkpoint(&self) {
         let Some(patient) = &self.patient else {
             return;
         };
         self.commits.store(0, Ordering::Relaxed);
         let patient = patient.clone();
-        let done = tokio::task::spawn_blocking(move || {
-            // PASSIVE: waits for no one (another process's readers keep their frames).
-            lock(&patient).query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-        })
-        .await;
-        if let Ok(Err(e)) = done {
-            tracing::warn!(error = %e, "checkpointing the usage store's WAL failed");
-        }
+        drop(tokio::task::spawn_blocking(move || passive_checkpoint(&patient)).await);
+        self.checkpoint.store(CHECKPOINT_IDLE, Ordering::Release);
+    }
+}
+
+/// A checkpoint that waits for no one (another process's readers keep their frames).
+fn passive_checkpoint(patient: &Mutex<Connection>) {
+    if let Err(e) = lock(patient).query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+        tracing::warn!(error = %e, "checkpointing the usage store's WAL failed");
     }
 }
 

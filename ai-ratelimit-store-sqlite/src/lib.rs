@@ -28,8 +28,9 @@
 //! holds the lock, the write goes again on a blocking thread that waits for it, up to the
 //! busy timeout. Reads (usage, listings, totals) also run on the calling thread. Purges of
 //! ended periods run on a blocking thread, and so do the WAL's checkpoints, every few
-//! hundred commits, in a turn of the write queue (below) so that no write of the store runs
-//! meanwhile: the checkpoint copies every frame and the WAL starts over.
+//! hundred commits: first beside the writes (the bulk of the copying and syncing), then once
+//! more in a turn of the write queue (below), so that no write of the store runs meanwhile:
+//! that last step copies the frames left and the WAL starts over.
 //!
 //! Writes that arrive while another is running queue behind it, and the first of them
 //! yields once before it runs, so that the tasks ready on its thread queue theirs too; it
