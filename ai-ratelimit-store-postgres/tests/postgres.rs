@@ -526,6 +526,40 @@ async fn from_a_shared_pool_leaves_its_search_path_alone() {
         .expect("drop schema");
 }
 
+/// The store's own pool commits asynchronously unless asked to wait for the flush; a shared
+/// pool keeps the server's setting (see the crate docs' "Durability").
+#[tokio::test]
+async fn commits_are_asynchronous_unless_asked() {
+    if !reachable("commits_are_asynchronous_unless_asked").await {
+        return;
+    }
+    async fn setting(pool: &sqlx::PgPool) -> String {
+        let (value,): (String,) = sqlx::query_as("SHOW synchronous_commit")
+            .fetch_one(pool)
+            .await
+            .expect("show");
+        value
+    }
+    let default = TestStore::new(PostgresStore::options()).await;
+    assert_eq!(setting(default.store.pool()).await, "off");
+    let waiting = TestStore::new(PostgresStore::options().synchronous_commit(true)).await;
+    let server_default = {
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&url())
+            .await
+            .expect("pool");
+        setting(&pool).await
+    };
+    assert_eq!(setting(waiting.store.pool()).await, server_default);
+    let k = key("asynchronous");
+    default
+        .admit(&admit_request(&k, Some(1)))
+        .await
+        .expect("admit");
+    assert_eq!(default.usage(&k, now()).await.expect("usage").requests, 1);
+}
+
 /// Bad options are typed errors before anything is contacted.
 #[tokio::test]
 async fn invalid_options_are_rejected() {
