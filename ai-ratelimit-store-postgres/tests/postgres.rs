@@ -488,6 +488,15 @@ async fn purge_before_deletes_ended_periods() {
     );
 }
 
+/// A setting of a connection of `pool` (`SHOW name`).
+async fn show(pool: &sqlx::PgPool, name: &str) -> String {
+    let (value,): (String,) = sqlx::query_as(&format!("SHOW {name}"))
+        .fetch_one(pool)
+        .await
+        .expect("show");
+    value
+}
+
 /// A shared pool keeps its own `search_path`: migrations run on a connection that is closed.
 #[tokio::test]
 async fn from_a_shared_pool_leaves_its_search_path_alone() {
@@ -499,20 +508,14 @@ async fn from_a_shared_pool_leaves_its_search_path_alone() {
         .connect(&url())
         .await
         .expect("pool");
-    let (before,): (String,) = sqlx::query_as("SHOW search_path")
-        .fetch_one(&pool)
-        .await
-        .expect("show");
+    let before = show(&pool, "search_path").await;
     let schema = random_name("airl_test_");
     let store = PostgresStore::options()
         .schema(&schema)
         .with_pool(pool.clone())
         .await
         .expect("store on the shared pool");
-    let (after,): (String,) = sqlx::query_as("SHOW search_path")
-        .fetch_one(&pool)
-        .await
-        .expect("show");
+    let after = show(&pool, "search_path").await;
     assert_eq!(before, after);
     let k = key("shared-pool");
     store
@@ -533,15 +536,11 @@ async fn commits_are_asynchronous_unless_asked() {
     if !reachable("commits_are_asynchronous_unless_asked").await {
         return;
     }
-    async fn setting(pool: &sqlx::PgPool) -> String {
-        let (value,): (String,) = sqlx::query_as("SHOW synchronous_commit")
-            .fetch_one(pool)
-            .await
-            .expect("show");
-        value
-    }
     let default = TestStore::new(PostgresStore::options()).await;
-    assert_eq!(setting(default.store.pool()).await, "off");
+    assert_eq!(
+        show(default.store.pool(), "synchronous_commit").await,
+        "off"
+    );
     let waiting = TestStore::new(PostgresStore::options().synchronous_commit(true)).await;
     let server_default = {
         let pool = PgPoolOptions::new()
@@ -549,9 +548,12 @@ async fn commits_are_asynchronous_unless_asked() {
             .connect(&url())
             .await
             .expect("pool");
-        setting(&pool).await
+        show(&pool, "synchronous_commit").await
     };
-    assert_eq!(setting(waiting.store.pool()).await, server_default);
+    assert_eq!(
+        show(waiting.store.pool(), "synchronous_commit").await,
+        server_default
+    );
     let k = key("asynchronous");
     default
         .admit(&admit_request(&k, Some(1)))
