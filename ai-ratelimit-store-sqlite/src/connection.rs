@@ -205,7 +205,7 @@ impl Connections {
 
     /// After [`CHECKPOINT_EVERY`] commits (a file's), starts the checkpoint's first step on
     /// a blocking thread, beside the writes: it syncs and copies the frames written so far.
-    pub(crate) fn start_checkpoint_if_due(&self) {
+    fn start_checkpoint_if_due(&self) {
         let Some(patient) = &self.patient else {
             return;
         };
