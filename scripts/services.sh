@@ -17,17 +17,15 @@ fi
 # one replica each on ports 7001-7006, data under /tmp. Started node by node if not running, and
 # created once (a node that knows fewer than six nodes has never joined one).
 CLUSTER_PORTS="7001 7002 7003 7004 7005 7006"
-cluster_ok() {
-  redis-cli -h 127.0.0.1 -p 7001 cluster info 2>/dev/null | grep -q '^cluster_state:ok'
-}
 # Each node's view: its state, then the masters that serve slots with their slot ranges.
 cluster_views() {
   for port in $CLUSTER_PORTS; do
     state=$(redis-cli -h 127.0.0.1 -p "$port" cluster info 2>/dev/null | tr -d '\r' | sed -n 's/^cluster_state://p')
-    masters=$(redis-cli -h 127.0.0.1 -p "$port" cluster nodes 2>/dev/null \
+    nodes=$(redis-cli -h 127.0.0.1 -p "$port" cluster nodes 2>/dev/null)
+    masters=$(printf '%s\n' "$nodes" \
       | awk '$3 ~ /master/ && NF >= 9 { split($2, a, "@"); r = a[1]; for (i = 9; i <= NF; i++) r = r " " $i; print r }' \
       | sort | tr '\n' ';')
-    flagged=$(redis-cli -h 127.0.0.1 -p "$port" cluster nodes 2>/dev/null | grep -c fail)
+    flagged=$(printf '%s\n' "$nodes" | grep -c fail)
     echo "$port state=${state:-down} flagged=$flagged masters=$masters"
   done
 }

@@ -529,8 +529,8 @@ async fn from_a_shared_pool_leaves_its_search_path_alone() {
         .expect("drop schema");
 }
 
-/// The store's own pool commits asynchronously unless asked to wait for the flush; a shared
-/// pool keeps the server's setting (see the crate docs' "Durability").
+/// The store's own pool commits asynchronously unless asked to wait for the flush, and then
+/// keeps the server's setting (see the crate docs' "Durability").
 #[tokio::test]
 async fn commits_are_asynchronous_unless_asked() {
     if !reachable("commits_are_asynchronous_unless_asked").await {
